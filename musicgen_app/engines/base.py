@@ -1,0 +1,112 @@
+"""What every engine promises: a Plan in, four stems (and what made them) out."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any, Protocol
+
+import numpy as np
+
+from ..formats import CHANNELS, SAMPLE_RATE, STEM_NAMES
+from ..plan import Plan
+
+__all__ = ["Stems", "EngineResult", "Engine", "ProgressFn", "no_progress"]
+
+#: Receives the fraction (0..1) of the engine's own work that is done.
+ProgressFn = Callable[[float], None]
+
+
+def no_progress(_fraction: float) -> None:
+    """A progress callback that ignores what it is told."""
+
+
+def _frozen_audio(audio: np.ndarray, name: str) -> np.ndarray:
+    array = np.ascontiguousarray(audio, dtype=np.float32)
+    if array.ndim != 2 or array.shape[1] != CHANNELS:
+        raise ValueError(f"stem {name!r} must have shape (frames, {CHANNELS}), got {array.shape}")
+    array.flags.writeable = False
+    return array
+
+
+@dataclass(frozen=True)
+class Stems:
+    """Four stems of equal length, float32, shape ``(frames, 2)`` at ``sample_rate``.
+
+    The mix is by definition the sum of the stems, so that they always add back up to it.
+    """
+
+    vocals: np.ndarray
+    drums: np.ndarray
+    bass: np.ndarray
+    other: np.ndarray
+    sample_rate: int = SAMPLE_RATE
+
+    def __post_init__(self) -> None:
+        lengths = set()
+        for name in STEM_NAMES:
+            audio = _frozen_audio(getattr(self, name), name)
+            object.__setattr__(self, name, audio)
+            lengths.add(audio.shape[0])
+        if len(lengths) != 1:
+            raise ValueError(f"stems must have equal lengths, got {sorted(lengths)}")
+
+    @property
+    def frames(self) -> int:
+        return self.vocals.shape[0]
+
+    def items(self) -> list[tuple[str, np.ndarray]]:
+        """``(name, audio)`` pairs in :data:`STEM_NAMES` order."""
+        return [(name, getattr(self, name)) for name in STEM_NAMES]
+
+    def mix(self) -> np.ndarray:
+        """The sum of the four stems, float32 ``(frames, 2)``."""
+        total = np.zeros((self.frames, CHANNELS), dtype=np.float64)
+        for _, audio in self.items():
+            total += audio
+        return total.astype(np.float32)
+
+    def map(self, fn: Callable[[np.ndarray], np.ndarray]) -> Stems:
+        """A new Stems with ``fn`` applied to each stem (the same fn for all four)."""
+        return Stems(**{name: fn(audio) for name, audio in self.items()}, sample_rate=self.sample_rate)
+
+
+@dataclass(frozen=True)
+class EngineResult:
+    """What an engine made.
+
+    Attributes
+    ----------
+    stems : the four stems; their sum is the mix.
+    engine : engine id (``symbolic``, ``musicgen``).
+    model : what made the audio (SoundFont file name, model id).
+    license : the license the track's audio carries.
+    midi : a Standard MIDI File of the score, when the engine has one.
+    sections : ``(name, start_s)`` pairs for markers, when the engine knows them.
+    notices : sentences for the user (fallbacks, missing stems...).
+    extra : engine-specific facts worth storing (measured tempo, ...).
+    """
+
+    stems: Stems
+    engine: str
+    model: str
+    license: str
+    midi: bytes | None = None
+    sections: tuple[tuple[str, float], ...] = ()
+    notices: tuple[str, ...] = ()
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+class Engine(Protocol):
+    """An engine turns a Plan into stems. Implementations are created lazily and reused."""
+
+    name: str
+    version: str
+
+    def available(self) -> tuple[bool, str]:
+        """``(True, "")`` when it can run here, else ``(False, why)``; cheap, no loading."""
+        ...
+
+    def generate(self, plan: Plan, *, progress: ProgressFn = no_progress) -> EngineResult:
+        """Make the track. Deterministic for ``plan.seed``."""
+        ...

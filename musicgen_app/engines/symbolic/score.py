@@ -1,0 +1,140 @@
+"""The symbolic score: notes in beats, grouped in parts, each part bound for one stem."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+__all__ = ["Note", "Part", "Section", "Score", "beats_to_seconds", "seconds_to_beats"]
+
+STEMS = ("vocals", "drums", "bass", "other")
+
+
+def beats_to_seconds(beats: float, tempo_bpm: float) -> float:
+    """Convert a position in beats (quarter notes) to seconds at a constant tempo."""
+    return beats * 60.0 / tempo_bpm
+
+
+def seconds_to_beats(seconds: float, tempo_bpm: float) -> float:
+    """Convert seconds to beats (quarter notes) at a constant tempo."""
+    return seconds * tempo_bpm / 60.0
+
+
+@dataclass(frozen=True, order=True)
+class Note:
+    """One note. Times are in beats (quarter notes) from the start of the track.
+
+    ``pitch`` is a MIDI note number (for drum parts: the General MIDI percussion key).
+    ``bend`` is an optional pitch glide in semitones reached at the note's end (808 slides).
+    """
+
+    start_beat: float
+    duration_beats: float
+    pitch: int
+    velocity: int = 90
+    bend: float = 0.0
+
+    def __post_init__(self) -> None:
+        if not 0 <= self.pitch <= 127:
+            raise ValueError(f"pitch must be 0..127, got {self.pitch}")
+        if not 1 <= self.velocity <= 127:
+            raise ValueError(f"velocity must be 1..127, got {self.velocity}")
+        if self.start_beat < 0:
+            raise ValueError(f"start_beat must be >= 0, got {self.start_beat}")
+        if self.duration_beats <= 0:
+            raise ValueError(f"duration_beats must be > 0, got {self.duration_beats}")
+
+    @property
+    def end_beat(self) -> float:
+        return self.start_beat + self.duration_beats
+
+
+@dataclass(frozen=True)
+class Part:
+    """One instrument line.
+
+    Attributes
+    ----------
+    name : unique within the score (``drums``, ``bass``, ``keys``, ``lead``, ``pad``...).
+    stem : which of the four stems it is rendered into.
+    program : General MIDI program 0..127 (ignored for drum parts, which use bank 128).
+    is_drum : rendered on the percussion channel.
+    notes : sorted by start.
+    gain_db, pan : mix settings (pan -1 left .. +1 right).
+    reverb_send : 0..1 share sent to the reverb.
+    instrument : the canonical instrument name it stands for (lexicon term), for checks and display.
+    """
+
+    name: str
+    stem: str
+    program: int
+    notes: tuple[Note, ...]
+    is_drum: bool = False
+    gain_db: float = 0.0
+    pan: float = 0.0
+    reverb_send: float = 0.15
+    instrument: str = ""
+
+    def __post_init__(self) -> None:
+        if self.stem not in STEMS:
+            raise ValueError(f"stem must be one of {STEMS}, got {self.stem!r}")
+        if not 0 <= self.program <= 127:
+            raise ValueError(f"program must be 0..127, got {self.program}")
+        if not -1.0 <= self.pan <= 1.0:
+            raise ValueError(f"pan must be within -1..1, got {self.pan}")
+        object.__setattr__(self, "notes", tuple(sorted(self.notes)))
+
+
+@dataclass(frozen=True)
+class Section:
+    """A named span of the form (``intro``, ``verse``, ``chorus``...), in bars."""
+
+    name: str
+    start_bar: int
+    bars: int
+    energy: float = 0.5
+
+
+@dataclass(frozen=True)
+class Score:
+    """A complete arrangement at one constant tempo.
+
+    ``duration_s`` is the exact length of the rendered audio; notes may ring into the tail but
+    the composer ends the music so that it resolves before ``duration_s``.
+    """
+
+    tempo_bpm: float
+    time_signature: tuple[int, int]
+    key: str
+    mode: str
+    duration_s: float
+    parts: tuple[Part, ...]
+    sections: tuple[Section, ...] = ()
+    ambience: tuple[str, ...] = ()
+    meta: dict[str, str] = field(default_factory=dict, compare=False, hash=False)
+
+    def __post_init__(self) -> None:
+        names = [p.name for p in self.parts]
+        if len(names) != len(set(names)):
+            raise ValueError(f"part names must be unique, got {names}")
+
+    @property
+    def beats_per_bar(self) -> float:
+        """Quarter-note beats per bar (6/8 has 3)."""
+        num, den = self.time_signature
+        return num * 4.0 / den
+
+    def part(self, name: str) -> Part:
+        for part in self.parts:
+            if part.name == name:
+                return part
+        raise KeyError(name)
+
+    def parts_for_stem(self, stem: str) -> tuple[Part, ...]:
+        return tuple(p for p in self.parts if p.stem == stem)
+
+    def section_starts_s(self) -> tuple[tuple[str, float], ...]:
+        """``(name, start_s)`` for each section."""
+        return tuple(
+            (s.name, beats_to_seconds(s.start_bar * self.beats_per_bar, self.tempo_bpm))
+            for s in self.sections
+        )

@@ -1,0 +1,125 @@
+"""One error tree for the whole product, each class with a stable ``code``.
+
+::
+
+    MusicgenAppError                 code            HTTP  exit
+    ├── InvalidRequest               invalid_request  422    2
+    │   └── UnknownGenre             unknown_genre    422    2
+    ├── NotFound                     not_found        404    3
+    ├── NotReady                     not_ready        409    4
+    ├── QueueFull                    queue_full       503    5
+    ├── EngineUnavailable            engine_unavailable 503  6
+    └── GenerationFailed             generation_failed 500   7
+        └── RenderError              render_error      500   7
+
+Adapters translate these in exactly one place each: ``api.py`` maps ``http_status``, ``cli.py`` maps
+``exit_code``. The core raises them and never knows about HTTP.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+__all__ = [
+    "ErrorDetail",
+    "MusicgenAppError",
+    "InvalidRequest",
+    "UnknownGenre",
+    "NotFound",
+    "NotReady",
+    "QueueFull",
+    "EngineUnavailable",
+    "GenerationFailed",
+    "RenderError",
+]
+
+
+@dataclass(frozen=True)
+class ErrorDetail:
+    """One broken rule: the field it concerns and the rule in words."""
+
+    field: str
+    rule: str
+
+    def as_dict(self) -> dict[str, str]:
+        return {"field": self.field, "rule": self.rule}
+
+
+class MusicgenAppError(Exception):
+    """Base of every error the product raises on purpose."""
+
+    code = "internal_error"
+    http_status = 500
+    exit_code = 1
+
+    def __init__(self, message: str, *, details: list[ErrorDetail] | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.details: list[ErrorDetail] = list(details or [])
+
+    def as_dict(self) -> dict[str, object]:
+        return {
+            "code": self.code,
+            "message": self.message,
+            "details": [d.as_dict() for d in self.details],
+        }
+
+
+class InvalidRequest(MusicgenAppError):
+    """The caller's input breaks a rule; ``details`` names each field and rule."""
+
+    code = "invalid_request"
+    http_status = 422
+    exit_code = 2
+
+    @classmethod
+    def for_field(cls, field_name: str, rule: str) -> InvalidRequest:
+        return cls(f"{field_name}: {rule}", details=[ErrorDetail(field_name, rule)])
+
+
+class UnknownGenre(InvalidRequest):
+    """A ``genre`` that maps to no known style; the message lists the closest ones."""
+
+    code = "unknown_genre"
+
+
+class NotFound(MusicgenAppError):
+    code = "not_found"
+    http_status = 404
+    exit_code = 3
+
+
+class NotReady(MusicgenAppError):
+    """The track exists but its files are not there yet (or it failed)."""
+
+    code = "not_ready"
+    http_status = 409
+    exit_code = 4
+
+
+class QueueFull(MusicgenAppError):
+    code = "queue_full"
+    http_status = 503
+    exit_code = 5
+
+    def __init__(self, message: str, *, retry_after_s: int = 10) -> None:
+        super().__init__(message)
+        self.retry_after_s = retry_after_s
+
+
+class EngineUnavailable(MusicgenAppError):
+    """An engine cannot run here (missing weights, missing synth, missing SoundFont)."""
+
+    code = "engine_unavailable"
+    http_status = 503
+    exit_code = 6
+
+
+class GenerationFailed(MusicgenAppError):
+    code = "generation_failed"
+    http_status = 500
+    exit_code = 7
+
+
+class RenderError(GenerationFailed):
+    code = "render_error"
