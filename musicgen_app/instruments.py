@@ -47,7 +47,7 @@ class Instrument:
     def __post_init__(self) -> None:
         if self.family not in FAMILIES:
             raise ValueError(f"{self.name}: unknown family {self.family!r}")
-        if not (0 <= self.program <= 127 and 0 <= self.low < self.high <= 127):
+        if not (0 <= self.program <= 127 and 0 <= self.low <= self.high <= 127):
             raise ValueError(f"{self.name}: program or range out of MIDI bounds")
 
 
