@@ -4,7 +4,8 @@
 
     MusicgenAppError                 code            HTTP  exit
     ├── InvalidRequest               invalid_request  422    2
-    │   └── UnknownGenre             unknown_genre    422    2
+    │   ├── UnknownGenre             unknown_genre    422    2
+    │   └── PayloadTooLarge          payload_too_large 413   2
     ├── NotFound                     not_found        404    3
     ├── NotReady                     not_ready        409    4
     ├── QueueFull                    queue_full       503    5
@@ -25,6 +26,7 @@ __all__ = [
     "MusicgenAppError",
     "InvalidRequest",
     "UnknownGenre",
+    "PayloadTooLarge",
     "NotFound",
     "NotReady",
     "QueueFull",
@@ -81,6 +83,13 @@ class UnknownGenre(InvalidRequest):
     """A ``genre`` that maps to no known style; the message lists the closest ones."""
 
     code = "unknown_genre"
+
+
+class PayloadTooLarge(InvalidRequest):
+    """A request body over the configured size limit."""
+
+    code = "payload_too_large"
+    http_status = 413
 
 
 class NotFound(MusicgenAppError):

@@ -1,0 +1,238 @@
+"""Find and load MusicGen checkpoints once per process.
+
+A checkpoint is either a Hugging Face Hub id (``facebook/musicgen-small``) looked up in the local HF cache,
+or a local directory written by ``save_pretrained``. Nothing here reads environment variables: offline mode
+(``HF_HUB_OFFLINE``) is honoured by ``transformers`` and ``huggingface_hub`` themselves, and callers may
+force it with ``local_files_only=True``.
+
+Loaded models are cached per ``(model_id, device, quantize_int8)`` and shared between threads; they are
+only ever used for inference and their ``generation_config`` is never changed after loading.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import torch
+
+from ...errors import EngineUnavailable
+
+__all__ = [
+    "LoadedModel",
+    "default_device",
+    "find_model",
+    "load_model",
+    "clear_cache",
+]
+
+#: ``config.json`` model types this engine can drive, and the ones it recognises but cannot.
+SUPPORTED_MODEL_TYPES: tuple[str, ...] = ("musicgen",)
+UNSUPPORTED_MODEL_TYPES: dict[str, str] = {
+    "musicgen_melody": (
+        "melody checkpoints (MusicgenMelodyForConditionalGeneration) condition on a chromagram and are "
+        "not supported by this engine; use musicgen-small, -medium, -large or a -stereo variant"
+    ),
+}
+#: Any one of these next to config.json means the weights are there.
+WEIGHT_FILES: tuple[str, ...] = (
+    "model.safetensors",
+    "model.safetensors.index.json",
+    "pytorch_model.bin",
+    "pytorch_model.bin.index.json",
+)
+
+_cache: dict[tuple[str, str, bool], LoadedModel] = {}
+_cache_lock = threading.Lock()
+
+
+@dataclass(frozen=True)
+class LoadedModel:
+    """A loaded checkpoint and the facts the generator needs about it.
+
+    Attributes
+    ----------
+    model_id : the id or directory it was loaded from.
+    device : ``cuda`` or ``cpu``.
+    model : the ``MusicgenForConditionalGeneration`` (eval mode, shared, never mutated).
+    processor : the matching ``MusicgenProcessor`` (tokenizer + feature extractor).
+    sr : sample rate of the audio the model makes (32 kHz for the published checkpoints).
+    frame_rate_hz : audio code frames per second (50 for the published checkpoints).
+    audio_channels : 1 (mono) or 2 (stereo checkpoints).
+    max_frames : the longest code sequence the decoder can attend to.
+    """
+
+    model_id: str
+    device: str
+    model: Any
+    processor: Any
+    sr: int
+    frame_rate_hz: int
+    audio_channels: int
+    max_frames: int
+
+
+def default_device() -> str:
+    """``cuda`` when torch sees a GPU, else ``cpu``."""
+    return "cuda" if torch.cuda.is_available() else "cpu"
+
+
+def how_to_provide(model_id: str) -> str:
+    """The sentence that tells a user how to make ``model_id`` available here."""
+    return (
+        f"Download {model_id!r} into the Hugging Face cache on a machine with internet "
+        f"(e.g. `hf download {model_id}`) and copy the cache here, or point MUSICGEN_APP_MUSICGEN_MODEL "
+        "to a local directory holding the model's save_pretrained files (config.json, weights, "
+        "tokenizer and processor files)."
+    )
+
+
+def _unavailable(model_id: str, reason: str) -> EngineUnavailable:
+    return EngineUnavailable(f"MusicGen model {model_id!r} is not available: {reason}. {how_to_provide(model_id)}")
+
+
+def _model_type_problem(config_path: Path) -> str:
+    """Why the checkpoint described by ``config_path`` cannot run here, or ``""``."""
+    try:
+        model_type = json.loads(config_path.read_text(encoding="utf-8")).get("model_type", "")
+    except (OSError, ValueError) as exc:
+        return f"its config.json cannot be read ({exc})"
+    if model_type in SUPPORTED_MODEL_TYPES:
+        return ""
+    return UNSUPPORTED_MODEL_TYPES.get(
+        model_type, f"its config.json describes a {model_type!r} model, not a MusicGen model"
+    )
+
+
+def _cached_file(model_id: str, filename: str) -> Path | None:
+    from huggingface_hub import try_to_load_from_cache
+
+    found = try_to_load_from_cache(model_id, filename)
+    return Path(found) if isinstance(found, str) else None
+
+
+def _locate(model_id: str) -> tuple[Path | None, bool, str]:
+    """``(config_path, weights_found, why_not)`` without loading anything or touching the network."""
+    directory = Path(model_id)
+    if directory.is_dir():
+        config = directory / "config.json"
+        if not config.is_file():
+            return None, False, f"the directory {str(directory)!r} has no config.json"
+        return config, any((directory / name).is_file() for name in WEIGHT_FILES), ""
+    from huggingface_hub.errors import HFValidationError
+
+    try:
+        config = _cached_file(model_id, "config.json")
+    except HFValidationError:
+        return None, False, "it is neither a local directory nor a valid Hugging Face model id"
+    if config is None:
+        return None, False, "it is not in the local Hugging Face cache"
+    return config, any(_cached_file(model_id, name) for name in WEIGHT_FILES), ""
+
+
+def find_model(model_id: str) -> tuple[bool, str]:
+    """Whether ``model_id`` can be loaded here, checked cheaply (no weights read, no network).
+
+    Parameters
+    ----------
+    model_id : Hub id or local directory.
+
+    Returns
+    -------
+    ``(True, "")`` when config and weights are present and describe a supported MusicGen model, else
+    ``(False, why)`` where ``why`` says how to provide the model.
+    """
+    config, weights_found, why_not = _locate(model_id)
+    if config is not None and not weights_found:
+        why_not = "its config.json was found but no weights file next to it"
+    if config is not None and not why_not:
+        why_not = _model_type_problem(config)
+    if why_not:
+        return False, str(_unavailable(model_id, why_not))
+    return True, ""
+
+
+def _check_config(model_id: str, *, local_files_only: bool) -> None:
+    from transformers import AutoConfig
+
+    config = AutoConfig.from_pretrained(model_id, local_files_only=local_files_only)
+    model_type = getattr(config, "model_type", "")
+    if model_type in UNSUPPORTED_MODEL_TYPES:
+        raise _unavailable(model_id, UNSUPPORTED_MODEL_TYPES[model_type])
+    if model_type not in SUPPORTED_MODEL_TYPES:
+        raise _unavailable(model_id, f"it is a {model_type!r} model, not a MusicGen model")
+
+
+def _quantized(model: Any) -> Any:
+    """Int8 dynamic quantisation of the decoder's Linear layers (CPU inference only)."""
+    from torch.ao.quantization import quantize_dynamic
+
+    model.decoder = quantize_dynamic(model.decoder, {torch.nn.Linear}, dtype=torch.qint8)
+    return model
+
+
+def _load_uncached(model_id: str, device: str, *, local_files_only: bool, quantize_int8: bool) -> LoadedModel:
+    from transformers import AutoProcessor, MusicgenForConditionalGeneration
+
+    try:
+        _check_config(model_id, local_files_only=local_files_only)
+        model = MusicgenForConditionalGeneration.from_pretrained(
+            model_id, local_files_only=local_files_only, dtype=torch.float32, attn_implementation="sdpa"
+        )
+        processor = AutoProcessor.from_pretrained(model_id, local_files_only=local_files_only)
+    except (OSError, ValueError) as exc:
+        raise _unavailable(model_id, f"loading failed ({exc})") from exc
+    model = model.to(device).eval()
+    if quantize_int8 and device == "cpu":
+        model = _quantized(model)
+    return LoadedModel(
+        model_id=model_id,
+        device=device,
+        model=model,
+        processor=processor,
+        sr=int(model.config.audio_encoder.sampling_rate),
+        frame_rate_hz=int(model.config.audio_encoder.frame_rate),
+        audio_channels=int(model.config.decoder.audio_channels),
+        max_frames=int(model.config.decoder.max_position_embeddings),
+    )
+
+
+def load_model(
+    model_id: str,
+    *,
+    device: str | None = None,
+    local_files_only: bool = False,
+    quantize_int8: bool = False,
+) -> LoadedModel:
+    """The shared, loaded model for ``model_id`` on ``device``; loads it on first use.
+
+    Parameters
+    ----------
+    model_id : Hub id or local ``save_pretrained`` directory.
+    device : ``cuda`` or ``cpu``; ``None`` picks :func:`default_device`.
+    local_files_only : never touch the network, even if ``HF_HUB_OFFLINE`` is not set.
+    quantize_int8 : quantise the decoder's Linear layers to int8 (ignored on GPU).
+
+    Raises
+    ------
+    EngineUnavailable : the model cannot be found or is not a supported MusicGen checkpoint; the message
+        names the model and how to provide it.
+    """
+    device = device or default_device()
+    key = (model_id, device, quantize_int8 and device == "cpu")
+    with _cache_lock:
+        # Loading under the lock: two jobs asking at once must not load a large model twice.
+        if key not in _cache:
+            _cache[key] = _load_uncached(
+                model_id, device, local_files_only=local_files_only, quantize_int8=key[2]
+            )
+        return _cache[key]
+
+
+def clear_cache() -> None:
+    """Forget every loaded model (tests, or freeing memory after a settings change)."""
+    with _cache_lock:
+        _cache.clear()

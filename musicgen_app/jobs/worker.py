@@ -1,0 +1,159 @@
+"""In-process job workers: threads that claim jobs from the database and run them in render processes.
+
+Each claim carries a lease that a heartbeat renews; a job whose worker died (crash, SIGKILL, restart) is
+claimed again once its lease expires, up to ``max_attempts`` times, then marked failed with the reason.
+"""
+
+from __future__ import annotations
+
+import logging
+import multiprocessing
+import os
+import socket
+import threading
+import uuid
+from concurrent.futures import Future, ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
+
+from ..engines.registry import EngineConfig
+from ..errors import MusicgenAppError
+from ..pipeline import JobSpec, TrackOutcome
+from ..store.files import FileStore
+from ..store.tracks import TrackRepository
+from ..track import Track
+from .render_process import run_job, warm_up
+
+__all__ = ["RenderPool", "WorkerPool"]
+
+log = logging.getLogger(__name__)
+
+
+class RenderPool:
+    """Render processes (spawned, so no lock or thread is inherited), rebuilt after a crash."""
+
+    def __init__(self, processes: int, config: EngineConfig) -> None:
+        self._processes = processes
+        self._config = config
+        self._lock = threading.Lock()
+        self._pool: ProcessPoolExecutor | None = None
+
+    def _executor(self) -> ProcessPoolExecutor:
+        with self._lock:
+            if self._pool is None:
+                self._pool = ProcessPoolExecutor(
+                    self._processes, mp_context=multiprocessing.get_context("spawn"),
+                    initializer=warm_up, initargs=(self._config,))
+            return self._pool
+
+    def submit(self, *args: object) -> Future:
+        return self._executor().submit(run_job, *args)
+
+    def reset(self, broken: ProcessPoolExecutor | None = None) -> None:
+        """Drop a broken pool so the next job gets fresh processes."""
+        with self._lock:
+            pool, self._pool = self._pool, None
+        if pool is not None:
+            pool.shutdown(wait=False, cancel_futures=True)
+
+    def shutdown(self) -> None:
+        self.reset()
+
+
+class WorkerPool:
+    """``threads`` workers claiming jobs; ``wake()`` after a submit to start at once."""
+
+    def __init__(self, repo: TrackRepository, files: FileStore, render: RenderPool, *,
+                 database_url: str, config: EngineConfig, threads: int, lease_s: float,
+                 max_attempts: int, poll_s: float = 1.0) -> None:
+        self._repo, self._files, self._render = repo, files, render
+        self._database_url, self._config = database_url, config
+        self._threads_wanted, self._lease_s = threads, lease_s
+        self._max_attempts, self._poll_s = max_attempts, poll_s
+        self._stop = threading.Event()
+        self._wake = threading.Event()
+        self._threads: list[threading.Thread] = []
+        self._id_prefix = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:6]}"
+
+    def start(self) -> None:
+        for index in range(self._threads_wanted):
+            thread = threading.Thread(target=self._loop, args=(f"{self._id_prefix}:{index}",),
+                                      name=f"musicgen-worker-{index}", daemon=True)
+            thread.start()
+            self._threads.append(thread)
+
+    def wake(self) -> None:
+        self._wake.set()
+
+    def stop(self, timeout_s: float = 5.0) -> None:
+        self._stop.set()
+        self._wake.set()
+        for thread in self._threads:
+            thread.join(timeout_s)
+        self._render.shutdown()
+
+    def _loop(self, worker_id: str) -> None:
+        while not self._stop.is_set():
+            try:
+                self._repo.fail_exhausted(max_attempts=self._max_attempts)
+                track = self._repo.claim_next(worker_id, lease_s=self._lease_s,
+                                              max_attempts=self._max_attempts)
+            except Exception:  # the database may be briefly unavailable; try again shortly
+                log.exception("claiming a job failed")
+                track = None
+            if track is None:
+                self._wake.wait(self._poll_s)
+                self._wake.clear()
+                continue
+            self._run(track, worker_id)
+
+    def _run(self, track: Track, worker_id: str) -> None:
+        staging = self._files.staging_dir(track.id, track.attempts)
+        spec = JobSpec(track.id, track.plan, track.output_format, track.engine_requested, self._config)
+        try:
+            future = self._render.submit(spec, staging, self._database_url, worker_id)
+            outcome = self._wait(future, track.id, worker_id)
+        except BrokenProcessPool:
+            log.error("render process died on track %s (attempt %d)", track.id, track.attempts)
+            self._render.reset()
+            self._files.discard(staging)
+            self._retry_or_fail(track, worker_id, "the render process crashed")
+            return
+        except MusicgenAppError as exc:
+            self._files.discard(staging)
+            self._repo.fail(track.id, worker_id, exc.message)
+            return
+        except Exception as exc:  # a bug: fail the track with the reason rather than loop on it
+            log.exception("track %s failed", track.id)
+            self._files.discard(staging)
+            self._repo.fail(track.id, worker_id, f"internal error: {type(exc).__name__}: {exc}")
+            return
+        self._publish(track, worker_id, staging, outcome)
+
+    def _wait(self, future: Future, track_id: str, worker_id: str) -> TrackOutcome:
+        beat_s = max(self._lease_s / 4.0, 0.2)
+        while True:
+            try:
+                return future.result(timeout=beat_s)
+            except TimeoutError:
+                self._repo.heartbeat(track_id, worker_id, lease_s=self._lease_s)
+
+    def _retry_or_fail(self, track: Track, worker_id: str, reason: str) -> None:
+        if track.attempts >= self._max_attempts:
+            self._repo.fail(track.id, worker_id, f"{reason} ({track.attempts} attempts)")
+        else:
+            self._repo.release(track.id, worker_id)
+
+    def _publish(self, track: Track, worker_id: str, staging, outcome: TrackOutcome) -> None:
+        self._files.publish(track.id, staging)
+        stored = self._repo.complete(
+            track.id, worker_id, files=outcome.files, engine=outcome.engine,
+            engine_version=outcome.engine_version, model=outcome.model, license=outcome.license,
+            key=outcome.key, notices=list(outcome.notices),
+            sections=[list(s) for s in outcome.sections], loudness_lufs=outcome.loudness_lufs,
+            true_peak_dbtp=outcome.true_peak_dbtp)
+        if not stored:
+            # deleted meanwhile, or our lease was taken over: never leave orphan files for a gone track
+            try:
+                self._repo.get(track.id)
+            except MusicgenAppError:
+                self._files.remove(track.id)

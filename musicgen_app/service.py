@@ -1,0 +1,153 @@
+"""GenerationService: submit a request, run its job, read tracks and their files.
+
+The one object the adapters (API, UI, CLI ``serve``) talk to. It owns the database, the file store, the
+worker threads and the render processes, all created from a :class:`Settings` value.
+"""
+
+from __future__ import annotations
+
+import logging
+import secrets
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from .config import Settings
+from .engines.registry import EngineConfig
+from .errors import InvalidRequest, NotFound, NotReady, QueueFull
+from .formats import MEDIA_TYPES, STEM_NAMES
+from .jobs.worker import RenderPool, WorkerPool
+from .plan import Plan
+from .request import MAX_SEED, GenerationRequest, parse_request
+from .store.db import make_engine, make_sessionmaker
+from .store.files import FileStore
+from .store.models import utc_now
+from .store.tracks import TrackRepository
+from .track import Track, check_track_id, new_track_id
+
+__all__ = ["GenerationService", "TrackFile", "FILE_KINDS"]
+
+log = logging.getLogger(__name__)
+
+#: Names a caller may ask for: the mix, the stems, and the side files.
+FILE_KINDS = ("mix", *STEM_NAMES, "waveform", "midi")
+
+
+@dataclass(frozen=True)
+class TrackFile:
+    """A stored file ready to be served."""
+
+    path: Path
+    media_type: str
+    download_name: str
+
+
+def _slug(text: str, *, max_words: int = 6) -> str:
+    words = "".join(c.lower() if c.isalnum() else " " for c in text).split()
+    return "-".join(words[:max_words]) or "track"
+
+
+class GenerationService:
+    """Everything the product does, behind one object. ``start()`` launches the workers."""
+
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+        self._engine = make_engine(settings.resolved_database_url)
+        self.repo = TrackRepository(make_sessionmaker(self._engine))
+        self.files = FileStore(settings.tracks_dir)
+        self.engine_config = EngineConfig(
+            soundfont=settings.soundfont, musicgen_model=settings.musicgen_model,
+            demucs_model=settings.demucs_model, demucs_repo=settings.demucs_repo)
+        self._workers = WorkerPool(
+            self.repo, self.files, RenderPool(settings.render_processes, self.engine_config),
+            database_url=settings.resolved_database_url, config=self.engine_config,
+            threads=settings.workers, lease_s=settings.lease_s, max_attempts=settings.max_attempts)
+
+    # -- lifecycle -------------------------------------------------------------------------------
+
+    def start(self) -> None:
+        self.files.sweep_staging()
+        self._workers.start()
+
+    def stop(self) -> None:
+        self._workers.stop()
+        self._engine.dispose()
+
+    # -- requests ----------------------------------------------------------------------------------
+
+    def plan(self, body: dict[str, Any]) -> tuple[GenerationRequest, Plan]:
+        """Validate a body and read its prompt into the Plan a generation would use (no side effects)."""
+        from .prompt.interpret import interpret
+
+        request = parse_request(body)
+        seed = request.seed if request.seed is not None else secrets.randbelow(MAX_SEED + 1)
+        if request.engine == "auto" and self.settings.engine != "auto":
+            request = GenerationRequest(**{**request.__dict__, "engine": self.settings.engine})
+        return request, interpret(request, seed=seed)
+
+    def submit(self, body: dict[str, Any]) -> Track:
+        """Validate, plan and queue a generation; returns the pending track."""
+        request, plan = self.plan(body)
+        if self.repo.count_waiting() >= self.settings.queue_max:
+            raise QueueFull(f"{self.settings.queue_max} tracks are already waiting; try again shortly")
+        track = Track(
+            id=new_track_id(), status="pending", prompt=request.prompt,
+            duration_s=request.duration_s, genre=plan.genre, tempo_bpm=plan.tempo_bpm,
+            key=plan.key_name, output_format=request.output_format, seed=plan.seed,
+            engine_requested=request.engine, created_at=utc_now(), plan=plan.as_dict())
+        stored = self.repo.add(track)
+        self._workers.wake()
+        return stored
+
+    # -- reads -------------------------------------------------------------------------------------
+
+    def get(self, track_id: str) -> Track:
+        return self.repo.get(check_track_id(track_id))
+
+    def list(self, *, limit: int = 20, offset: int = 0, status: str | None = None):
+        if not 1 <= limit <= 100:
+            raise InvalidRequest.for_field("limit", "must be from 1 to 100")
+        if offset < 0:
+            raise InvalidRequest.for_field("offset", "must be 0 or more")
+        return self.repo.list(limit=limit, offset=offset, status=status)
+
+    def delete(self, track_id: str) -> None:
+        """Remove a track's row and files (a running job notices and discards its work)."""
+        self.repo.delete(check_track_id(track_id))
+        self.files.remove(track_id)
+
+    def file(self, track_id: str, kind: str) -> TrackFile:
+        """The file ``kind`` (see :data:`FILE_KINDS`) of a completed track."""
+        track = self.get(track_id)
+        if kind not in FILE_KINDS:
+            raise NotFound(f"no file {kind!r}; files are {', '.join(FILE_KINDS)}")
+        if track.status != "completed":
+            raise NotReady(f"track {track.id} is {track.status}; files exist once it is completed")
+        relative = track.files.get(kind)
+        if relative is None:
+            raise NotFound(f"track {track.id} has no {kind} file (engine {track.engine})")
+        path = self.files.path(track.id, relative)
+        if not path.is_file():
+            raise NotFound(f"the {kind} file of track {track.id} is missing on disk")
+        return TrackFile(path, self._media_type(kind, track), self._download_name(kind, track, path))
+
+    @staticmethod
+    def _media_type(kind: str, track: Track) -> str:
+        if kind == "waveform":
+            return "application/json"
+        if kind == "midi":
+            return "audio/midi"
+        return MEDIA_TYPES[track.output_format]
+
+    @staticmethod
+    def _download_name(kind: str, track: Track, path: Path) -> str:
+        suffix = "" if kind == "mix" else f"-{kind}"
+        return f"{_slug(track.prompt)}-{track.id[:8]}{suffix}{path.suffix}"
+
+    def health(self) -> dict[str, Any]:
+        from .engines.registry import get_engine
+
+        symbolic_ok, symbolic_why = get_engine("symbolic", self.engine_config).available()
+        return {"status": "ok" if self.repo.ping() else "degraded",
+                "engines": {"symbolic": {"available": symbolic_ok, "reason": symbolic_why}},
+                "queue": {"waiting": self.repo.count_waiting(), "max": self.settings.queue_max}}

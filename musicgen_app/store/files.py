@@ -1,0 +1,73 @@
+"""Track files on disk: each track's files live in ``<root>/<track_id>/``, published atomically.
+
+A job writes into a private staging directory; only a finished set of files is renamed into place, so a
+reader never sees a half-written track and a failed job leaves nothing behind.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+from pathlib import Path
+
+from ..track import check_track_id
+
+__all__ = ["FileStore"]
+
+
+class FileStore:
+    """Paths and atomic publication of track files under ``root``."""
+
+    def __init__(self, root: Path) -> None:
+        self.root = Path(root).resolve()
+        self.root.mkdir(parents=True, exist_ok=True)
+
+    def track_dir(self, track_id: str) -> Path:
+        return self.root / check_track_id(track_id)
+
+    def staging_dir(self, track_id: str, attempt: int) -> Path:
+        """A fresh, empty directory for one attempt of a job (on the same file system as the target)."""
+        path = self.root / f".staging-{check_track_id(track_id)}-{attempt}"
+        shutil.rmtree(path, ignore_errors=True)
+        path.mkdir(parents=True)
+        return path
+
+    def publish(self, track_id: str, staging: Path) -> Path:
+        """Move a finished staging directory into place, replacing an earlier attempt's files."""
+        target = self.track_dir(track_id)
+        if target.exists():
+            # rename a previous directory away first: os.replace cannot replace a non-empty directory
+            old = target.with_name(f".old-{track_id}")
+            shutil.rmtree(old, ignore_errors=True)
+            os.replace(target, old)
+            shutil.rmtree(old, ignore_errors=True)
+        os.replace(staging, target)
+        return target
+
+    def discard(self, staging: Path) -> None:
+        shutil.rmtree(staging, ignore_errors=True)
+
+    def remove(self, track_id: str) -> None:
+        shutil.rmtree(self.track_dir(track_id), ignore_errors=True)
+
+    def path(self, track_id: str, relative: str) -> Path:
+        """The absolute path of a stored file; ``relative`` comes from the database, never the user."""
+        base = self.track_dir(track_id)
+        path = (base / relative).resolve()
+        if base not in path.parents:
+            raise ValueError(f"stored path escapes the track directory: {relative!r}")
+        return path
+
+    def sweep_staging(self, *, older_than_s: float = 3600.0) -> int:
+        """Remove staging directories a crash left behind; returns how many.
+
+        Only old ones: another process sharing this directory may be writing a young one right now.
+        """
+        import time
+
+        count = 0
+        for path in self.root.glob(".staging-*"):
+            if time.time() - path.stat().st_mtime > older_than_s:
+                shutil.rmtree(path, ignore_errors=True)
+                count += 1
+        return count

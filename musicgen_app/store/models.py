@@ -1,0 +1,77 @@
+"""SQLAlchemy 2 models: one row per track, holding the contract's fields and the job's state."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from sqlalchemy import JSON, DateTime, Float, Index, Integer, String, Text, TypeDecorator
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+__all__ = ["Base", "TrackRow", "utc_now"]
+
+
+def utc_now() -> dt.datetime:
+    return dt.datetime.now(dt.UTC)
+
+
+class UTCDateTime(TypeDecorator):
+    """Timezone-aware UTC datetimes, also on SQLite (which stores naive values)."""
+
+    impl = DateTime
+    cache_ok = True
+
+    def process_bind_param(self, value: dt.datetime | None, dialect: Any) -> dt.datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetimes are not stored; use utc_now()")
+        return value.astimezone(dt.UTC).replace(tzinfo=None)
+
+    def process_result_value(self, value: dt.datetime | None, dialect: Any) -> dt.datetime | None:
+        return None if value is None else value.replace(tzinfo=dt.UTC)
+
+
+class Base(DeclarativeBase):
+    pass
+
+
+class TrackRow(Base):
+    """A track and its job. ``files`` maps names (``mix``, ``vocals``...) to paths under the track dir."""
+
+    __tablename__ = "tracks"
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    status: Mapped[str] = mapped_column(String(16), default="pending")
+    prompt: Mapped[str] = mapped_column(Text)
+    duration_s: Mapped[int] = mapped_column(Integer)
+    genre: Mapped[str] = mapped_column(String(64))
+    tempo_bpm: Mapped[int] = mapped_column(Integer)
+    key: Mapped[str] = mapped_column(String(32))
+    output_format: Mapped[str] = mapped_column(String(8))
+    seed: Mapped[int] = mapped_column(Integer)
+    engine_requested: Mapped[str] = mapped_column(String(16), default="auto")
+    engine: Mapped[str | None] = mapped_column(String(16), default=None)
+    engine_version: Mapped[str | None] = mapped_column(String(64), default=None)
+    model: Mapped[str | None] = mapped_column(String(256), default=None)
+    license: Mapped[str | None] = mapped_column(String(256), default=None)
+    plan: Mapped[dict[str, Any]] = mapped_column(JSON)
+    progress: Mapped[float] = mapped_column(Float, default=0.0)
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    lease_owner: Mapped[str | None] = mapped_column(String(128), default=None)
+    lease_expires_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime, default=None)
+    error: Mapped[str | None] = mapped_column(Text, default=None)
+    notices: Mapped[list[str]] = mapped_column(JSON, default=list)
+    files: Mapped[dict[str, str]] = mapped_column(JSON, default=dict)
+    sections: Mapped[list[Any]] = mapped_column(JSON, default=list)
+    loudness_lufs: Mapped[float | None] = mapped_column(Float, default=None)
+    true_peak_dbtp: Mapped[float | None] = mapped_column(Float, default=None)
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utc_now)
+    started_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime, default=None)
+    completed_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime, default=None)
+    updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utc_now, onupdate=utc_now)
+
+    __table_args__ = (
+        Index("ix_tracks_status_created", "status", "created_at"),
+        Index("ix_tracks_created", "created_at"),
+    )

@@ -1,0 +1,55 @@
+"""The web application: the ``/v1`` API, and the Gradio studio mounted at ``/``, in one FastAPI app."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI
+from fastapi.responses import RedirectResponse
+
+from . import __version__
+from .api import build_router, install_error_handlers
+from .config import Settings
+from .service import GenerationService
+
+__all__ = ["create_app"]
+
+log = logging.getLogger(__name__)
+
+
+def create_app(settings: Settings, *, service: GenerationService | None = None) -> FastAPI:
+    """Build the app for ``settings``; workers start with the app and stop with it."""
+    service = service or GenerationService(settings)
+
+    @asynccontextmanager
+    async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        service.start()
+        try:
+            yield
+        finally:
+            service.stop()
+
+    app = FastAPI(title="musicgen_app", version=__version__, lifespan=lifespan,
+                  description="Original, royalty-free music from a text description.")
+    app.state.service = service
+    install_error_handlers(app)
+    app.include_router(build_router(service))
+    if settings.ui:
+        _mount_ui(app, service)
+    else:
+        app.add_api_route("/", lambda: RedirectResponse("/docs"), include_in_schema=False)
+    return app
+
+
+def _mount_ui(app: FastAPI, service: GenerationService) -> None:
+    try:
+        import gradio as gr
+
+        from .ui import build_ui
+    except ImportError as exc:  # the studio is optional; the API works without it
+        log.warning("studio not mounted: %s", exc)
+        app.add_api_route("/", lambda: RedirectResponse("/docs"), include_in_schema=False)
+        return
+    gr.mount_gradio_app(app, build_ui(service), path="/")
