@@ -1,0 +1,7 @@
+"""``python -m musicgen_app``."""
+
+import sys
+
+from .cli import main
+
+sys.exit(main())
