@@ -1,0 +1,25 @@
+"""Fixtures shared by the whole suite."""
+
+from __future__ import annotations
+
+import os
+
+import pytest
+
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
+
+
+@pytest.fixture(scope="module")
+def api_client(tmp_path_factory):
+    """A live app (workers and a render process) on a fresh data directory, shared by a test module."""
+    from fastapi.testclient import TestClient
+
+    from musicgen_app.config import Settings
+    from musicgen_app.web import create_app
+
+    data_dir = tmp_path_factory.mktemp("data")
+    settings = Settings(data_dir=data_dir, engine="symbolic", ui=False, workers=1, lease_s=10)
+    with TestClient(create_app(settings)) as client:
+        yield client
