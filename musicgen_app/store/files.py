@@ -28,7 +28,8 @@ class FileStore:
     def staging_dir(self, track_id: str, attempt: int) -> Path:
         """A fresh, empty directory for one attempt of a job (on the same file system as the target)."""
         path = self.root / f".staging-{check_track_id(track_id)}-{attempt}"
-        shutil.rmtree(path, ignore_errors=True)
+        for earlier in self.root.glob(f".staging-{track_id}-*"):  # left by an interrupted attempt
+            shutil.rmtree(earlier, ignore_errors=True)
         path.mkdir(parents=True)
         return path
 
