@@ -18,18 +18,19 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from musicgen_app.audio.encode import encode_audio  # noqa: E402
-from musicgen_app.audio.master import master  # noqa: E402
-from musicgen_app.audio.tags import Tags  # noqa: E402
-from musicgen_app.audio.waveform import waveform_json  # noqa: E402
-from musicgen_app.config import DEFAULT_SOUNDFONT  # noqa: E402
-from musicgen_app.engines.registry import EngineConfig, get_engine  # noqa: E402
-from musicgen_app.engines.symbolic.compose import compose  # noqa: E402
-from musicgen_app.engines.symbolic.midi import score_to_midi  # noqa: E402
-from musicgen_app.engines.symbolic.render import render_score  # noqa: E402
-from musicgen_app.pipeline import JobSpec, produce_track  # noqa: E402
-from musicgen_app.prompt.interpret import interpret  # noqa: E402
-from musicgen_app.request import parse_request  # noqa: E402
+from musicgen_app.audio.encode import encode_audio
+from musicgen_app.audio.master import master
+from musicgen_app.audio.tags import Tags
+from musicgen_app.audio.waveform import waveform_json
+from musicgen_app.engines.symbolic.compose import compose
+from musicgen_app.engines.symbolic.midi import score_to_midi
+from musicgen_app.engines.symbolic.render import render_score
+from musicgen_app.prompt.interpret import interpret
+
+from musicgen_app.config import DEFAULT_SOUNDFONT
+from musicgen_app.engines.registry import EngineConfig, get_engine
+from musicgen_app.pipeline import JobSpec, produce_track
+from musicgen_app.request import parse_request
 
 PROMPT = "Chill lo-fi beat with jazzy Rhodes piano, soft drums, and rain ambiance"
 
@@ -46,8 +47,14 @@ def stage_times(duration_s: int, fmt: str, out: Path) -> dict[str, float]:
     score, t_compose = timed(compose, plan)
     stems, t_render = timed(render_score, score, soundfont=DEFAULT_SOUNDFONT)
     mastered, t_master = timed(master, stems)
-    tags = Tags(title="bench", engine="symbolic", model="FluidR3_GM", prompt=PROMPT, seed="7",
-                license="royalty-free")
+    tags = Tags(
+        title="bench",
+        engine="symbolic",
+        model="FluidR3_GM",
+        prompt=PROMPT,
+        seed="7",
+        license="royalty-free",
+    )
     _, t_mix = timed(encode_audio, mastered.stems.mix(), 44_100, out / f"mix.{fmt}", fmt, tags=tags)
     start = time.perf_counter()
     for name, audio in mastered.stems.items():
@@ -55,13 +62,22 @@ def stage_times(duration_s: int, fmt: str, out: Path) -> dict[str, float]:
     t_stems = time.perf_counter() - start
     _, t_wave = timed(waveform_json, mastered.stems.mix(), 44_100)
     _, t_midi = timed(score_to_midi, score)
-    return {"plan": t_plan, "compose": t_compose, "render": t_render, "master": t_master,
-            "encode_mix": t_mix, "encode_stems": t_stems, "waveform": t_wave, "midi": t_midi}
+    return {
+        "plan": t_plan,
+        "compose": t_compose,
+        "render": t_render,
+        "master": t_master,
+        "encode_mix": t_mix,
+        "encode_stems": t_stems,
+        "waveform": t_wave,
+        "midi": t_midi,
+    }
 
 
 def whole_job(duration_s: int, fmt: str, out: Path) -> float:
-    request = parse_request({"prompt": PROMPT, "duration": duration_s, "output_format": fmt,
-                             "engine": "symbolic"})
+    request = parse_request(
+        {"prompt": PROMPT, "duration": duration_s, "output_format": fmt, "engine": "symbolic"}
+    )
     plan = interpret(request, seed=7)
     spec = JobSpec("0" * 32, plan.as_dict(), fmt, "symbolic", EngineConfig(DEFAULT_SOUNDFONT))
     _, seconds = timed(produce_track, spec, out)
@@ -81,8 +97,15 @@ def main() -> None:
         for duration in args.durations:
             stages = stage_times(duration, args.format, Path(tmp))
             job_s = whole_job(duration, args.format, Path(tmp))
-            rows.append({"duration_s": duration, "format": args.format, "stages_s": stages,
-                         "job_wall_s": job_s, "realtime_factor": duration / job_s})
+            rows.append(
+                {
+                    "duration_s": duration,
+                    "format": args.format,
+                    "stages_s": stages,
+                    "job_wall_s": job_s,
+                    "realtime_factor": duration / job_s,
+                }
+            )
     names = list(rows[0]["stages_s"])
     print(f"SoundFont warm-up (once per process): {warm_s:.2f} s")
     print(f"{'stage':14}" + "".join(f"{r['duration_s']:>10} s" for r in rows))
@@ -92,8 +115,12 @@ def main() -> None:
     print(f"{'realtime x':14}" + "".join(f"{r['realtime_factor']:11.1f}x" for r in rows))
     if args.json:
         args.json.parent.mkdir(parents=True, exist_ok=True)
-        meta = {"date": time.strftime("%Y-%m-%d"), "machine": platform.processor() or platform.machine(),
-                "cores": __import__("os").cpu_count(), "python": platform.python_version()}
+        meta = {
+            "date": time.strftime("%Y-%m-%d"),
+            "machine": platform.processor() or platform.machine(),
+            "cores": __import__("os").cpu_count(),
+            "python": platform.python_version(),
+        }
         args.json.write_text(json.dumps({"meta": meta, "warm_up_s": warm_s, "rows": rows}, indent=2))
 
 

@@ -27,8 +27,12 @@ from .track import Track
 
 __all__ = ["build_router", "install_error_handlers", "track_public"]
 
-_BODY_DOC = {"requestBody": {"required": True, "content": {
-    "application/json": {"schema": TrackCreate.model_json_schema()}}}}
+_BODY_DOC = {
+    "requestBody": {
+        "required": True,
+        "content": {"application/json": {"schema": TrackCreate.model_json_schema()}},
+    }
+}
 
 
 def _error_response(exc: MusicgenAppError) -> JSONResponse:
@@ -45,8 +49,9 @@ def install_error_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(RequestValidationError)
     async def _validation(_request: Request, exc: RequestValidationError) -> JSONResponse:
-        details = [ErrorDetail(".".join(str(p) for p in e["loc"][1:]) or "request", e["msg"])
-                   for e in exc.errors()]
+        details = [
+            ErrorDetail(".".join(str(p) for p in e["loc"][1:]) or "request", e["msg"]) for e in exc.errors()
+        ]
         message = "; ".join(f"{d.field}: {d.rule}" for d in details)
         return _error_response(InvalidRequest(message, details=details))
 
@@ -60,14 +65,18 @@ def install_error_handlers(app: FastAPI) -> None:
 async def _read_json(request: Request, limit_bytes: int) -> Any:
     declared = request.headers.get("content-length")
     if declared and declared.isdigit() and int(declared) > limit_bytes:
-        raise PayloadTooLarge(f"body: must be at most {limit_bytes} bytes",
-                              details=[ErrorDetail("body", f"must be at most {limit_bytes} bytes")])
+        raise PayloadTooLarge(
+            f"body: must be at most {limit_bytes} bytes",
+            details=[ErrorDetail("body", f"must be at most {limit_bytes} bytes")],
+        )
     chunks, size = [], 0
     async for chunk in request.stream():
         size += len(chunk)
         if size > limit_bytes:
-            raise PayloadTooLarge(f"body: must be at most {limit_bytes} bytes",
-                                  details=[ErrorDetail("body", f"must be at most {limit_bytes} bytes")])
+            raise PayloadTooLarge(
+                f"body: must be at most {limit_bytes} bytes",
+                details=[ErrorDetail("body", f"must be at most {limit_bytes} bytes")],
+            )
         chunks.append(chunk)
     try:
         return json.loads(b"".join(chunks) or b"null")
@@ -88,18 +97,33 @@ def track_public(track: Track, base: str) -> dict[str, Any]:
         return f"{root}/{path}" if done and kind in track.files else None
 
     return {
-        "id": track.id, "status": track.status, "audio_url": url("audio", "mix"),
-        "duration": track.duration_s, "genre": track.genre, "tempo": track.tempo_bpm,
-        "prompt": track.prompt, "created_at": track.created_at,
-        "download_url": url("download", "mix"), "waveform_url": url("waveform", "waveform"),
+        "id": track.id,
+        "status": track.status,
+        "audio_url": url("audio", "mix"),
+        "duration": track.duration_s,
+        "genre": track.genre,
+        "tempo": track.tempo_bpm,
+        "prompt": track.prompt,
+        "created_at": track.created_at,
+        "download_url": url("download", "mix"),
+        "waveform_url": url("waveform", "waveform"),
         "midi_url": url("midi", "midi"),
         "stems": {name: url(f"stems/{name}", name) for name in STEM_NAMES},
-        "output_format": track.output_format, "seed": track.seed, "engine": track.engine,
-        "engine_requested": track.engine_requested, "model": track.model, "key": track.key,
-        "progress": track.progress, "error": track.error, "notices": list(track.notices),
-        "completed_at": track.completed_at, "license": track.license,
-        "loudness_lufs": track.loudness_lufs, "true_peak_dbtp": track.true_peak_dbtp,
-        "sections": [{"name": n, "start_s": t} for n, t in track.sections], "plan": track.plan,
+        "output_format": track.output_format,
+        "seed": track.seed,
+        "engine": track.engine,
+        "engine_requested": track.engine_requested,
+        "model": track.model,
+        "key": track.key,
+        "progress": track.progress,
+        "error": track.error,
+        "notices": list(track.notices),
+        "completed_at": track.completed_at,
+        "license": track.license,
+        "loudness_lufs": track.loudness_lufs,
+        "true_peak_dbtp": track.true_peak_dbtp,
+        "sections": [{"name": n, "start_s": t} for n, t in track.sections],
+        "plan": track.plan,
     }
 
 
@@ -109,8 +133,13 @@ def build_router(service: GenerationService) -> APIRouter:
     public_url = service.settings.public_url
     limit_bytes = service.settings.max_body_bytes
 
-    @router.post("/v1/music/generate", status_code=202, response_model=TrackGenerate,
-                 openapi_extra=_BODY_DOC, tags=["music"])
+    @router.post(
+        "/v1/music/generate",
+        status_code=202,
+        response_model=TrackGenerate,
+        openapi_extra=_BODY_DOC,
+        tags=["music"],
+    )
     async def generate_music(request: Request) -> JSONResponse:
         """Queue a new track; answers 202 with its Location."""
         body = await _read_json(request, limit_bytes)
@@ -127,13 +156,21 @@ def build_router(service: GenerationService) -> APIRouter:
         return plan.as_dict()
 
     @router.get("/v1/music", response_model=TracksPublic, tags=["music"])
-    def list_music(request: Request, limit: int = Query(20, ge=1, le=100),
-                   offset: int = Query(0, ge=0), status: str | None = None) -> dict[str, Any]:
+    def list_music(
+        request: Request,
+        limit: int = Query(20, ge=1, le=100),
+        offset: int = Query(0, ge=0),
+        status: str | None = None,
+    ) -> dict[str, Any]:
         """Tracks, newest first."""
         tracks, count = service.list(limit=limit, offset=offset, status=status)
         base = _base_url(request, public_url)
-        return {"data": [track_public(t, base) for t in tracks], "count": count,
-                "limit": limit, "offset": offset}
+        return {
+            "data": [track_public(t, base) for t in tracks],
+            "count": count,
+            "limit": limit,
+            "offset": offset,
+        }
 
     @router.get("/v1/music/{track_id}", response_model=TrackPublic, tags=["music"])
     def read_music(request: Request, track_id: str) -> dict[str, Any]:
@@ -149,8 +186,12 @@ def build_router(service: GenerationService) -> APIRouter:
     def _file(track_id: str, kind: str, *, attachment: bool = False) -> FileResponse:
         stored = service.file(track_id, kind)
         disposition = "attachment" if attachment else "inline"
-        return FileResponse(stored.path, media_type=stored.media_type, filename=stored.download_name,
-                            content_disposition_type=disposition)
+        return FileResponse(
+            stored.path,
+            media_type=stored.media_type,
+            filename=stored.download_name,
+            content_disposition_type=disposition,
+        )
 
     @router.get("/v1/music/{track_id}/audio", tags=["files"])
     def read_audio(track_id: str) -> FileResponse:

@@ -36,14 +36,21 @@ def _generate(args: argparse.Namespace) -> int:
     from .prompt.interpret import interpret
     from .request import MAX_SEED, parse_request
 
-    body = {k: getattr(args, k) for k in ("prompt", "duration", "output_format", "genre", "tempo",
-                                          "seed", "engine") if getattr(args, k) is not None}
+    body = {
+        k: getattr(args, k)
+        for k in ("prompt", "duration", "output_format", "genre", "tempo", "seed", "engine")
+        if getattr(args, k) is not None
+    }
     request = parse_request(body)
     settings = load_settings()
     seed = request.seed if request.seed is not None else secrets.randbelow(MAX_SEED + 1)
     plan = interpret(request, seed=seed)
-    config = EngineConfig(soundfont=settings.soundfont, musicgen_model=settings.musicgen_model,
-                          demucs_model=settings.demucs_model, demucs_repo=settings.demucs_repo)
+    config = EngineConfig(
+        soundfont=settings.soundfont,
+        musicgen_model=settings.musicgen_model,
+        demucs_model=settings.demucs_model,
+        demucs_repo=settings.demucs_repo,
+    )
     args.out.mkdir(parents=True, exist_ok=True)
     spec = JobSpec("0" * 32, plan.as_dict(), request.output_format, request.engine, config)
     outcome = produce_track(spec, args.out, progress=_print_progress)
@@ -56,11 +63,20 @@ def _generate(args: argparse.Namespace) -> int:
 
 def _manifest(plan: dict[str, Any], outcome: Any, request: dict[str, Any]) -> dict[str, Any]:
     files = {**outcome.files, "manifest": "manifest.json"}
-    return {"request": request, "plan": plan, "files": files, "engine": outcome.engine,
-            "engine_version": outcome.engine_version, "model": outcome.model, "key": outcome.key,
-            "license": outcome.license, "loudness_lufs": outcome.loudness_lufs,
-            "true_peak_dbtp": outcome.true_peak_dbtp, "notices": list(outcome.notices),
-            "sections": [list(s) for s in outcome.sections]}
+    return {
+        "request": request,
+        "plan": plan,
+        "files": files,
+        "engine": outcome.engine,
+        "engine_version": outcome.engine_version,
+        "model": outcome.model,
+        "key": outcome.key,
+        "license": outcome.license,
+        "loudness_lufs": outcome.loudness_lufs,
+        "true_peak_dbtp": outcome.true_peak_dbtp,
+        "notices": list(outcome.notices),
+        "sections": [list(s) for s in outcome.sections],
+    }
 
 
 def _print_progress(fraction: float) -> None:

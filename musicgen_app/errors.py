@@ -19,20 +19,20 @@ Adapters translate these in exactly one place each: ``api.py`` maps ``http_statu
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 __all__ = [
+    "EngineUnavailable",
     "ErrorDetail",
-    "MusicgenAppError",
+    "GenerationFailed",
     "InvalidRequest",
-    "UnknownGenre",
-    "PayloadTooLarge",
+    "MusicgenAppError",
     "NotFound",
     "NotReady",
+    "PayloadTooLarge",
     "QueueFull",
-    "EngineUnavailable",
-    "GenerationFailed",
     "RenderError",
+    "UnknownGenre",
 ]
 
 

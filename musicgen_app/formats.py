@@ -3,19 +3,19 @@
 from __future__ import annotations
 
 __all__ = [
-    "SAMPLE_RATE",
     "CHANNELS",
-    "OUTPUT_FORMATS",
+    "ENGINES",
+    "MAX_DURATION_S",
+    "MAX_PROMPT_CHARS",
+    "MAX_TEMPO_BPM",
     "MEDIA_TYPES",
+    "MIN_DURATION_S",
+    "MIN_TEMPO_BPM",
+    "OUTPUT_FORMATS",
+    "SAMPLE_RATE",
     "STEM_NAMES",
     "TARGET_LUFS",
     "TRUE_PEAK_CEILING_DBTP",
-    "MIN_DURATION_S",
-    "MAX_DURATION_S",
-    "MIN_TEMPO_BPM",
-    "MAX_TEMPO_BPM",
-    "MAX_PROMPT_CHARS",
-    "ENGINES",
 ]
 
 SAMPLE_RATE = 44_100

@@ -22,7 +22,6 @@ from .audio.waveform import waveform_json
 from .engines.base import EngineResult, ProgressFn, Stems, no_progress
 from .engines.registry import EngineConfig, choose_engine
 from .errors import EngineUnavailable
-from .formats import STEM_NAMES
 from .plan import Plan
 
 __all__ = ["JobSpec", "TrackOutcome", "produce_track", "track_title"]
@@ -79,8 +78,13 @@ def _separate_if_needed(result: EngineResult, spec: JobSpec, progress: ProgressF
     try:
         from .audio.separate import separate
 
-        stems = separate(result.stems.mix(), result.stems.sample_rate, model=spec.config.demucs_model,
-                         repo=spec.config.demucs_repo, progress=progress)
+        stems = separate(
+            result.stems.mix(),
+            result.stems.sample_rate,
+            model=spec.config.demucs_model,
+            repo=spec.config.demucs_repo,
+            progress=progress,
+        )
     except (ImportError, EngineUnavailable) as exc:
         notice = f"Stems could not be separated ({exc}); the whole mix is in the 'other' stem."
         return _replace(result, notices=(*_without_stem_notices(result.notices), notice))
@@ -133,8 +137,14 @@ def produce_track(spec: JobSpec, out_dir: Path, *, progress: ProgressFn = no_pro
     result = _separate_if_needed(result, spec, _scaled(progress, _ENGINE_SHARE, _SEPARATION_SHARE))
     mastered = master(result.stems)
     progress(0.88)
-    tags = Tags(title=track_title(plan.prompt), engine=f"{engine.name} {engine.version}",
-                model=result.model, prompt=plan.prompt, seed=str(plan.seed), license=result.license)
+    tags = Tags(
+        title=track_title(plan.prompt),
+        engine=f"{engine.name} {engine.version}",
+        model=result.model,
+        prompt=plan.prompt,
+        seed=str(plan.seed),
+        license=result.license,
+    )
     files = _encode_all(mastered.stems, out_dir, spec.output_format, tags)
     _write_json(out_dir / "waveform.json", waveform_json(mastered.stems.mix(), mastered.stems.sample_rate))
     files["waveform"] = "waveform.json"
@@ -143,9 +153,15 @@ def produce_track(spec: JobSpec, out_dir: Path, *, progress: ProgressFn = no_pro
         files["midi"] = "track.mid"
     progress(0.98)
     return TrackOutcome(
-        files=files, engine=engine.name, engine_version=engine.version, model=result.model,
-        license=result.license, key=plan.key_name, loudness_lufs=round(mastered.loudness_lufs, 2),
-        true_peak_dbtp=round(mastered.true_peak_dbtp, 2), notices=(*notices, *result.notices),
-        sections=tuple(result.sections), extra=dict(result.extra),
+        files=files,
+        engine=engine.name,
+        engine_version=engine.version,
+        model=result.model,
+        license=result.license,
+        key=plan.key_name,
+        loudness_lufs=round(mastered.loudness_lufs, 2),
+        true_peak_dbtp=round(mastered.true_peak_dbtp, 2),
+        notices=(*notices, *result.notices),
+        sections=tuple(result.sections),
+        extra=dict(result.extra),
     )
-

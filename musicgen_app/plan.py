@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
-__all__ = ["Plan", "PITCH_CLASSES", "MODES"]
+__all__ = ["MODES", "PITCH_CLASSES", "Plan"]
 
 PITCH_CLASSES: tuple[str, ...] = ("C", "C#", "D", "Eb", "E", "F", "F#", "G", "Ab", "A", "Bb", "B")
 MODES: tuple[str, ...] = ("major", "minor", "dorian", "mixolydian", "phrygian", "lydian")

@@ -16,7 +16,7 @@ from .formats import (
     OUTPUT_FORMATS,
 )
 
-__all__ = ["GenerationRequest", "MAX_SEED", "parse_request"]
+__all__ = ["MAX_SEED", "GenerationRequest", "parse_request"]
 
 MAX_SEED = 2**32 - 1
 _FIELDS = ("prompt", "duration", "genre", "tempo", "output_format", "seed", "engine")
@@ -77,9 +77,7 @@ def _check_prompt(body: dict, errors: list[ErrorDetail]) -> None:
     elif not isinstance(prompt, str):
         errors.append(ErrorDetail("prompt", "must be a string"))
     elif not 1 <= len(prompt.strip()) <= MAX_PROMPT_CHARS:
-        errors.append(
-            ErrorDetail("prompt", f"must be 1-{MAX_PROMPT_CHARS} characters after trimming")
-        )
+        errors.append(ErrorDetail("prompt", f"must be 1-{MAX_PROMPT_CHARS} characters after trimming"))
 
 
 def parse_request(body: Any) -> GenerationRequest:

@@ -16,7 +16,7 @@ from .formats import (
 )
 from .request import MAX_SEED
 
-__all__ = ["TrackCreate", "TrackGenerate", "TrackPublic", "TracksPublic", "StemUrls", "ErrorBody"]
+__all__ = ["ErrorBody", "StemUrls", "TrackCreate", "TrackGenerate", "TrackPublic", "TracksPublic"]
 
 
 class TrackCreate(BaseModel):

@@ -25,7 +25,7 @@ from .store.models import utc_now
 from .store.tracks import TrackRepository
 from .track import Track, check_track_id, new_track_id
 
-__all__ = ["GenerationService", "TrackFile", "FILE_KINDS"]
+__all__ = ["FILE_KINDS", "GenerationService", "TrackFile"]
 
 log = logging.getLogger(__name__)
 
@@ -56,12 +56,21 @@ class GenerationService:
         self.repo = TrackRepository(make_sessionmaker(self._engine))
         self.files = FileStore(settings.tracks_dir)
         self.engine_config = EngineConfig(
-            soundfont=settings.soundfont, musicgen_model=settings.musicgen_model,
-            demucs_model=settings.demucs_model, demucs_repo=settings.demucs_repo)
+            soundfont=settings.soundfont,
+            musicgen_model=settings.musicgen_model,
+            demucs_model=settings.demucs_model,
+            demucs_repo=settings.demucs_repo,
+        )
         self._workers = WorkerPool(
-            self.repo, self.files, RenderPool(settings.render_processes, self.engine_config),
-            database_url=settings.resolved_database_url, config=self.engine_config,
-            threads=settings.workers, lease_s=settings.lease_s, max_attempts=settings.max_attempts)
+            self.repo,
+            self.files,
+            RenderPool(settings.render_processes, self.engine_config),
+            database_url=settings.resolved_database_url,
+            config=self.engine_config,
+            threads=settings.workers,
+            lease_s=settings.lease_s,
+            max_attempts=settings.max_attempts,
+        )
 
     # -- lifecycle -------------------------------------------------------------------------------
 
@@ -91,10 +100,19 @@ class GenerationService:
         if self.repo.count_waiting() >= self.settings.queue_max:
             raise QueueFull(f"{self.settings.queue_max} tracks are already waiting; try again shortly")
         track = Track(
-            id=new_track_id(), status="pending", prompt=request.prompt,
-            duration_s=request.duration_s, genre=plan.genre, tempo_bpm=plan.tempo_bpm,
-            key=plan.key_name, output_format=request.output_format, seed=plan.seed,
-            engine_requested=request.engine, created_at=utc_now(), plan=plan.as_dict())
+            id=new_track_id(),
+            status="pending",
+            prompt=request.prompt,
+            duration_s=request.duration_s,
+            genre=plan.genre,
+            tempo_bpm=plan.tempo_bpm,
+            key=plan.key_name,
+            output_format=request.output_format,
+            seed=plan.seed,
+            engine_requested=request.engine,
+            created_at=utc_now(),
+            plan=plan.as_dict(),
+        )
         stored = self.repo.add(track)
         self._workers.wake()
         return stored
@@ -148,6 +166,8 @@ class GenerationService:
         from .engines.registry import get_engine
 
         symbolic_ok, symbolic_why = get_engine("symbolic", self.engine_config).available()
-        return {"status": "ok" if self.repo.ping() else "degraded",
-                "engines": {"symbolic": {"available": symbolic_ok, "reason": symbolic_why}},
-                "queue": {"waiting": self.repo.count_waiting(), "max": self.settings.queue_max}}
+        return {
+            "status": "ok" if self.repo.ping() else "degraded",
+            "engines": {"symbolic": {"available": symbolic_ok, "reason": symbolic_why}},
+            "queue": {"waiting": self.repo.count_waiting(), "max": self.settings.queue_max},
+        }

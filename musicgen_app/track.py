@@ -9,7 +9,7 @@ from typing import Any
 
 from .errors import NotFound
 
-__all__ = ["Track", "TrackStatus", "STATUSES", "new_track_id", "check_track_id"]
+__all__ = ["STATUSES", "Track", "TrackStatus", "check_track_id", "new_track_id"]
 
 STATUSES = ("pending", "processing", "completed", "failed")
 TrackStatus = str

@@ -31,8 +31,12 @@ def create_app(settings: Settings, *, service: GenerationService | None = None) 
         finally:
             service.stop()
 
-    app = FastAPI(title="musicgen_app", version=__version__, lifespan=lifespan,
-                  description="Original, royalty-free music from a text description.")
+    app = FastAPI(
+        title="musicgen_app",
+        version=__version__,
+        lifespan=lifespan,
+        description="Original, royalty-free music from a text description.",
+    )
     app.state.service = service
     install_error_handlers(app)
     app.include_router(build_router(service))

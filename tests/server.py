@@ -27,17 +27,28 @@ class ServerProcess:
     def __init__(self, data_dir: Path, *, port: int | None = None, **env: str) -> None:
         self.port = port or free_port()
         self.url = f"http://127.0.0.1:{self.port}"
-        self.env = {**os.environ, "MUSICGEN_APP_DATA_DIR": str(data_dir),
-                    "MUSICGEN_APP_PORT": str(self.port), "MUSICGEN_APP_HOST": "127.0.0.1",
-                    "GRADIO_ANALYTICS_ENABLED": "False", "HF_HUB_OFFLINE": "1", **env}
+        self.env = {
+            **os.environ,
+            "MUSICGEN_APP_DATA_DIR": str(data_dir),
+            "MUSICGEN_APP_PORT": str(self.port),
+            "MUSICGEN_APP_HOST": "127.0.0.1",
+            "GRADIO_ANALYTICS_ENABLED": "False",
+            "HF_HUB_OFFLINE": "1",
+            **env,
+        }
         self.log = data_dir / f"server-{self.port}.log"
         self.process: subprocess.Popen | None = None
 
     def start(self, *, timeout_s: float = 90.0) -> ServerProcess:
         with open(self.log, "ab") as log:
-            self.process = subprocess.Popen([sys.executable, "app.py"], cwd=ROOT, env=self.env,
-                                            stdout=log, stderr=subprocess.STDOUT,
-                                            start_new_session=True)
+            self.process = subprocess.Popen(
+                [sys.executable, "app.py"],
+                cwd=ROOT,
+                env=self.env,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                start_new_session=True,
+            )
         deadline = time.monotonic() + timeout_s
         while time.monotonic() < deadline:
             if self.process.poll() is not None:

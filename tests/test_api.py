@@ -7,18 +7,34 @@ import json
 
 import numpy as np
 import pytest
-
 from musicgen_app.audio.loudness import integrated_loudness_lufs, true_peak_dbtp
+
 from musicgen_app.formats import MEDIA_TYPES, OUTPUT_FORMATS, STEM_NAMES
 
 from .helpers import decode, residual_db, wait_for_track
 
 LOFI = "Chill lo-fi beat with jazzy Rhodes piano, soft drums, and rain ambiance"
-GENERATE_FIELDS = {"id": str, "status": str, "duration": int, "genre": str, "tempo": int,
-                   "prompt": str, "created_at": str}
-FULL_FIELDS = {"download_url": str, "waveform_url": str, "stems": dict, "output_format": str,
-               "seed": int, "engine": str, "key": str, "progress": float, "completed_at": str,
-               "license": str}
+GENERATE_FIELDS = {
+    "id": str,
+    "status": str,
+    "duration": int,
+    "genre": str,
+    "tempo": int,
+    "prompt": str,
+    "created_at": str,
+}
+FULL_FIELDS = {
+    "download_url": str,
+    "waveform_url": str,
+    "stems": dict,
+    "output_format": str,
+    "seed": int,
+    "engine": str,
+    "key": str,
+    "progress": float,
+    "completed_at": str,
+    "license": str,
+}
 
 
 def generate(client, **body) -> dict:
@@ -87,8 +103,7 @@ def test_waveform_follows_audiowaveform_v2(api_client, lofi) -> None:
 def test_wav_stems_sum_to_mix_and_master_meets_contract(api_client) -> None:
     track = wait_for_track(api_client, generate(api_client, output_format="wav", seed=11)["id"])
     mix, sr = decode(api_client.get(f"/v1/music/{track['id']}/audio").content)
-    stems = [decode(api_client.get(f"/v1/music/{track['id']}/stems/{n}").content)[0]
-             for n in STEM_NAMES]
+    stems = [decode(api_client.get(f"/v1/music/{track['id']}/stems/{n}").content)[0] for n in STEM_NAMES]
     assert all(s.shape == mix.shape for s in stems)
     assert residual_db(mix, np.sum(stems, axis=0)) <= -60
     assert abs(integrated_loudness_lufs(mix, sr) + 14) <= 1
@@ -108,8 +123,14 @@ def test_same_seed_same_pcm(api_client) -> None:
 def test_explicit_tempo_is_kept_and_measurable(api_client) -> None:
     import librosa
 
-    created = generate(api_client, tempo=97, duration=20, output_format="wav", seed=5,
-                       prompt="funk groove with slap bass and drums")
+    created = generate(
+        api_client,
+        tempo=97,
+        duration=20,
+        output_format="wav",
+        seed=5,
+        prompt="funk groove with slap bass and drums",
+    )
     assert created["tempo"] == 97
     track = wait_for_track(api_client, created["id"])
     audio, sr = decode(api_client.get(f"/v1/music/{track['id']}/audio").content)
@@ -151,17 +172,23 @@ def test_bad_input_is_refused_and_nothing_stored(api_client, body: dict, field: 
 )
 def test_bad_bodies_are_refused(api_client, content: bytes, status: int) -> None:
     before = api_client.get("/v1/music").json()["count"]
-    answer = api_client.post("/v1/music/generate", content=content,
-                             headers={"content-type": "application/json"})
+    answer = api_client.post(
+        "/v1/music/generate", content=content, headers={"content-type": "application/json"}
+    )
     assert answer.status_code == status
     assert "body" in answer.json()["error"]["message"]
     assert api_client.get("/v1/music").json()["count"] == before
 
 
-@pytest.mark.parametrize("path", ["/v1/music/0123456789abcdef0123456789abcdef",
-                                  "/v1/music/..%2F..%2Fetc%2Fpasswd",
-                                  "/v1/music/..%2F..%2Fetc%2Fpasswd/audio",
-                                  "/v1/music/nothex/stems/drums"])
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/v1/music/0123456789abcdef0123456789abcdef",
+        "/v1/music/..%2F..%2Fetc%2Fpasswd",
+        "/v1/music/..%2F..%2Fetc%2Fpasswd/audio",
+        "/v1/music/nothex/stems/drums",
+    ],
+)
 def test_unknown_ids_are_404(api_client, path: str) -> None:
     answer = api_client.get(path)
     assert answer.status_code == 404

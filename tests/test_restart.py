@@ -12,11 +12,18 @@ from .server import ServerProcess
 
 @pytest.mark.slow
 def test_killed_job_completes_after_restart(tmp_path) -> None:
-    env = {"MUSICGEN_APP_ENGINE": "symbolic", "MUSICGEN_APP_LEASE_S": "3", "MUSICGEN_APP_UI": "false"}
+    env = {
+        "MUSICGEN_APP_ENGINE": "symbolic",
+        "MUSICGEN_APP_LEASE_S": "3",
+        "MUSICGEN_APP_UI": "false",
+    }
     server = ServerProcess(tmp_path, **env).start()
     try:
-        created = httpx.post(f"{server.url}/v1/music/generate", timeout=30,
-                             json={"prompt": "epic orchestral battle", "duration": 300, "seed": 1})
+        created = httpx.post(
+            f"{server.url}/v1/music/generate",
+            timeout=30,
+            json={"prompt": "epic orchestral battle", "duration": 300, "seed": 1},
+        )
         assert created.status_code == 202
         track_id = created.json()["id"]
         deadline = time.monotonic() + 60

@@ -11,7 +11,7 @@ import numpy as np
 from ..formats import CHANNELS, SAMPLE_RATE, STEM_NAMES
 from ..plan import Plan
 
-__all__ = ["Stems", "EngineResult", "Engine", "ProgressFn", "no_progress"]
+__all__ = ["Engine", "EngineResult", "ProgressFn", "Stems", "no_progress"]
 
 #: Receives the fraction (0..1) of the engine's own work that is done.
 ProgressFn = Callable[[float], None]

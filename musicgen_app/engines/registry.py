@@ -9,7 +9,7 @@ from pathlib import Path
 from ..errors import EngineUnavailable, InvalidRequest
 from .base import Engine
 
-__all__ = ["EngineConfig", "get_engine", "choose_engine"]
+__all__ = ["EngineConfig", "choose_engine", "get_engine"]
 
 
 @dataclass(frozen=True)

@@ -6,6 +6,7 @@ out-of-memory kill) takes down only that process; the API and the worker threads
 
 from __future__ import annotations
 
+import contextlib
 import os
 import threading
 import time
@@ -59,7 +60,6 @@ def warm_up(config: EngineConfig) -> None:
     os.environ.setdefault("OMP_NUM_THREADS", "1")
     engine = get_engine("symbolic", config)
     if hasattr(engine, "warm_up"):
-        try:
+        # a broken synth is reported by the job that needs it, with its reason
+        with contextlib.suppress(Exception):
             engine.warm_up()
-        except Exception:  # a broken synth is reported by the job that needs it, with its reason
-            pass

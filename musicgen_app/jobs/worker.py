@@ -41,8 +41,11 @@ class RenderPool:
         with self._lock:
             if self._pool is None:
                 self._pool = ProcessPoolExecutor(
-                    self._processes, mp_context=multiprocessing.get_context("spawn"),
-                    initializer=warm_up, initargs=(self._config,))
+                    self._processes,
+                    mp_context=multiprocessing.get_context("spawn"),
+                    initializer=warm_up,
+                    initargs=(self._config,),
+                )
             return self._pool
 
     def submit(self, *args: object) -> Future:
@@ -62,9 +65,19 @@ class RenderPool:
 class WorkerPool:
     """``threads`` workers claiming jobs; ``wake()`` after a submit to start at once."""
 
-    def __init__(self, repo: TrackRepository, files: FileStore, render: RenderPool, *,
-                 database_url: str, config: EngineConfig, threads: int, lease_s: float,
-                 max_attempts: int, poll_s: float = 1.0) -> None:
+    def __init__(
+        self,
+        repo: TrackRepository,
+        files: FileStore,
+        render: RenderPool,
+        *,
+        database_url: str,
+        config: EngineConfig,
+        threads: int,
+        lease_s: float,
+        max_attempts: int,
+        poll_s: float = 1.0,
+    ) -> None:
         self._repo, self._files, self._render = repo, files, render
         self._database_url, self._config = database_url, config
         self._threads_wanted, self._lease_s = threads, lease_s
@@ -76,8 +89,12 @@ class WorkerPool:
 
     def start(self) -> None:
         for index in range(self._threads_wanted):
-            thread = threading.Thread(target=self._loop, args=(f"{self._id_prefix}:{index}",),
-                                      name=f"musicgen-worker-{index}", daemon=True)
+            thread = threading.Thread(
+                target=self._loop,
+                args=(f"{self._id_prefix}:{index}",),
+                name=f"musicgen-worker-{index}",
+                daemon=True,
+            )
             thread.start()
             self._threads.append(thread)
 
@@ -95,8 +112,9 @@ class WorkerPool:
         while not self._stop.is_set():
             try:
                 self._repo.fail_exhausted(max_attempts=self._max_attempts)
-                track = self._repo.claim_next(worker_id, lease_s=self._lease_s,
-                                              max_attempts=self._max_attempts)
+                track = self._repo.claim_next(
+                    worker_id, lease_s=self._lease_s, max_attempts=self._max_attempts
+                )
             except Exception:  # the database may be briefly unavailable; try again shortly
                 log.exception("claiming a job failed")
                 track = None
@@ -146,11 +164,19 @@ class WorkerPool:
     def _publish(self, track: Track, worker_id: str, staging, outcome: TrackOutcome) -> None:
         self._files.publish(track.id, staging)
         stored = self._repo.complete(
-            track.id, worker_id, files=outcome.files, engine=outcome.engine,
-            engine_version=outcome.engine_version, model=outcome.model, license=outcome.license,
-            key=outcome.key, notices=list(outcome.notices),
-            sections=[list(s) for s in outcome.sections], loudness_lufs=outcome.loudness_lufs,
-            true_peak_dbtp=outcome.true_peak_dbtp)
+            track.id,
+            worker_id,
+            files=outcome.files,
+            engine=outcome.engine,
+            engine_version=outcome.engine_version,
+            model=outcome.model,
+            license=outcome.license,
+            key=outcome.key,
+            notices=list(outcome.notices),
+            sections=[list(s) for s in outcome.sections],
+            loudness_lufs=outcome.loudness_lufs,
+            true_peak_dbtp=outcome.true_peak_dbtp,
+        )
         if not stored:
             # deleted meanwhile, or our lease was taken over: never leave orphan files for a gone track
             try:

@@ -10,7 +10,7 @@ import datetime as dt
 from typing import Any
 
 from sqlalchemy import func, select, text, update
-from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.orm import sessionmaker
 
 from ..errors import NotFound
 from ..track import Track
@@ -38,8 +38,13 @@ class TrackRepository:
     def add(self, track: Track) -> Track:
         """Insert a new pending track."""
         with self._sessions.begin() as session:
-            session.add(TrackRow(**{name: getattr(track, name) for name in _TRACK_FIELDS},
-                                 notices=list(track.notices), sections=list(track.sections)))
+            session.add(
+                TrackRow(
+                    **{name: getattr(track, name) for name in _TRACK_FIELDS},
+                    notices=list(track.notices),
+                    sections=list(track.sections),
+                )
+            )
         return self.get(track.id)
 
     def get(self, track_id: str) -> Track:
@@ -82,8 +87,10 @@ class TrackRepository:
         runnable = (
             select(TrackRow.id)
             .where(
-                ((TrackRow.status == "pending") | (
-                    (TrackRow.status == "processing") & (TrackRow.lease_expires_at < now)))
+                (
+                    (TrackRow.status == "pending")
+                    | ((TrackRow.status == "processing") & (TrackRow.lease_expires_at < now))
+                )
                 & (TrackRow.attempts < max_attempts)
             )
             .order_by(TrackRow.created_at, TrackRow.id)
@@ -93,9 +100,15 @@ class TrackRepository:
         claim = (
             update(TrackRow)
             .where(TrackRow.id == runnable)
-            .values(status="processing", lease_owner=worker_id, progress=0.0,
-                    lease_expires_at=now + dt.timedelta(seconds=lease_s),
-                    attempts=TrackRow.attempts + 1, started_at=now, updated_at=now)
+            .values(
+                status="processing",
+                lease_owner=worker_id,
+                progress=0.0,
+                lease_expires_at=now + dt.timedelta(seconds=lease_s),
+                attempts=TrackRow.attempts + 1,
+                started_at=now,
+                updated_at=now,
+            )
             .returning(TrackRow.id)
         )
         with self._sessions.begin() as session:
@@ -107,10 +120,18 @@ class TrackRepository:
         now = utc_now()
         stmt = (
             update(TrackRow)
-            .where((TrackRow.status == "processing") & (TrackRow.lease_expires_at < now)
-                   & (TrackRow.attempts >= max_attempts))
-            .values(status="failed", lease_owner=None, lease_expires_at=None, updated_at=now,
-                    error=f"the job was interrupted {max_attempts} times (worker crash or restart)")
+            .where(
+                (TrackRow.status == "processing")
+                & (TrackRow.lease_expires_at < now)
+                & (TrackRow.attempts >= max_attempts)
+            )
+            .values(
+                status="failed",
+                lease_owner=None,
+                lease_expires_at=None,
+                updated_at=now,
+                error=f"the job was interrupted {max_attempts} times (worker crash or restart)",
+            )
         )
         with self._sessions.begin() as session:
             return session.execute(stmt).rowcount or 0
@@ -119,8 +140,11 @@ class TrackRepository:
         """Update a job only while ``worker_id`` still holds it (a stale worker changes nothing)."""
         stmt = (
             update(TrackRow)
-            .where((TrackRow.id == track_id) & (TrackRow.lease_owner == worker_id)
-                   & (TrackRow.status == "processing"))
+            .where(
+                (TrackRow.id == track_id)
+                & (TrackRow.lease_owner == worker_id)
+                & (TrackRow.status == "processing")
+            )
             .values(updated_at=utc_now(), **values)
         )
         with self._sessions.begin() as session:
@@ -134,18 +158,39 @@ class TrackRepository:
         return self._update_leased(track_id, worker_id, progress=round(min(max(progress, 0.0), 1.0), 4))
 
     def complete(self, track_id: str, worker_id: str, **values: Any) -> bool:
-        return self._update_leased(track_id, worker_id, status="completed", progress=1.0,
-                                   lease_owner=None, lease_expires_at=None,
-                                   completed_at=utc_now(), error=None, **values)
+        return self._update_leased(
+            track_id,
+            worker_id,
+            status="completed",
+            progress=1.0,
+            lease_owner=None,
+            lease_expires_at=None,
+            completed_at=utc_now(),
+            error=None,
+            **values,
+        )
 
     def fail(self, track_id: str, worker_id: str, error: str) -> bool:
-        return self._update_leased(track_id, worker_id, status="failed", lease_owner=None,
-                                   lease_expires_at=None, error=error, files={})
+        return self._update_leased(
+            track_id,
+            worker_id,
+            status="failed",
+            lease_owner=None,
+            lease_expires_at=None,
+            error=error,
+            files={},
+        )
 
     def release(self, track_id: str, worker_id: str) -> bool:
         """Give a job back to the queue (to be retried) without waiting for its lease to expire."""
-        return self._update_leased(track_id, worker_id, status="pending", lease_owner=None,
-                                   lease_expires_at=None, progress=0.0)
+        return self._update_leased(
+            track_id,
+            worker_id,
+            status="pending",
+            lease_owner=None,
+            lease_expires_at=None,
+            progress=0.0,
+        )
 
     def ping(self) -> bool:
         with self._sessions() as session:

@@ -21,9 +21,20 @@ def repo(tmp_path) -> TrackRepository:
 
 
 def make_track(**changes) -> Track:
-    values = dict(id=new_track_id(), status="pending", prompt="lo-fi", duration_s=5, genre="lo-fi",
-                  tempo_bpm=80, key="C minor", output_format="wav", seed=1, engine_requested="auto",
-                  created_at=utc_now(), plan={"genre": "lo-fi"})
+    values = dict(
+        id=new_track_id(),
+        status="pending",
+        prompt="lo-fi",
+        duration_s=5,
+        genre="lo-fi",
+        tempo_bpm=80,
+        key="C minor",
+        output_format="wav",
+        seed=1,
+        engine_requested="auto",
+        created_at=utc_now(),
+        plan={"genre": "lo-fi"},
+    )
     values.update(changes)
     return Track(**values)
 
