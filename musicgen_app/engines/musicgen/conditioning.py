@@ -24,7 +24,7 @@ _KEY_SPELLINGS: dict[str, tuple[str, ...]] = {
 
 
 def _words(text: str) -> str:
-    """Lower-case words separated by single spaces, hyphens and punctuation dropped (``Lo-Fi`` -> ``lo fi``)."""
+    """Lower-case words joined by single spaces, punctuation dropped (``Lo-Fi`` -> ``lo fi``)."""
     return " ".join(re.findall(r"[a-z0-9#]+", text.lower()))
 
 

@@ -12,6 +12,7 @@ only ever used for inference and their ``generation_config`` is never changed af
 from __future__ import annotations
 
 import json
+import re
 import threading
 from dataclasses import dataclass
 from pathlib import Path
@@ -23,10 +24,10 @@ from ...errors import EngineUnavailable
 
 __all__ = [
     "LoadedModel",
+    "clear_cache",
     "default_device",
     "find_model",
     "load_model",
-    "clear_cache",
 ]
 
 #: ``config.json`` model types this engine can drive, and the ones it recognises but cannot.
@@ -61,6 +62,7 @@ class LoadedModel:
     processor : the matching ``MusicgenProcessor`` (tokenizer + feature extractor).
     sr : sample rate of the audio the model makes (32 kHz for the published checkpoints).
     frame_rate_hz : audio code frames per second (50 for the published checkpoints).
+    hop_length : audio samples per code frame (640 for the published checkpoints).
     audio_channels : 1 (mono) or 2 (stereo checkpoints).
     max_frames : the longest code sequence the decoder can attend to.
     """
@@ -71,6 +73,7 @@ class LoadedModel:
     processor: Any
     sr: int
     frame_rate_hz: int
+    hop_length: int
     audio_channels: int
     max_frames: int
 
@@ -80,18 +83,25 @@ def default_device() -> str:
     return "cuda" if torch.cuda.is_available() else "cpu"
 
 
+def _looks_like_hub_id(model_id: str) -> bool:
+    return re.fullmatch(r"[A-Za-z0-9][\w.-]*/[\w.-]+", model_id) is not None
+
+
 def how_to_provide(model_id: str) -> str:
     """The sentence that tells a user how to make ``model_id`` available here."""
+    hub_id = model_id if _looks_like_hub_id(model_id) else "facebook/musicgen-small"
     return (
-        f"Download {model_id!r} into the Hugging Face cache on a machine with internet "
-        f"(e.g. `hf download {model_id}`) and copy the cache here, or point MUSICGEN_APP_MUSICGEN_MODEL "
+        f"Download the model into the Hugging Face cache on a machine with internet "
+        f"(e.g. `hf download {hub_id}`) and copy the cache here, or point MUSICGEN_APP_MUSICGEN_MODEL "
         "to a local directory holding the model's save_pretrained files (config.json, weights, "
         "tokenizer and processor files)."
     )
 
 
 def _unavailable(model_id: str, reason: str) -> EngineUnavailable:
-    return EngineUnavailable(f"MusicGen model {model_id!r} is not available: {reason}. {how_to_provide(model_id)}")
+    return EngineUnavailable(
+        f"MusicGen model {model_id!r} is not available: {reason}. {how_to_provide(model_id)}"
+    )
 
 
 def _model_type_problem(config_path: Path) -> str:
@@ -180,7 +190,7 @@ def _load_uncached(model_id: str, device: str, *, local_files_only: bool, quanti
     try:
         _check_config(model_id, local_files_only=local_files_only)
         model = MusicgenForConditionalGeneration.from_pretrained(
-            model_id, local_files_only=local_files_only, dtype=torch.float32, attn_implementation="sdpa"
+            model_id, local_files_only=local_files_only, dtype=torch.float32
         )
         processor = AutoProcessor.from_pretrained(model_id, local_files_only=local_files_only)
     except (OSError, ValueError) as exc:
@@ -195,6 +205,7 @@ def _load_uncached(model_id: str, device: str, *, local_files_only: bool, quanti
         processor=processor,
         sr=int(model.config.audio_encoder.sampling_rate),
         frame_rate_hz=int(model.config.audio_encoder.frame_rate),
+        hop_length=int(model.config.audio_encoder.hop_length),
         audio_channels=int(model.config.decoder.audio_channels),
         max_frames=int(model.config.decoder.max_position_embeddings),
     )

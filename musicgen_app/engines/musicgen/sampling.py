@@ -14,7 +14,7 @@ from dataclasses import dataclass
 import torch
 from transformers import LogitsProcessor, StoppingCriteria
 
-__all__ = ["SamplingOptions", "GuidedSampler", "StepCounter", "seeded_generator"]
+__all__ = ["GuidedSampler", "SamplingOptions", "StepCounter", "seeded_generator"]
 
 #: Logit for every token the sampler did not choose; finite so that guidance arithmetic stays finite.
 _REJECTED_LOGIT = -1.0e4
@@ -93,7 +93,9 @@ class StepCounter(StoppingCriteria):
         self.on_step = on_step
         self.last_ids: torch.Tensor | None = None
 
-    def __call__(self, input_ids: torch.LongTensor, scores: torch.FloatTensor | None, **kwargs: object) -> torch.BoolTensor:
+    def __call__(
+        self, input_ids: torch.LongTensor, scores: torch.FloatTensor | None, **kwargs: object
+    ) -> torch.BoolTensor:
         self.last_ids = input_ids
         self.on_step()
         return torch.zeros(input_ids.shape[0], dtype=torch.bool, device=input_ids.device)

@@ -1,0 +1,151 @@
+"""The ``musicgen`` engine: a Plan in, MusicGen audio (44.1 kHz stereo, exact length) out."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ...errors import GenerationFailed, InvalidRequest
+from ...formats import MAX_DURATION_S, MIN_DURATION_S, SAMPLE_RATE
+from ...plan import Plan
+from ..base import EngineResult, ProgressFn, Stems, no_progress
+from .conditioning import conditioning_text
+from .generate import generate_audio
+from .loader import default_device, find_model, load_model
+from .postprocess import fit_length, to_output_format
+from .sampling import SamplingOptions
+from .tempo_lock import TempoLock, lock_tempo, measure_tempo_bpm
+
+__all__ = ["DEFAULT_MODEL", "LICENSE", "MusicgenEngine"]
+
+DEFAULT_MODEL = "facebook/musicgen-small"
+LICENSE = "CC-BY-NC-4.0 (MusicGen weights)"
+STEMS_NOTICE = (
+    "Stems are not separated yet: the whole MusicGen mix is in the 'other' stem and the vocals, drums "
+    "and bass stems are silent."
+)
+
+
+class MusicgenEngine:
+    """Text-to-music with a MusicGen checkpoint through ``transformers``.
+
+    Parameters
+    ----------
+    model_id : Hub id (looked up in the HF cache) or a local ``save_pretrained`` directory.
+    device : ``cuda`` or ``cpu``; ``None`` picks CUDA when torch sees a GPU.
+    local_files_only : never touch the network while loading.
+    top_k, temperature, guidance_scale : sampling settings, passed to every call (the shared model's
+        ``generation_config`` is never changed).
+    window_s, prompt_s : longest single generation pass, and the seconds of codes that prompt each
+        continuation window beyond it.
+    max_tempo_correction : largest relative time-stretch tempo lock applies.
+    quantize_int8 : int8 dynamic quantisation of the decoder's Linear layers on CPU.
+    """
+
+    name = "musicgen"
+    version = "1"
+
+    def __init__(
+        self,
+        model_id: str = DEFAULT_MODEL,
+        *,
+        device: str | None = None,
+        local_files_only: bool = False,
+        top_k: int = 250,
+        temperature: float = 1.0,
+        guidance_scale: float = 3.0,
+        window_s: float = 30.0,
+        prompt_s: float = 10.0,
+        max_tempo_correction: float = 0.15,
+        quantize_int8: bool = False,
+    ) -> None:
+        if not 0 < prompt_s < window_s:
+            raise ValueError(f"need 0 < prompt_s < window_s, got {prompt_s}, {window_s}")
+        self.model_id = model_id
+        self.device = device or default_device()
+        self.local_files_only = local_files_only
+        self.sampling = SamplingOptions(top_k=top_k, temperature=temperature, guidance_scale=guidance_scale)
+        self.window_s = window_s
+        self.prompt_s = prompt_s
+        self.max_tempo_correction = max_tempo_correction
+        self.quantize_int8 = quantize_int8
+
+    def available(self) -> tuple[bool, str]:
+        """``(True, "")`` when config and weights are on disk; no weights are read, no network used."""
+        return find_model(self.model_id)
+
+    def generate(self, plan: Plan, *, progress: ProgressFn = no_progress) -> EngineResult:
+        """Make ``plan.duration_s`` seconds of music for ``plan``; deterministic for ``plan.seed`` on CPU.
+
+        Raises
+        ------
+        InvalidRequest : the duration is outside the supported range.
+        EngineUnavailable : the model cannot be loaded (message says how to provide it).
+        GenerationFailed : the model failed while generating.
+        """
+        if not MIN_DURATION_S <= plan.duration_s <= MAX_DURATION_S:
+            raise InvalidRequest.for_field("duration", f"must be {MIN_DURATION_S}..{MAX_DURATION_S} seconds")
+        loaded = load_model(
+            self.model_id,
+            device=self.device,
+            local_files_only=self.local_files_only,
+            quantize_int8=self.quantize_int8,
+        )
+        text = conditioning_text(plan)
+        lock_wanted = plan.sources.get("tempo") == "explicit"
+        # Speeding audio up shortens it: make enough that the largest allowed correction still fills it.
+        margin = 1.0 + self.max_tempo_correction if lock_wanted else 1.0
+        try:
+            generated = generate_audio(
+                loaded,
+                text,
+                duration_s=plan.duration_s * margin,
+                seed=plan.seed,
+                sampling=self.sampling,
+                window_s=self.window_s,
+                prompt_s=self.prompt_s,
+                progress=progress,
+            )
+        except RuntimeError as exc:
+            raise GenerationFailed(f"MusicGen generation failed: {exc}") from exc
+        audio = to_output_format(generated.audio, generated.sr, out_sr=SAMPLE_RATE)
+        measured_bpm = measure_tempo_bpm(audio, SAMPLE_RATE, prior_bpm=plan.tempo_bpm)
+        lock: TempoLock | None = None
+        if lock_wanted:
+            audio, lock = lock_tempo(
+                audio,
+                SAMPLE_RATE,
+                measured_bpm=measured_bpm,
+                target_bpm=plan.tempo_bpm,
+                max_correction=self.max_tempo_correction,
+            )
+        audio = fit_length(audio, round(plan.duration_s * SAMPLE_RATE), sr=SAMPLE_RATE)
+        return self._result(audio, text=text, windows=generated.windows, measured_bpm=measured_bpm, lock=lock)
+
+    def _result(
+        self, audio: np.ndarray, *, text: str, windows: int, measured_bpm: float, lock: TempoLock | None
+    ) -> EngineResult:
+        silence = np.zeros_like(audio)
+        notices = [STEMS_NOTICE]
+        if lock is not None and not lock.locked:
+            found = f"{measured_bpm:.1f} BPM" if measured_bpm > 0 else "no steady beat"
+            notices.append(
+                f"The tempo could not be locked to {lock.target_bpm:g} BPM: the generated music measured "
+                f"{found}, too far from it to stretch without audible damage."
+            )
+        extra = {
+            "measured_tempo_bpm": round(measured_bpm, 2),
+            "conditioning_text": text,
+            "windows": windows,
+            "stems_separated": False,
+            "tempo_locked": bool(lock and lock.locked),
+            "tempo_stretch_rate": lock.rate if lock else 1.0,
+            "device": self.device,
+        }
+        return EngineResult(
+            stems=Stems(vocals=silence, drums=silence, bass=silence, other=audio),
+            engine=self.name,
+            model=self.model_id,
+            license=LICENSE,
+            notices=tuple(notices),
+            extra=extra,
+        )
