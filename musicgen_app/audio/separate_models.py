@@ -18,8 +18,8 @@ from __future__ import annotations
 
 import pickle
 import threading
-from pathlib import Path
 from collections.abc import Callable
+from pathlib import Path
 
 import torch
 import yaml
@@ -29,7 +29,7 @@ from demucs.repo import AnyModelRepo, BagOnlyRepo, LocalRepo, ModelLoadingError
 
 from ..errors import EngineUnavailable
 
-__all__ = ["load_model", "model_files", "resolve_device", "clear_model_cache"]
+__all__ = ["clear_model_cache", "load_model", "model_files", "resolve_device"]
 
 #: A loaded model: one network or a weighted bag of them; both go to ``demucs.apply.apply_model``.
 DemucsModel = BagOfModels | Model
@@ -46,7 +46,7 @@ _cache_lock = threading.Lock()
 
 
 def resolve_device(device: str | None) -> str:
-    """The torch device to run on: ``device`` when given, else ``cuda`` when present, else ``cpu``."""
+    """The torch device: ``device`` when given, else ``cuda`` when present, else ``cpu``."""
     if device is not None:
         return device
     return "cuda" if torch.cuda.is_available() else "cpu"
@@ -86,13 +86,20 @@ def clear_model_cache() -> None:
 def model_files(name: str) -> tuple[str, ...]:
     """The file names a published model ``name`` needs in a model directory, empty if unknown."""
     urls = pretrained._parse_remote_files(pretrained.REMOTE_ROOT / "files.txt")
+    weights = tuple(urls[sig].rsplit("/", 1)[1] for sig in _published_signatures(name))
+    if (pretrained.REMOTE_ROOT / f"{name}.yaml").is_file():
+        return (f"{name}.yaml", *weights)
+    return weights
+
+
+def _published_signatures(name: str) -> list[str]:
+    """Signatures of the networks behind a published model or bag name; empty if unknown."""
     bag_file = pretrained.REMOTE_ROOT / f"{name}.yaml"
     if bag_file.is_file():
-        signatures = _bag_signatures(bag_file)
-        return (bag_file.name, *(urls[sig].rsplit("/", 1)[1] for sig in signatures))
-    if name in urls:
-        return (urls[name].rsplit("/", 1)[1],)
-    return ()
+        with open(bag_file) as file:
+            return list(yaml.safe_load(file)["models"])
+    urls = pretrained._parse_remote_files(pretrained.REMOTE_ROOT / "files.txt")
+    return [name] if name in urls else []
 
 
 def _load_uncached(name: str, repo: Path | None) -> DemucsModel:
@@ -109,8 +116,7 @@ def _load_uncached(name: str, repo: Path | None) -> DemucsModel:
 def _load_from_repo(name: str, repo: Path) -> DemucsModel:
     if not repo.is_dir():
         raise EngineUnavailable(
-            f"Demucs model directory {repo} does not exist. {_REPO_HINT}, "
-            f"{_files_phrase(name)}."
+            f"Demucs model directory {repo} does not exist. {_REPO_HINT}, {_files_phrase(name)}."
         )
     try:
         return _guarded_load(lambda: pretrained.get_model(name, repo=repo), name)
@@ -146,11 +152,14 @@ def _load_from_hf_cache(name: str) -> DemucsModel | None:
 def _load_from_torch_hub_cache(name: str) -> DemucsModel | None:
     """The model from torch hub's checkpoint directory, when every file of it is there."""
     checkpoints = Path(torch.hub.get_dir()) / "checkpoints"
-    needed = [file for file in model_files(name) if file.endswith(".th")]
-    if not needed or not all((checkpoints / file).is_file() for file in needed):
+    signatures = _published_signatures(name)
+    if not signatures or not checkpoints.is_dir():
         return None
-    # The same classes get_model builds for the remote repo, with the cached files in its place.
+    # The same classes get_model builds for the remote repo, with the cached files in its place;
+    # LocalRepo checks each file against the checksum in its name.
     weights = LocalRepo(checkpoints)
+    if not all(weights.has_model(sig) for sig in signatures):
+        return None
     repo = AnyModelRepo(weights, BagOnlyRepo(pretrained.REMOTE_ROOT, weights))
     try:
         return _guarded_load(lambda: repo.get_model(name), name)
@@ -170,15 +179,10 @@ def _guarded_load(load: Callable[[], DemucsModel], name: str) -> DemucsModel:
         ) from exc
 
 
-def _bag_signatures(bag_file: Path) -> list[str]:
-    with open(bag_file) as file:
-        return list(yaml.safe_load(file)["models"])
-
-
 def _files_phrase(name: str) -> str:
     files = model_files(name)
     if files:
-        return "the files " + ", ".join(files)
+        return f"the files {', '.join(files)} (published under {pretrained.ROOT_URL})"
     return f"{name}.yaml (a bag listing model signatures) or a {name}-<checksum>.th file"
 
 
