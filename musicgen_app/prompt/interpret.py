@@ -1,0 +1,107 @@
+"""From a request to a :class:`~musicgen_app.plan.Plan`: explicit fields win, then the prompt, then defaults.
+
+``Plan.sources`` records how each field was decided: ``explicit`` (a request field), ``prompt`` (the
+words), ``mood`` (derived from mood words), ``genre default`` (the genre's habit), ``semantic`` or
+``lexical`` (the genre guessed by similarity, with or without the embedding model) and ``default``
+(nothing said; a seeded or neutral choice).
+"""
+
+from __future__ import annotations
+
+from ..genres import Genre, genre_by_id, resolve_genre
+from ..plan import Plan
+from ..request import GenerationRequest
+from .embed import GenreMatcher, default_matcher
+from .keys import choose_key, default_mode_for
+from .moods import GENRE_CHARACTER, blend_character, mood_mode
+from .reading import PromptReading, read_prompt
+from .tempo import TempoReading, decide_tempo
+
+__all__ = ["decide_genre", "interpret"]
+
+
+def interpret(request: GenerationRequest, *, seed: int, matcher: GenreMatcher | None = None) -> Plan:
+    """Read ``request`` into a fully decided :class:`Plan`.
+
+    Parameters
+    ----------
+    request : a validated request; its ``genre`` and ``tempo_bpm``, when set, override the prompt.
+    seed : the seed every choice derives from (the caller decides it: explicit or random).
+    matcher : the semantic genre matcher; defaults to the process-wide one (loaded on first need).
+
+    Raises
+    ------
+    UnknownGenre
+        When ``request.genre`` names no known genre (the message lists the closest ones).
+    """
+    reading = read_prompt(request.prompt)
+    sources: dict[str, str] = {}
+    genre, sources["genre"] = decide_genre(request, reading, matcher=matcher)
+    energy, brightness = blend_character(genre.id, reading.moods)
+    baseline = GENRE_CHARACTER.get(genre.id, (0.5, 0.5))[0]
+    if reading.tempo_position is not None:
+        # Tempo words colour energy too: "frantic" is not only a number.
+        energy = round(0.7 * energy + 0.3 * reading.tempo_position, 3)
+    sources["energy"] = sources["brightness"] = "mood" if reading.moods else "genre default"
+    tempo_bpm, sources["tempo_bpm"] = _decide_tempo(request, reading, genre, energy, baseline)
+    key, mode = _decide_key(reading, genre.id, seed, sources)
+    meter = reading.time_signature or genre.time_signature
+    sources["time_signature"] = "prompt" if reading.time_signature else "genre default"
+    for name in ("instruments", "excluded", "moods", "ambience", "structure", "vocals"):
+        sources[name] = "prompt" if getattr(reading, name) else "default"
+    return Plan(
+        prompt=request.prompt,
+        genre=genre.id,
+        tempo_bpm=tempo_bpm,
+        key=key,
+        mode=mode,
+        duration_s=float(request.duration_s),
+        seed=seed,
+        time_signature=meter,
+        instruments=reading.instruments,
+        excluded=reading.excluded,
+        moods=reading.moods,
+        energy=energy,
+        brightness=brightness,
+        ambience=reading.ambience,
+        structure=reading.structure,
+        vocals=reading.vocals and "vocals" not in reading.excluded,
+        sources=sources,
+    )
+
+
+def decide_genre(
+    request: GenerationRequest, reading: PromptReading, *, matcher: GenreMatcher | None = None
+) -> tuple[Genre, str]:
+    """The genre and its source: the explicit field, the prompt's words, else the closest by meaning."""
+    if request.genre is not None:
+        return resolve_genre(request.genre), "explicit"
+    if reading.genre is not None:
+        return genre_by_id(reading.genre), "prompt"
+    guess = (matcher or default_matcher()).guess(request.prompt)
+    return genre_by_id(guess.genre), guess.method
+
+
+def _decide_tempo(
+    request: GenerationRequest, reading: PromptReading, genre: Genre, energy: float, baseline: float
+) -> tuple[int, str]:
+    if request.tempo_bpm is not None:
+        return request.tempo_bpm, "explicit"
+    tempo = TempoReading(bpm=reading.tempo_bpm, position=reading.tempo_position)
+    return decide_tempo(genre, reading=tempo, energy=energy, baseline_energy=baseline)
+
+
+def _decide_key(reading: PromptReading, genre: str, seed: int, sources: dict[str, str]) -> tuple[str, str]:
+    mode, sources["mode"] = reading.mode, "prompt"
+    if mode is None and mood_mode(reading.moods):
+        mode, sources["mode"] = mood_mode(reading.moods), "mood"
+    if reading.key is not None:
+        sources["key"] = "prompt"
+        if mode is None:
+            mode, sources["mode"] = default_mode_for(genre, reading.key), "genre default"
+        return reading.key, mode
+    key, chosen_mode = choose_key(genre, mode=mode, seed=seed)
+    sources["key"] = "default"
+    if mode is None:
+        sources["mode"] = "genre default"
+    return key, chosen_mode
