@@ -113,10 +113,7 @@ def separate(
         segment_s=segment_s,
         on=_SegmentProgress(total, progress),
     )
-    stems = {
-        name: _resample(source, model_sr, sr)
-        for name, source in zip(net.sources, sources, strict=True)
-    }
+    stems = {name: _resample(source, model_sr, sr) for name, source in zip(net.sources, sources, strict=True)}
     result = _stems_summing_to(audio, stems, sr)
     progress(1.0)
     return result
@@ -186,9 +183,7 @@ def _networks(net: DemucsModel) -> list:
     return list(net.models) if isinstance(net, BagOfModels) else [net]
 
 
-def _segment_count(
-    net: DemucsModel, frames: int, *, overlap: float, segment_s: float | None
-) -> int:
+def _segment_count(net: DemucsModel, frames: int, *, overlap: float, segment_s: float | None) -> int:
     """How many segments apply_model runs over ``frames``; mirrors its arithmetic for split=True."""
     total = 0
     for network in _networks(net):
@@ -242,8 +237,7 @@ def _separate_at_model_rate(
         frames = wav.shape[-1]
         padded = torch.nn.functional.pad(wav, (max_shift, max_shift))
         out = sum(
-            run(padded[:, offset : frames + max_shift])[..., max_shift - offset :]
-            for offset in offsets
+            run(padded[:, offset : frames + max_shift])[..., max_shift - offset :] for offset in offsets
         ) / len(offsets)
     else:
         out = run(wav)
@@ -258,9 +252,7 @@ def _stems_summing_to(mix: np.ndarray, sources: dict[str, np.ndarray], sr: int) 
         # Models with more sources (htdemucs_6s: guitar, piano) fold them into `other`.
         stems[name if name in stems else "other"] += _fit_length(audio, mix.shape[0])
     stems["other"] += mix - sum(stems.values())
-    return Stems(
-        **{name: audio.astype(np.float32) for name, audio in stems.items()}, sample_rate=sr
-    )
+    return Stems(**{name: audio.astype(np.float32) for name, audio in stems.items()}, sample_rate=sr)
 
 
 def _resample(audio: np.ndarray, sr_in: int, sr_out: int) -> np.ndarray:
@@ -281,9 +273,7 @@ def _checked_mix(mix: np.ndarray, sr: int) -> np.ndarray:
         raise InvalidRequest.for_field("sr", f"must be a positive integer (Hz), got {sr!r}")
     audio = np.asarray(mix)
     if audio.ndim != 2 or audio.shape[1] != CHANNELS:
-        raise InvalidRequest.for_field(
-            "mix", f"must have shape (frames, {CHANNELS}), got {audio.shape}"
-        )
+        raise InvalidRequest.for_field("mix", f"must have shape (frames, {CHANNELS}), got {audio.shape}")
     if audio.shape[0] == 0:
         raise InvalidRequest.for_field("mix", "must hold at least one frame")
     if not np.all(np.isfinite(audio)):

@@ -60,9 +60,7 @@ def output_format(path: Path, fmt: str | None) -> str:
     """``fmt`` when given (checked), else the input's format if it is an output format, else wav."""
     if fmt is not None:
         if fmt not in OUTPUT_FORMATS:
-            raise InvalidRequest.for_field(
-                "fmt", f"must be one of {', '.join(OUTPUT_FORMATS)}, got {fmt!r}"
-            )
+            raise InvalidRequest.for_field("fmt", f"must be one of {', '.join(OUTPUT_FORMATS)}, got {fmt!r}")
         return fmt
     suffix = path.suffix.lower().lstrip(".")
     return suffix if suffix in OUTPUT_FORMATS else "wav"

@@ -143,9 +143,7 @@ def _load_from_hf_cache(name: str) -> DemucsModel | None:
     try:
         models = [hf.load_safetensors_model(path) for path in paths]
     except _LOAD_ERRORS as exc:
-        raise EngineUnavailable(
-            f"Demucs model {name!r} in the Hugging Face cache is broken: {exc}"
-        ) from exc
+        raise EngineUnavailable(f"Demucs model {name!r} in the Hugging Face cache is broken: {exc}") from exc
     return BagOfModels(models, bag.get("weights"), bag.get("segment"))
 
 

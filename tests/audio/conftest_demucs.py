@@ -128,11 +128,18 @@ def tiny_repo(tmp_path_factory: pytest.TempPathFactory) -> TinyRepo:
 
 
 @pytest.fixture(autouse=True)
-def fresh_model_cache():
-    """Each test loads its models itself, so cache effects stay visible and contained."""
+def isolated_demucs():
+    """Each test loads its models itself, so cache effects stay visible and contained.
+
+    Torch runs on one thread meanwhile: the tiny model's operations are too small to share, and
+    two threads spin badly when the CI machine is busy. The caller's setting is restored after.
+    """
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
     separate_models.clear_model_cache()
     yield
     separate_models.clear_model_cache()
+    torch.set_num_threads(threads)
 
 
 @pytest.fixture

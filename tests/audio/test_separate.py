@@ -27,7 +27,7 @@ from .conftest_demucs import (
 # Fixtures shared with the other separation tests, bound here so pytest finds them by name.
 tiny_repo = fixtures.tiny_repo
 empty_caches = fixtures.empty_caches
-fresh_model_cache = fixtures.fresh_model_cache
+isolated_demucs = fixtures.isolated_demucs
 
 
 def _check_stems(stems: Stems, mix: np.ndarray, sr: int) -> None:
