@@ -1,0 +1,247 @@
+"""The studio's behaviour, free of Gradio: read the form, submit and follow jobs, load, remix, delete.
+
+:class:`Studio` wraps the same :class:`GenerationService` the API uses, so a track made here is in
+``GET /v1/music`` and the other way round. Its methods return plain values (:class:`TrackView`,
+:class:`Step`); ``layout.py`` turns them into component updates. Errors a user can cause arrive as
+:class:`MusicgenAppError` and leave as their message in words.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+import secrets
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from ..errors import MusicgenAppError, NotFound
+from ..formats import STEM_NAMES
+from ..remix import remix_file_name, remix_stems
+from ..request import MAX_SEED
+from ..track import Track
+from . import views
+from .waveform_plot import parse_waveform, waveform_svg
+
+if TYPE_CHECKING:
+    from ..service import GenerationService
+
+__all__ = ["AUTO", "Form", "Step", "Studio", "TrackView", "musicgen_status", "new_seed"]
+
+log = logging.getLogger(__name__)
+
+#: The choice that leaves a field to the prompt reader.
+AUTO = "auto"
+_REMIXES_KEPT = 8
+
+
+def new_seed() -> int:
+    """A fresh random seed (from the OS, never the global random state)."""
+    return secrets.randbelow(MAX_SEED + 1)
+
+
+def musicgen_status(service: GenerationService) -> tuple[bool, str]:
+    """Whether the MusicGen engine can run here, and why not; cheap (no weights are loaded)."""
+    try:
+        from ..engines.registry import get_engine
+
+        return get_engine("musicgen", service.engine_config).available()
+    except ImportError as exc:
+        return False, f"not installed ({exc.name or exc})"
+    except MusicgenAppError as exc:
+        return False, exc.message
+
+
+@dataclass(frozen=True)
+class Form:
+    """The generation form as the browser sent it (sliders give floats, an empty number gives None)."""
+
+    prompt: str
+    genre: str = AUTO
+    auto_tempo: bool = True
+    tempo_bpm: float | None = None
+    duration_s: float = 30
+    output_format: str = "mp3"
+    random_seed: bool = True
+    seed: float | None = None
+    engine: str = AUTO
+
+    def body(self) -> dict[str, Any]:
+        """The REST body for this form; ``auto`` fields are left out so the prompt decides them."""
+        body: dict[str, Any] = {
+            "prompt": self.prompt or "",
+            "duration": _whole(self.duration_s),
+            "output_format": self.output_format,
+            "engine": self.engine or AUTO,
+        }
+        if self.genre and self.genre != AUTO:
+            body["genre"] = self.genre
+        if not self.auto_tempo and self.tempo_bpm is not None:
+            body["tempo"] = _whole(self.tempo_bpm)
+        if not self.random_seed and self.seed is not None:
+            body["seed"] = _whole(self.seed)
+        return body
+
+
+def _whole(value: float) -> int | float:
+    """Integral floats become ints (a slider's 30.0 is 30); others stay, for the rules to reject."""
+    return int(value) if float(value).is_integer() else value
+
+
+@dataclass(frozen=True)
+class TrackView:
+    """Everything the result panel shows for one completed track (paths are served by Gradio)."""
+
+    track: Track
+    title_md: str
+    mix_path: str | None
+    stem_paths: dict[str, str | None]
+    waveform_html: str
+    plan_md: str
+    downloads_html: str
+
+
+@dataclass(frozen=True)
+class Step:
+    """One update while a job runs: the status line, and at the end the track (and its view)."""
+
+    status_html: str
+    track: Track | None = None
+    view: TrackView | None = None
+    done: bool = False
+
+
+class Studio:
+    """The studio's actions on a :class:`GenerationService`."""
+
+    def __init__(self, service: GenerationService, *, poll_s: float = 0.5, history_limit: int = 50) -> None:
+        self.service = service
+        self.poll_s = poll_s
+        self.history_limit = history_limit
+        self.base_url = service.settings.public_url or ""
+
+    # -- generation ----------------------------------------------------------------------------
+
+    async def generate(self, form: Form) -> AsyncIterator[Step]:
+        """Submit ``form`` as a job and follow it until it completes or fails."""
+        try:
+            track = await asyncio.to_thread(self.service.submit, form.body())
+        except MusicgenAppError as exc:
+            yield Step(views.error_html(exc.message), done=True)
+            return
+        async for step in self.follow(track.id, first=track):
+            yield step
+
+    async def follow(self, track_id: str, *, first: Track | None = None) -> AsyncIterator[Step]:
+        """Poll a track, one :class:`Step` per poll, until it is completed or failed."""
+        track = first
+        while True:
+            if track is None:
+                try:
+                    track = await asyncio.to_thread(self.service.get, track_id)
+                except NotFound:
+                    yield Step(views.error_html("The track was deleted."), done=True)
+                    return
+            if track.status in ("completed", "failed"):
+                yield await asyncio.to_thread(self.finished, track)
+                return
+            yield Step(views.progress_html(track), track=track)
+            track = None
+            await asyncio.sleep(self.poll_s)
+
+    def finished(self, track: Track) -> Step:
+        """The last step for a track that is done: its view, or its error in words."""
+        if track.status == "failed":
+            message = f"The track could not be made: {track.error or 'unknown reason'}"
+            return Step(views.error_html(message), track=track, done=True)
+        try:
+            view = self.view(track)
+        except MusicgenAppError as exc:
+            return Step(views.error_html(exc.message), track=track, done=True)
+        return Step(
+            views.notice_html(f"Done: {views.clock(track.duration_s)} of {track.genre}."),
+            track=track,
+            view=view,
+            done=True,
+        )
+
+    # -- reading ---------------------------------------------------------------------------------
+
+    def load(self, track_id: str) -> Step:
+        """A stored track as a step: its view if completed, its progress or error otherwise."""
+        try:
+            track = self.service.get(track_id)
+        except MusicgenAppError as exc:
+            return Step(views.error_html(exc.message), done=True)
+        if track.status in ("completed", "failed"):
+            return self.finished(track)
+        return Step(views.progress_html(track), track=track)
+
+    def view(self, track: Track) -> TrackView:
+        """The result panel of a completed track."""
+        paths = {kind: self._path(track, kind) for kind in ("mix", *STEM_NAMES)}
+        return TrackView(
+            track=track,
+            title_md=views.title_markdown(track),
+            mix_path=paths["mix"],
+            stem_paths={name: paths[name] for name in STEM_NAMES},
+            waveform_html=self.waveform_html(track),
+            plan_md=views.plan_markdown(track),
+            downloads_html=views.downloads_html(track, base_url=self.base_url),
+        )
+
+    def _path(self, track: Track, kind: str) -> str | None:
+        if kind not in track.files:
+            return None
+        return str(self.service.file(track.id, kind).path)
+
+    def waveform_html(self, track: Track) -> str:
+        """The waveform plot of a completed track, or a notice saying why there is none."""
+        if "waveform" not in track.files:
+            return views.notice_html("This track has no waveform.")
+        path = self.service.file(track.id, "waveform").path
+        try:
+            peaks = parse_waveform(json.loads(path.read_text()))
+        except (OSError, ValueError) as exc:
+            log.warning("unreadable waveform for %s: %s", track.id, exc)
+            return views.notice_html("The waveform of this track cannot be read.")
+        return waveform_svg(peaks, sections=track.sections, title=f"Waveform of {track.prompt[:80]}")
+
+    def history(self) -> tuple[list[list[Any]], list[str]]:
+        """Rows of the newest tracks for the history table, and their ids in the same order."""
+        tracks, _count = self.service.list(limit=self.history_limit)
+        return views.history_rows(tracks), [t.id for t in tracks]
+
+    def delete(self, track_id: str) -> str:
+        """Delete a track and its files; returns a status line."""
+        try:
+            self.service.delete(track_id)
+        except MusicgenAppError as exc:
+            return views.error_html(exc.message)
+        return views.notice_html("Track deleted.")
+
+    # -- remix -----------------------------------------------------------------------------------
+
+    def remix(self, track_id: str, gains_db: dict[str, float]) -> Path:
+        """A WAV remix of a completed track at the given stem levels (reused when already rendered).
+
+        WAV, because encoding minutes of MP3 takes longer than the "second or two" a remix may take.
+        """
+        stems = {name: self.service.file(track_id, name).path for name in STEM_NAMES}
+        out_dir = self.service.files.track_dir(track_id) / "remix"
+        out_path = out_dir / remix_file_name(gains_db, "wav")
+        if not out_path.is_file():
+            _prune(out_dir, keep=_REMIXES_KEPT - 1)
+            remix_stems(stems, gains_db, out_path, fmt="wav")
+        return out_path
+
+
+def _prune(directory: Path, *, keep: int) -> None:
+    """Remove all but the ``keep`` newest remixes of a track: each slider move can make one."""
+    if not directory.is_dir():
+        return
+    files = sorted(directory.glob("remix_*"), key=lambda p: p.stat().st_mtime, reverse=True)
+    for stale in files[keep:]:
+        stale.unlink(missing_ok=True)

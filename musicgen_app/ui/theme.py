@@ -1,0 +1,69 @@
+"""How the studio looks and how it is mounted: a theme on system fonts, a little CSS, one mount call.
+
+Gradio 6 takes the theme and CSS in ``launch()``/``mount_gradio_app`` rather than in ``Blocks``, so
+:func:`mount_studio` is the one place that passes them. System fonts only: the page must not fetch fonts
+or anything else from a CDN (there may be no internet, and it leaks visitors to third parties).
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import gradio as gr
+from fastapi import FastAPI
+
+if TYPE_CHECKING:
+    from ..service import GenerationService
+
+__all__ = ["PROGRESS_CSS", "STUDIO_CSS", "mount_studio", "studio_theme"]
+
+_SANS = (
+    "ui-sans-serif",
+    "system-ui",
+    "-apple-system",
+    "Segoe UI",
+    "Roboto",
+    "Helvetica",
+    "Arial",
+    "sans-serif",
+)
+_MONO = ("ui-monospace", "SFMono-Regular", "Menlo", "Consolas", "monospace")
+
+#: Page-wide rules (passed to the mount): links in the download bar read as buttons.
+STUDIO_CSS = """
+.mg-downloads { display: flex; flex-wrap: wrap; gap: 0.5rem; }
+.mg-download { padding: 0.25rem 0.75rem; border: 1px solid var(--border-color-primary);
+  border-radius: var(--radius-md); text-decoration: none; }
+.mg-download:hover { background: var(--background-fill-secondary); }
+#mg-waveform svg { display: block; }
+"""
+
+#: Scoped to the status component (``gr.HTML(css_template=...)``), so it works with any mount.
+PROGRESS_CSS = """
+.mg-progress progress { width: 100%; height: 0.9rem; accent-color: var(--color-accent); }
+.mg-progress-label { font-size: var(--text-sm); margin-bottom: 0.25rem; }
+.mg-error { color: var(--error-text-color, #b91c1c); background: var(--error-background-fill, #fef2f2);
+  border: 1px solid var(--error-border-color, #fca5a5); border-radius: var(--radius-md);
+  padding: 0.5rem 0.75rem; }
+.mg-notice { color: var(--body-text-color-subdued); font-size: var(--text-sm); }
+"""
+
+
+def studio_theme() -> gr.themes.Base:
+    """The studio's theme: Gradio's default palette on the visitor's own system fonts."""
+    return gr.themes.Default(primary_hue="indigo", secondary_hue="sky", font=_SANS, font_mono=_MONO)
+
+
+def mount_studio(app: FastAPI, service: GenerationService, *, path: str = "/") -> FastAPI:
+    """Mount the studio for ``service`` on ``app`` at ``path``, with its theme and CSS."""
+    from .layout import build_ui
+
+    return gr.mount_gradio_app(
+        app,
+        build_ui(service),
+        path=path,
+        theme=studio_theme(),
+        css=STUDIO_CSS,
+        footer_links=["api"],
+        ssr_mode=False,
+    )

@@ -1,0 +1,169 @@
+"""What the studio shows, as plain strings built from :class:`Track` values (no Gradio here).
+
+Progress and errors are small HTML fragments; the plan and the title are Markdown; the history is rows.
+Every piece of user text goes through :func:`html.escape` before it lands in HTML.
+"""
+
+from __future__ import annotations
+
+import html
+from collections.abc import Sequence
+from typing import Any
+
+from ..formats import STEM_NAMES
+from ..track import Track
+
+__all__ = [
+    "HISTORY_HEADERS",
+    "clock",
+    "downloads_html",
+    "error_html",
+    "history_rows",
+    "notice_html",
+    "plan_markdown",
+    "progress_html",
+    "stage_label",
+    "title_markdown",
+]
+
+HISTORY_HEADERS = ["Created (UTC)", "Prompt", "Genre", "BPM", "Length", "Engine", "Status", "ID"]
+
+# Where each stage of the pipeline starts, in the job's progress (0..1); see pipeline.produce_track.
+_STAGES = (
+    (0.98, "Saving the files"),
+    (0.88, "Encoding the mix and the stems"),
+    (0.85, "Mastering"),
+    (0.75, "Separating the stems"),
+    (0.0, "Generating the music"),
+)
+_PROMPT_CHARS = 60
+
+
+def clock(seconds: float) -> str:
+    """``m:ss`` for a duration in seconds."""
+    whole = round(seconds)
+    return f"{whole // 60}:{whole % 60:02d}"
+
+
+def stage_label(track: Track) -> str:
+    """The stage a track is in, in words."""
+    if track.status == "pending":
+        return "Waiting in the queue"
+    if track.status == "completed":
+        return "Done"
+    if track.status == "failed":
+        return "Failed"
+    return next(label for start, label in _STAGES if track.progress >= start)
+
+
+def progress_html(track: Track) -> str:
+    """A progress bar with the stage and the percentage, for a pending or processing track."""
+    percent = round(100 * min(max(track.progress, 0.0), 1.0))
+    label = html.escape(f"{stage_label(track)} — {percent}%")
+    return (
+        f'<div class="mg-progress" data-status="{track.status}" data-progress="{percent}">'
+        f'<div class="mg-progress-label">{label}</div>'
+        f'<progress max="100" value="{percent}" aria-label="{label}"></progress></div>'
+    )
+
+
+def error_html(message: str) -> str:
+    """An inline error in words (the error's message, never a stack trace)."""
+    return f'<div class="mg-error" role="alert"><strong>Error:</strong> {html.escape(message)}</div>'
+
+
+def notice_html(message: str) -> str:
+    """A neutral one-line status message."""
+    return f'<div class="mg-notice" role="status">{html.escape(message)}</div>'
+
+
+def title_markdown(track: Track) -> str:
+    """Heading for a loaded track: its prompt, then the facts that identify it."""
+    engine = track.engine or track.engine_requested
+    return (
+        f"### {_md_escape(track.prompt)}\n"
+        f"{track.genre} · {track.tempo_bpm} BPM · {track.key} · {clock(track.duration_s)} · "
+        f"{engine} · seed {track.seed} · `{track.id}`"
+    )
+
+
+def _md_escape(text: str) -> str:
+    escaped = html.escape(text.replace("\n", " "))
+    for char in "\\`*_[]#|<>":
+        escaped = escaped.replace(char, f"\\{char}")
+    return escaped
+
+
+def _join(values: Any) -> str:
+    items = [str(v) for v in (values or ())]
+    return ", ".join(items) if items else "—"
+
+
+def plan_markdown(track: Track) -> str:
+    """The resolved plan, the engine that ran, the seed, the license and any notices, as a table."""
+    plan = track.plan or {}
+    rows = [
+        ("Genre", track.genre),
+        ("Tempo", f"{track.tempo_bpm} BPM"),
+        ("Key", track.key),
+        ("Time signature", plan.get("time_signature", "4/4")),
+        ("Instruments", _join(plan.get("instruments"))),
+        ("Moods", _join(plan.get("moods"))),
+        ("Energy", f"{plan['energy']:.2f}" if "energy" in plan else "—"),
+        ("Engine", _engine_text(track)),
+        ("Seed", str(track.seed)),
+        ("Loudness", _loudness_text(track)),
+        ("License", track.license or "—"),
+    ]
+    table = "| | |\n|---|---|\n" + "\n".join(f"| {k} | {_md_escape(str(v))} |" for k, v in rows)
+    notices = "".join(f"\n> {_md_escape(n)}\n" for n in track.notices)
+    return table + ("\n\n**Notices**\n" + notices if notices else "")
+
+
+def _engine_text(track: Track) -> str:
+    if track.engine is None:
+        return f"{track.engine_requested} (requested)"
+    parts = [track.engine, track.engine_version, f"({track.model})" if track.model else None]
+    return " ".join(p for p in parts if p)
+
+
+def _loudness_text(track: Track) -> str:
+    if track.loudness_lufs is None:
+        return "—"
+    peak = f", true peak {track.true_peak_dbtp:.1f} dBTP" if track.true_peak_dbtp is not None else ""
+    return f"{track.loudness_lufs:.1f} LUFS{peak}"
+
+
+def downloads_html(track: Track, *, base_url: str = "") -> str:
+    """Download links for the mix, the stems, the MIDI file and the waveform, through the ``/v1`` API."""
+    root = f"{base_url.rstrip('/')}/v1/music/{track.id}"
+    links = [("Mix", f"{root}/download", "mix")]
+    links += [(name.capitalize(), f"{root}/stems/{name}", name) for name in STEM_NAMES]
+    links += [("MIDI", f"{root}/midi", "midi"), ("Waveform JSON", f"{root}/waveform", "waveform")]
+    items = [
+        f'<a class="mg-download" href="{html.escape(url)}" download data-kind="{kind}">{label}</a>'
+        for label, url, kind in links
+        if kind in track.files
+    ]
+    return f'<nav class="mg-downloads" aria-label="Downloads">{" ".join(items)}</nav>'
+
+
+def history_rows(tracks: Sequence[Track]) -> list[list[Any]]:
+    """One row per track for the history table (columns :data:`HISTORY_HEADERS`)."""
+    rows = []
+    for track in tracks:
+        prompt = track.prompt if len(track.prompt) <= _PROMPT_CHARS else track.prompt[:_PROMPT_CHARS] + "…"
+        status = track.status if track.status != "processing" else f"processing {track.progress:.0%}"
+        rows.append(
+            [
+                track.created_at.strftime("%Y-%m-%d %H:%M"),
+                prompt,
+                track.genre,
+                track.tempo_bpm,
+                clock(track.duration_s),
+                track.engine or track.engine_requested,
+                status,
+                track.id,
+            ]
+        )
+    return rows
