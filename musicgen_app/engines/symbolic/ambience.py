@@ -1,0 +1,173 @@
+"""Procedural ambience beds (rain, vinyl crackle, ocean waves, wind) for the ``other`` stem.
+
+Each bed is filtered noise shaped by slow random envelopes, plus sparse impulses (droplets, crackle) where
+the sound has them, all drawn from a generator seeded by ``(seed, bed)``: the same seed gives the same bed.
+Beds are made at unit RMS and then set a fixed number of decibels under the music, so they sit beneath it
+whatever the arrangement's level.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+
+import numpy as np
+from scipy import signal
+
+__all__ = ["AMBIENCES", "LEVEL_DB", "ambience_bed", "render_ambience"]
+
+_Bed = Callable[[np.random.Generator, int, int], np.ndarray]
+
+#: Level of each bed relative to the music's RMS, in dB.
+LEVEL_DB: dict[str, float] = {"rain": -21.0, "vinyl": -24.0, "ocean": -20.0, "wind": -23.0}
+#: The level beds are set against when there is no music at all (RMS, linear).
+SILENT_MUSIC_RMS = 0.03
+_CONTROL_RATE_HZ = 100
+
+
+def _noise(rng: np.random.Generator, frames: int, channels: int = 2) -> np.ndarray:
+    return rng.standard_normal((frames, channels), dtype=np.float32)
+
+
+def _filter(audio: np.ndarray, sr: int, cutoff_hz, btype: str, order: int = 2) -> np.ndarray:
+    sos = signal.butter(order, cutoff_hz, btype=btype, fs=sr, output="sos").astype(np.float32)
+    return signal.sosfilt(sos, audio, axis=0).astype(np.float32)
+
+
+def _slow_curve(
+    rng: np.random.Generator, frames: int, sr: int, *, period_s: float, low: float, high: float
+) -> np.ndarray:
+    """A smooth random curve ``(frames,)`` between ``low`` and ``high``, one new target every period.
+
+    Cosine-interpolated at a 100 Hz control rate, then linearly to audio rate.
+    """
+    points = rng.uniform(low, high, size=int(frames / (period_s * sr)) + 2)
+    control_s = np.arange(int(frames / sr * _CONTROL_RATE_HZ) + 2) / _CONTROL_RATE_HZ
+    position = control_s / period_s
+    index = position.astype(np.int64)
+    weight = (1.0 - np.cos(np.pi * (position - index))) / 2.0
+    control = points[index] * (1.0 - weight) + points[index + 1] * weight
+    return np.interp(np.arange(frames) / sr, control_s, control).astype(np.float32)
+
+
+def _impulses(rng: np.random.Generator, frames: int, sr: int, *, rate_hz: float, sigma: float):
+    """Sparse train ``(frames,)``: Poisson-timed impulses with log-normal amplitudes and random signs."""
+    train = np.zeros(frames, dtype=np.float32)
+    count = rng.poisson(rate_hz * frames / sr)
+    where = rng.integers(0, frames, size=count)
+    amplitude = rng.lognormal(0.0, sigma, size=count) * rng.choice([-1.0, 1.0], size=count)
+    np.add.at(train, where, amplitude.astype(np.float32))
+    return train
+
+
+def _burst(rng: np.random.Generator, sr: int, *, length_s: float, decay_s: float, highpass_hz: float):
+    """A short decaying noise burst: the sound of one droplet or click."""
+    t = np.arange(int(length_s * sr)) / sr
+    kernel = rng.standard_normal(t.size) * np.exp(-t / decay_s)
+    kernel = signal.sosfilt(signal.butter(2, highpass_hz, "highpass", fs=sr, output="sos"), kernel)
+    return (kernel / np.sqrt((kernel**2).sum())).astype(np.float32)
+
+
+def _scatter(rng: np.random.Generator, frames: int, sr: int, kernel: np.ndarray, **train) -> np.ndarray:
+    """Stereo ``(frames, 2)`` of ``kernel`` struck at random times, independently per channel."""
+    return np.stack(
+        [signal.oaconvolve(_impulses(rng, frames, sr, **train), kernel)[:frames] for _ in (0, 1)],
+        axis=1,
+    ).astype(np.float32)
+
+
+def _unit(audio: np.ndarray) -> np.ndarray:
+    rms = float(np.sqrt(np.mean(np.square(audio, dtype=np.float64))))
+    return audio / np.float32(rms) if rms > 0.0 else audio
+
+
+def _rain(rng: np.random.Generator, frames: int, sr: int) -> np.ndarray:
+    bed = _filter(_noise(rng, frames), sr, (500.0, 8000.0), "bandpass")
+    bed *= _slow_curve(rng, frames, sr, period_s=4.0, low=0.7, high=1.0)[:, None]
+    drop = _burst(rng, sr, length_s=0.012, decay_s=0.0025, highpass_hz=1500.0)
+    drops = _scatter(rng, frames, sr, drop, rate_hz=90.0, sigma=0.8)
+    return 0.75 * _unit(bed) + 0.5 * _unit(drops)
+
+
+def _vinyl(rng: np.random.Generator, frames: int, sr: int) -> np.ndarray:
+    hiss = _filter(_noise(rng, frames), sr, 3000.0, "highpass")
+    click = _burst(rng, sr, length_s=0.002, decay_s=0.0003, highpass_hz=2500.0)
+    crackle = _scatter(rng, frames, sr, click, rate_hz=30.0, sigma=1.1)
+    # Most crackle comes from the groove itself, so it is largely the same in both channels.
+    crackle = 0.7 * crackle.mean(axis=1, keepdims=True) + 0.3 * crackle
+    pop = _burst(rng, sr, length_s=0.01, decay_s=0.002, highpass_hz=300.0)
+    pops = _scatter(rng, frames, sr, pop, rate_hz=0.6, sigma=0.5).mean(axis=1, keepdims=True)
+    return 0.25 * _unit(hiss) + _unit(crackle) + 0.8 * _unit(pops) * np.ones((1, 2), np.float32)
+
+
+def _wave_envelope(rng: np.random.Generator, frames: int, sr: int) -> np.ndarray:
+    """Swells: each wave rises over ~2.5 s (sin^2) and washes out over ~5 s; one every 6-11 s."""
+    control_sr = _CONTROL_RATE_HZ
+    starts = np.cumsum(rng.uniform(6.0, 11.0, size=int(frames / sr / 6.0) + 2)) - 6.0
+    t = np.arange(int(8.0 * control_sr)) / control_sr
+    shape = np.where(t < 2.5, np.sin(np.pi * t / 5.0) ** 2, np.exp(-(t - 2.5) / 1.8))
+    train = np.zeros(int(frames / sr * control_sr) + shape.size + 2)
+    heights = rng.uniform(0.6, 1.0, size=starts.size)
+    np.add.at(train, np.clip((starts * control_sr).astype(np.int64), 0, train.size - 1), heights)
+    envelope = 0.15 + np.convolve(train, shape)[: train.size]
+    return np.interp(np.arange(frames) / sr, np.arange(train.size) / control_sr, envelope)
+
+
+def _ocean(rng: np.random.Generator, frames: int, sr: int) -> np.ndarray:
+    envelope = _wave_envelope(rng, frames, sr).astype(np.float32)
+    # The right channel hears each wave a little later: the beach runs across the stereo field.
+    delayed = np.concatenate([np.full(int(0.4 * sr), envelope[0]), envelope])[:frames]
+    swell = np.stack([envelope, delayed], axis=1)
+    noise = _noise(rng, frames)
+    body = _filter(noise, sr, 900.0, "lowpass")
+    foam = _filter(noise, sr, 2500.0, "highpass")
+    return _unit(body) * swell + 0.4 * _unit(foam) * swell**2
+
+
+def _wind(rng: np.random.Generator, frames: int, sr: int) -> np.ndarray:
+    noise = _noise(rng, frames)
+    total = np.zeros((frames, 2), dtype=np.float32)
+    for band, period_s in (((120.0, 400.0), 5.0), ((400.0, 900.0), 3.5), ((900.0, 2000.0), 2.5)):
+        gusts = np.stack(
+            [_slow_curve(rng, frames, sr, period_s=period_s, low=0.1, high=1.0) for _ in (0, 1)], axis=1
+        )
+        total += _unit(_filter(noise, sr, band, "bandpass")) * gusts**2
+    return total
+
+
+_BEDS: dict[str, _Bed] = {"rain": _rain, "vinyl": _vinyl, "ocean": _ocean, "wind": _wind}
+#: Ambience names this module can synthesise.
+AMBIENCES: tuple[str, ...] = tuple(_BEDS)
+
+
+def ambience_bed(name: str, *, frames: int, sr: int, seed: int) -> np.ndarray:
+    """One bed at unit RMS, ``(frames, 2)`` float32, the same for the same ``seed``.
+
+    Raises
+    ------
+    KeyError
+        When ``name`` is not in :data:`AMBIENCES`.
+    """
+    rng = np.random.default_rng([seed % 2**64, AMBIENCES.index(name)])
+    return _unit(_BEDS[name](rng, frames, sr)).astype(np.float32)
+
+
+def render_ambience(
+    names: Iterable[str], *, frames: int, sr: int, seed: int, music: np.ndarray | None = None
+) -> np.ndarray:
+    """The named beds mixed under ``music``: ``(frames, 2)`` float32; names not in AMBIENCES are skipped.
+
+    Parameters
+    ----------
+    names : beds to synthesise (``rain``, ``vinyl``, ``ocean``, ``wind``).
+    frames, sr : length in frames and sample rate in Hz.
+    seed : the track's seed.
+    music : the music ``(frames, 2)`` the beds sit under; None or silence uses a fixed reference level.
+    """
+    rms = 0.0 if music is None else float(np.sqrt(np.mean(np.square(music, dtype=np.float64))))
+    reference = rms if rms > 1e-5 else SILENT_MUSIC_RMS
+    out = np.zeros((frames, 2), dtype=np.float32)
+    for name in dict.fromkeys(names):
+        if name in _BEDS:
+            gain = reference * 10.0 ** (LEVEL_DB[name] / 20.0)
+            out += np.float32(gain) * ambience_bed(name, frames=frames, sr=sr, seed=seed)
+    return out

@@ -1,0 +1,341 @@
+"""Mixing of rendered parts into stems: gain, pan, EQ, sidechain ducking, a shared reverb, a bus compressor.
+
+Every step is linear per part or applies one gain curve to every stem, so the stems always sum to the mix:
+
+- a part's reverb return is added to that part's stem (the reverb is linear, so reverberating each stem's
+  send bus equals reverberating every part on its own);
+- the bus compressor's gain is computed from the full mix and applied identically to each stem.
+
+All processing is vectorised numpy/scipy and deterministic: the reverb's impulse response is synthesised
+from a fixed seed, so every track is in the same room.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from functools import lru_cache
+
+import numpy as np
+import soxr
+from scipy import fft as sp_fft
+from scipy import signal
+
+from .score import Part, Score, beats_to_seconds
+
+__all__ = [
+    "MixSettings",
+    "apply_gain_pan",
+    "apply_reverb",
+    "bus_compressor_gain",
+    "db_to_gain",
+    "duck_envelope",
+    "kick_frames",
+    "mix_settings_for",
+    "pan_gains",
+    "reverb_impulse",
+    "shape_part",
+]
+
+#: Sidechain depth (0..1 of the gain) for styles that pump; others are not ducked.
+SIDECHAIN_DEPTH_BY_GENRE: dict[str, float] = {
+    "house": 0.55,
+    "techno": 0.5,
+    "dubstep": 0.45,
+    "synthwave": 0.35,
+    "drum and bass": 0.3,
+}
+KICK_KEYS = (35, 36)
+REVERB_SEED = 20_240_601
+_EPS = 1e-12
+
+
+@dataclass(frozen=True)
+class MixSettings:
+    """How a score is mixed.
+
+    Attributes
+    ----------
+    sidechain_depth : 0..1; how far non-drum parts dip under each kick (0 = no ducking).
+    sidechain_release_beats : how long the dip takes to recover, in beats.
+    brightness : 0..1; tilts non-drum parts darker (< 0.5) or brighter (> 0.5), at most 3 dB each way.
+    reverb_rt60_s : decay time of the shared reverb.
+    bus_compression : glue compression of the full mix (same gain on every stem).
+    """
+
+    sidechain_depth: float = 0.0
+    sidechain_release_beats: float = 0.5
+    brightness: float = 0.5
+    reverb_rt60_s: float = 1.6
+    bus_compression: bool = True
+
+
+def _meta_float(score: Score, key: str, default: float, low: float, high: float) -> float:
+    try:
+        value = float(score.meta.get(key, default))
+    except (TypeError, ValueError):
+        return default
+    return min(max(value, low), high) if math.isfinite(value) else default
+
+
+def mix_settings_for(score: Score) -> MixSettings:
+    """Mix settings for ``score``, read from ``score.meta``.
+
+    Keys read: ``genre`` (electronic styles duck under the kick), ``sidechain_depth`` (0..1, overrides the
+    genre), ``brightness`` (0..1), ``reverb_rt60_s``. Missing or malformed values fall back to defaults.
+    """
+    genre_depth = SIDECHAIN_DEPTH_BY_GENRE.get(str(score.meta.get("genre", "")), 0.0)
+    return MixSettings(
+        sidechain_depth=_meta_float(score, "sidechain_depth", genre_depth, 0.0, 0.9),
+        brightness=_meta_float(score, "brightness", 0.5, 0.0, 1.0),
+        reverb_rt60_s=_meta_float(score, "reverb_rt60_s", 1.6, 0.3, 4.0),
+    )
+
+
+def db_to_gain(gain_db: float) -> float:
+    """Decibels to a linear amplitude factor."""
+    return 10.0 ** (gain_db / 20.0)
+
+
+def pan_gains(pan: float) -> tuple[float, float]:
+    """Equal-power ``(left, right)`` gains for ``pan`` in -1..1, normalised to unity at the centre."""
+    angle = (pan + 1.0) * math.pi / 4.0
+    return math.sqrt(2.0) * math.cos(angle), math.sqrt(2.0) * math.sin(angle)
+
+
+def apply_gain_pan(audio: np.ndarray, *, gain_db: float, pan: float) -> np.ndarray:
+    """Gain and equal-power pan of a ``(frames, 2)`` signal.
+
+    A stereo source is narrowed towards mono as it is panned away from the centre, so a hard-panned
+    part keeps both of its channels' content instead of losing one.
+    """
+    width = 1.0 - abs(pan)
+    if width < 1.0:
+        mono = audio.mean(axis=1, keepdims=True)
+        audio = width * audio + (1.0 - width) * mono
+    left, right = pan_gains(pan)
+    gain = db_to_gain(gain_db)
+    return (audio * np.array([gain * left, gain * right], dtype=np.float32)).astype(np.float32)
+
+
+def _midi_to_hz(pitch: float) -> float:
+    return 440.0 * 2.0 ** ((pitch - 69.0) / 12.0)
+
+
+def _highpass_cutoff_hz(part: Part) -> float:
+    # Below the part's lowest fundamental there is only rumble that muddies the bass.
+    lowest = min((n.pitch for n in part.notes), default=60)
+    return min(max(0.6 * _midi_to_hz(lowest), 35.0), 110.0)
+
+
+def _highpass(audio: np.ndarray, *, cutoff_hz: float, sr: int) -> np.ndarray:
+    sos = signal.butter(2, cutoff_hz, btype="highpass", fs=sr, output="sos").astype(np.float32)
+    return signal.sosfilt(sos, audio, axis=0).astype(np.float32)
+
+
+def _tilt(audio: np.ndarray, *, brightness: float, sr: int) -> np.ndarray:
+    # Complementary first-order split at 1 kHz: lows + highs == input, so a tilt of 0 dB is exact.
+    tilt_db = (brightness - 0.5) * 6.0
+    b, a = signal.butter(1, 1000.0, btype="lowpass", fs=sr)
+    lows = signal.lfilter(b.astype(np.float32), a.astype(np.float32), audio, axis=0)
+    low_gain, high_gain = db_to_gain(-tilt_db / 2.0), db_to_gain(tilt_db / 2.0)
+    return (high_gain * audio + (low_gain - high_gain) * lows).astype(np.float32)
+
+
+def shape_part(
+    part: Part,
+    dry: np.ndarray,
+    *,
+    settings: MixSettings,
+    sr: int,
+    duck: np.ndarray | None = None,
+) -> np.ndarray:
+    """Gain, pan, EQ and sidechain ducking of one rendered part, ``(frames, 2)`` float32.
+
+    Parameters
+    ----------
+    part : the part (gain_db, pan, stem and drum flag decide the processing).
+    dry : its dry render, ``(frames, 2)``.
+    settings : the score's mix settings.
+    sr : sample rate in Hz.
+    duck : gain curve ``(frames,)`` applied to non-drum parts, or None.
+    """
+    out = apply_gain_pan(dry, gain_db=part.gain_db, pan=part.pan)
+    if part.is_drum:
+        return out
+    if part.stem != "bass":
+        out = _highpass(out, cutoff_hz=_highpass_cutoff_hz(part), sr=sr)
+    if abs(settings.brightness - 0.5) > 0.01:
+        out = _tilt(out, brightness=settings.brightness, sr=sr)
+    if duck is not None:
+        out *= duck[:, None]
+    return out
+
+
+def kick_frames(score: Score, *, sr: int) -> np.ndarray:
+    """Sorted unique onset frames of every kick (GM keys 35, 36) in the score's drum parts."""
+    onsets = {
+        round(beats_to_seconds(note.start_beat, score.tempo_bpm) * sr)
+        for part in score.parts
+        if part.is_drum
+        for note in part.notes
+        if note.pitch in KICK_KEYS
+    }
+    return np.array(sorted(onsets), dtype=np.int64)
+
+
+def _duck_shape(elapsed_s: np.ndarray, *, attack_s: float, release_s: float) -> np.ndarray:
+    # 0 -> 1 over the attack, then back to 0 along a smoothstep; 0 before the kick.
+    rise = np.clip(elapsed_s / attack_s, 0.0, 1.0)
+    x = np.clip((elapsed_s - attack_s) / release_s, 0.0, 1.0)
+    fall = 1.0 - x * x * (3.0 - 2.0 * x)
+    return np.where(elapsed_s < 0.0, 0.0, np.where(elapsed_s < attack_s, rise, fall))
+
+
+def duck_envelope(
+    kicks: np.ndarray,
+    *,
+    frames: int,
+    sr: int,
+    depth: float,
+    release_s: float,
+    attack_s: float = 0.004,
+) -> np.ndarray:
+    """Sidechain gain curve ``(frames,)`` float32: dips by ``depth`` at each kick frame, then recovers.
+
+    The dips of the last two kicks are combined, so a kick arriving before the previous dip has
+    recovered deepens it smoothly instead of jumping.
+    """
+    positions = np.arange(frames, dtype=np.int64)
+    if kicks.size == 0 or depth <= 0.0:
+        return np.ones(frames, dtype=np.float32)
+    index = np.searchsorted(kicks, positions, side="right") - 1
+    dips = np.zeros(frames)
+    for back in (0, 1):
+        k = index - back
+        valid = k >= 0
+        elapsed = np.where(valid, (positions - kicks[np.maximum(k, 0)]) / sr, -1.0)
+        dips = np.maximum(dips, _duck_shape(elapsed, attack_s=attack_s, release_s=release_s))
+    return (1.0 - depth * dips).astype(np.float32)
+
+
+@lru_cache(maxsize=8)
+def reverb_impulse(
+    *, sr: int, rt60_s: float = 1.6, predelay_s: float = 0.015, seed: int = REVERB_SEED
+) -> np.ndarray:
+    """A synthetic room: decorrelated stereo impulse response ``(n, 2)`` float32, unit energy per channel.
+
+    Early reflections (sparse taps over 70 ms) and a noise tail whose highs decay faster than its lows.
+    """
+    rng = np.random.default_rng(seed)
+    tail_frames = int(rt60_s * 1.1 * sr)
+    t = np.arange(tail_frames)[:, None] / sr
+    noise = rng.standard_normal((tail_frames, 2))
+    lows = signal.sosfilt(signal.butter(1, 1800.0, fs=sr, output="sos"), noise, axis=0)
+    decay = 6.91 / rt60_s  # ln(1000): -60 dB after rt60_s
+    tail = lows * np.exp(-decay * t) + (noise - lows) * np.exp(-2.2 * decay * t)
+    tail *= 1.0 - np.exp(-t / 0.012)  # echo density builds up instead of starting at full
+    taps = rng.integers(int(0.004 * sr), int(0.07 * sr), size=(10, 2))
+    gains = rng.choice([-1.0, 1.0], size=(10, 2)) * np.linspace(0.7, 0.25, 10)[:, None]
+    for channel in (0, 1):
+        np.add.at(tail[:, channel], taps[:, channel], gains[:, channel] * 8.0 * np.abs(tail).mean())
+    tail = signal.sosfilt(signal.butter(1, 9000.0, fs=sr, output="sos"), tail, axis=0)
+    tail /= np.sqrt((tail**2).sum(axis=0, keepdims=True))
+    impulse = np.concatenate([np.zeros((int(predelay_s * sr), 2)), tail]).astype(np.float32)
+    impulse.flags.writeable = False
+    return impulse
+
+
+def _convolve(x: np.ndarray, h: np.ndarray) -> np.ndarray:
+    """Causal convolution of ``x`` (frames,) with each column of ``h`` (m, k), truncated: ``(frames, k)``.
+
+    Overlap-add with one batched forward transform shared by every column; the FFT size (at least twice
+    ``m``) keeps every block's tail within the next block.
+    """
+    frames, (taps, columns) = x.shape[0], h.shape
+    n_fft = 1 << max(2 * taps - 1, 1).bit_length()
+    block = n_fft - taps + 1
+    blocks = -(-frames // block)
+    padded = np.zeros(blocks * block, dtype=np.float32)
+    padded[:frames] = x
+    spectra = sp_fft.rfft(padded.reshape(blocks, block), n=n_fft, axis=1, workers=-1)
+    responses = sp_fft.rfft(h.astype(np.float32), n=n_fft, axis=0)
+    out = np.zeros(((blocks + 1) * block, columns), dtype=np.float32)
+    for column in range(columns):
+        y = sp_fft.irfft(spectra * responses[:, column], n=n_fft, axis=1, workers=-1)
+        out[: blocks * block, column] = y[:, :block].ravel()
+        tails = np.zeros((blocks, block), dtype=np.float32)
+        tails[:, : n_fft - block] = y[:, block:]
+        out[block:, column] += tails.ravel()
+    return out[:frames]
+
+
+def apply_reverb(send: np.ndarray, *, sr: int, rt60_s: float = 1.6) -> np.ndarray:
+    """Reverb return ``(frames, 2)`` float32 of a ``(frames, 2)`` send bus; the tail past the end is cut.
+
+    Like most hall reverbs it takes the bus in mono and returns decorrelated stereo. The room runs at half
+    the sample rate: its tail has nothing above 9 kHz, and this quarters the cost of the convolution.
+
+    Parameters
+    ----------
+    send : the bus, each part already scaled by its ``reverb_send``.
+    sr : sample rate in Hz.
+    rt60_s : decay time of the room.
+    """
+    frames, room_sr = send.shape[0], sr // 2
+    mono = np.ascontiguousarray(send.mean(axis=1, dtype=np.float32))
+    impulse = reverb_impulse(sr=room_sr, rt60_s=rt60_s)
+    wet = _convolve(soxr.resample(mono, sr, room_sr, quality="HQ"), impulse)
+    wet = soxr.resample(wet, room_sr, sr, quality="HQ").astype(np.float32)
+    out = np.zeros((frames, 2), dtype=np.float32)
+    out[: min(frames, wet.shape[0])] = wet[:frames]
+    return out
+
+
+def _block_levels_db(mix: np.ndarray, hop: int) -> np.ndarray:
+    frames = mix.shape[0]
+    padded = np.zeros((-(-frames // hop) * hop,), dtype=np.float64)
+    padded[:frames] = np.square(mix, dtype=np.float64).mean(axis=1)
+    return 10.0 * np.log10(padded.reshape(-1, hop).mean(axis=1) + _EPS)
+
+
+def _gain_reduction_db(level_db: np.ndarray, *, threshold_db: float, ratio: float, knee_db: float):
+    over = level_db - threshold_db
+    slope = 1.0 - 1.0 / ratio
+    in_knee = np.clip(over + knee_db / 2.0, 0.0, knee_db)
+    return np.where(over > knee_db / 2.0, slope * over, slope * in_knee**2 / (2.0 * knee_db))
+
+
+def bus_compressor_gain(
+    mix: np.ndarray,
+    *,
+    sr: int,
+    ratio: float = 2.0,
+    knee_db: float = 6.0,
+    attack_s: float = 0.01,
+    release_s: float = 0.3,
+    hop: int = 256,
+) -> np.ndarray:
+    """Gain curve ``(frames,)`` float32 of a gentle glue compressor computed from the full mix.
+
+    The threshold sits at the 75th percentile of the mix's short-term level, so only the loudest passages
+    are pulled down, by the same amount whatever the synth's absolute level. Gain reduction recovers at a
+    constant dB rate (``release_s`` per 6 dB) and is anticipated by ``attack_s`` (the whole mix is known).
+    """
+    frames = mix.shape[0]
+    level_db = _block_levels_db(mix, hop)
+    active = level_db[level_db > -80.0]
+    if active.size == 0:
+        return np.ones(frames, dtype=np.float32)
+    threshold_db = float(np.percentile(active, 75))
+    reduction = _gain_reduction_db(level_db, threshold_db=threshold_db, ratio=ratio, knee_db=knee_db)
+    steps = np.arange(reduction.size, dtype=np.float64)
+    release_rate = 6.0 * hop / (release_s * sr)
+    held = np.maximum.accumulate(reduction + release_rate * steps) - release_rate * steps
+    attack_rate = 6.0 * hop / (attack_s * sr)
+    reverse = held[::-1] + attack_rate * steps
+    smoothed = (np.maximum.accumulate(reverse) - attack_rate * steps)[::-1]
+    smoothed = np.convolve(smoothed, np.ones(3) / 3.0, mode="same")
+    centres = steps * hop + hop / 2.0
+    gain = np.interp(np.arange(frames), centres, 10.0 ** (-smoothed / 20.0))
+    return gain.astype(np.float32)

@@ -1,0 +1,347 @@
+"""Render a Score to four stems with FluidSynth, sample-accurately and deterministically.
+
+FluidSynth applies events only at the boundaries of its 64-frame blocks, so events sent between chunks of
+``write_float`` land up to 63 frames late. To place every note on its exact frame
+(``round(beats * 60 / tempo * sr)``), each note is rendered on its own, starting on a block boundary, from
+note-on until its voices have died away, and added into the part's buffer at its onset frame. This also
+makes renders independent of history (see :meth:`Synth.settle`), lets identical notes (drum hits) be rendered
+once, and costs nothing in silence. What a shared channel did between notes is reproduced from the score:
+
+- a note is released when the same key sounds again (FluidSynth releases the old voice there too);
+- drum keys of one GM exclusive class choke each other (a closed hi-hat cuts the open one), with a short
+  fade at the exact frame;
+- a note's pitch glide (``Note.bend``) no longer bends the other notes of its channel.
+
+Note-offs stay on block boundaries: a note's release starts within 32 frames (0.7 ms) of its exact end.
+"""
+
+from __future__ import annotations
+
+import bisect
+import math
+from collections import OrderedDict
+from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from ...formats import SAMPLE_RATE, STEM_NAMES
+from ..base import ProgressFn, Stems, no_progress
+from .ambience import render_ambience
+from .fluidsynth import BLOCK_FRAMES, DRUM_BANK, DRUM_CHANNEL, Synth, check_soundfont, warm_synth
+from .mixing import (
+    MixSettings,
+    apply_reverb,
+    bus_compressor_gain,
+    duck_envelope,
+    kick_frames,
+    mix_settings_for,
+    shape_part,
+)
+from .score import Part, Score
+
+__all__ = ["beats_to_frames", "render_part", "render_score"]
+
+MELODIC_CHANNEL = 0
+#: GM percussion keys that cut each other off (hi-hats, whistles, guiros, cuicas, triangles).
+EXCLUSIVE_CLASSES: tuple[frozenset[int], ...] = (
+    frozenset({42, 44, 46}),
+    frozenset({71, 72}),
+    frozenset({73, 74}),
+    frozenset({78, 79}),
+    frozenset({80, 81}),
+)
+_TAIL_CHUNK_FRAMES = 64 * BLOCK_FRAMES
+_MAX_TAIL_S = 8.0
+_CHOKE_FADE_S = 0.03
+_TAIL_FLOOR = 1e-4
+_MAX_BEND_SEMITONES = 24
+_CACHE_BYTES = 64 * 2**20
+
+
+def beats_to_frames(beats: float, tempo_bpm: float, sr: int) -> int:
+    """Exact frame of a position in beats: ``round(beats * 60 / tempo_bpm * sr)``."""
+    return round(beats * 60.0 / tempo_bpm * sr)
+
+
+@dataclass(frozen=True)
+class _NoteJob:
+    """Everything a note's isolated render depends on (so it doubles as a cache key). Frames are
+    relative to the onset."""
+
+    channel: int
+    bank: int
+    program: int
+    pitch: int
+    velocity: int
+    release_frame: int  # block-aligned note-off
+    bend_semitones: float
+    choke_frame: int  # -1 when nothing cuts the note
+    limit_frames: int  # frames left until the end of the score, -1 when the note ends well before it
+
+
+def _exclusive_class(pitch: int) -> frozenset[int]:
+    return next((c for c in EXCLUSIVE_CLASSES if pitch in c), frozenset({pitch}))
+
+
+def _next_onsets(
+    pitches: list[int], onsets: list[int], group_of: Callable[[int], frozenset[int]]
+) -> list[int]:
+    """For each note, the first onset strictly after its own of a note in its group, or -1."""
+    by_pitch: dict[int, list[int]] = {}
+    for pitch, onset in zip(pitches, onsets, strict=True):
+        by_pitch.setdefault(pitch, []).append(onset)
+    result = []
+    for pitch, onset in zip(pitches, onsets, strict=True):
+        later = []
+        for other in group_of(pitch):
+            times = by_pitch.get(other, [])
+            index = bisect.bisect_right(times, onset)
+            if index < len(times):
+                later.append(times[index])
+        result.append(min(later, default=-1))
+    return result
+
+
+def _note_jobs(part: Part, tempo_bpm: float, *, sr: int, frames: int, program: int):
+    """``(onset_frame, job)`` for every note of ``part`` that starts before the end."""
+    onsets = [beats_to_frames(n.start_beat, tempo_bpm, sr) for n in part.notes]
+    pitches = [n.pitch for n in part.notes]
+    same_key = _next_onsets(pitches, onsets, lambda p: frozenset({p}))
+    chokes = _next_onsets(pitches, onsets, _exclusive_class) if part.is_drum else [-1] * len(onsets)
+    channel, bank = (DRUM_CHANNEL, DRUM_BANK) if part.is_drum else (MELODIC_CHANNEL, 0)
+    jobs = []
+    for note, onset, retrigger, choke in zip(part.notes, onsets, same_key, chokes, strict=True):
+        if onset >= frames:
+            continue
+        end = beats_to_frames(note.end_beat, tempo_bpm, sr)
+        if retrigger >= 0:
+            end = min(end, retrigger)
+        release = max(BLOCK_FRAMES, round((end - onset) / BLOCK_FRAMES) * BLOCK_FRAMES)
+        # Only a note that may ring past the end depends on where the end is: the others can share renders.
+        near_end = frames - onset < release + round(_MAX_TAIL_S * sr)
+        job = _NoteJob(
+            channel,
+            bank,
+            program,
+            note.pitch,
+            note.velocity,
+            release,
+            note.bend,
+            choke - onset if choke >= 0 else -1,
+            frames - onset if near_end else -1,
+        )
+        jobs.append((onset, job))
+    return jobs
+
+
+def _bend_value(semitones: float, bend_range: int) -> int:
+    return min(16383, max(0, 8192 + round(8191 * semitones / bend_range)))
+
+
+def _render_head(synth: Synth, job: _NoteJob, frames: int) -> list[np.ndarray]:
+    """From note-on to note-off; a glide is stepped once per block, reaching its target at the end."""
+    if not job.bend_semitones:
+        return [synth.render(frames)]
+    bend_range = min(_MAX_BEND_SEMITONES, max(2, math.ceil(abs(job.bend_semitones))))
+    blocks = frames // BLOCK_FRAMES
+    chunks = []
+    for block in range(blocks):
+        semitones = job.bend_semitones * (block + 1) / blocks
+        synth.pitch_bend(job.channel, _bend_value(semitones, bend_range))
+        chunks.append(synth.render(BLOCK_FRAMES))
+    return chunks
+
+
+def _stop_frame(job: _NoteJob, sr: int) -> int:
+    """Where a note's render ends at the latest: its choke fade, the score's end or the longest tail."""
+    stop = job.release_frame + round(_MAX_TAIL_S * sr)
+    if job.choke_frame >= 0:
+        stop = min(stop, job.choke_frame + round(_CHOKE_FADE_S * sr))
+    return min(stop, job.limit_frames) if job.limit_frames >= 0 else stop
+
+
+def _start_note(synth: Synth, job: _NoteJob) -> None:
+    synth.settle()
+    synth.select_program(job.channel, bank=job.bank, program=job.program)
+    if job.bend_semitones:
+        bend_range = min(_MAX_BEND_SEMITONES, max(2, math.ceil(abs(job.bend_semitones))))
+        synth.set_bend_range(job.channel, bend_range)
+    synth.pitch_bend(job.channel, 8192)
+    synth.note_on(job.channel, job.pitch, job.velocity)
+
+
+def _render_note(synth: Synth, job: _NoteJob) -> np.ndarray:
+    """One note in isolation: ``(n, 2)`` float32 from its onset to its end (see :func:`_stop_frame`)."""
+    stop = _stop_frame(job, synth.sample_rate)
+    _start_note(synth, job)
+    head = min(job.release_frame, -(-stop // BLOCK_FRAMES) * BLOCK_FRAMES)
+    chunks = _render_head(synth, job, head)
+    synth.note_off(job.channel, job.pitch)
+    # Tails are cut once they are 80 dB under the note's peak rather than at FluidSynth's noise floor.
+    floor = _TAIL_FLOOR * max(float(np.abs(c).max(initial=0.0)) for c in chunks)
+    done = head
+    while done < stop and synth.active_voices():
+        chunks.append(synth.render(_TAIL_CHUNK_FRAMES))
+        done += _TAIL_CHUNK_FRAMES
+        if float(np.abs(chunks[-1]).max()) < floor:
+            break
+    if synth.active_voices():
+        synth.silence()
+    audio = np.concatenate(chunks)[:stop]
+    if 0 <= job.choke_frame < audio.shape[0]:
+        fade = np.linspace(1.0, 0.0, round(_CHOKE_FADE_S * synth.sample_rate), dtype=np.float32)
+        fade = fade[: audio.shape[0] - job.choke_frame]
+        audio[job.choke_frame : job.choke_frame + fade.size] *= fade[:, None]
+    return audio
+
+
+class _NoteCache:
+    """Renders of identical notes, least recently used dropped past a byte budget."""
+
+    def __init__(self, budget_bytes: int = _CACHE_BYTES) -> None:
+        self._items: OrderedDict[_NoteJob, np.ndarray] = OrderedDict()
+        self._budget = budget_bytes
+        self._bytes = 0
+
+    def get(self, synth: Synth, job: _NoteJob) -> np.ndarray:
+        audio = self._items.get(job)
+        if audio is not None:
+            self._items.move_to_end(job)
+            return audio
+        audio = _render_note(synth, job)
+        self._items[job] = audio
+        self._bytes += audio.nbytes
+        while self._bytes > self._budget and len(self._items) > 1:
+            self._bytes -= self._items.popitem(last=False)[1].nbytes
+        return audio
+
+
+def _drum_kit(synth: Synth, part: Part) -> int:
+    # The kit is bank 128's preset ``program`` when the SoundFont has one (GM2 kits: 25 = TR-808,
+    # 40 = brush...), else the standard kit.
+    return part.program if synth.select_program(DRUM_CHANNEL, bank=DRUM_BANK, program=part.program) else 0
+
+
+def render_part(part: Part, score: Score, *, synth: Synth, sample_rate: int) -> np.ndarray:
+    """Render one part dry: ``(frames, 2)`` float32, ``frames = round(score.duration_s * sample_rate)``.
+
+    Every note starts on its exact frame; see the module docstring for how shared-channel behaviour
+    (retriggers, hi-hat chokes) is kept.
+
+    Parameters
+    ----------
+    part : the part to render (drum parts play bank 128 on MIDI channel 10).
+    score : its score (tempo and duration).
+    synth : a synth with the SoundFont loaded, rendering at ``sample_rate``.
+    sample_rate : output rate in Hz.
+    """
+    frames = round(score.duration_s * sample_rate)
+    out = np.zeros((frames, 2), dtype=np.float32)
+    program = _drum_kit(synth, part) if part.is_drum else part.program
+    cache = _NoteCache()
+    for onset, job in _note_jobs(part, score.tempo_bpm, sr=sample_rate, frames=frames, program=program):
+        audio = cache.get(synth, job)[: frames - onset]
+        out[onset : onset + audio.shape[0]] += audio
+    return out
+
+
+def _shaped_parts(
+    score: Score, *, soundfont: Path, sample_rate: int, settings: MixSettings, threads: int
+) -> Iterator[tuple[Part, np.ndarray]]:
+    """Each part rendered and shaped (gain, pan, EQ, ducking), in score order, ``threads`` at a time."""
+    frames = round(score.duration_s * sample_rate)
+    duck = None
+    if settings.sidechain_depth > 0.0:
+        release_s = settings.sidechain_release_beats * 60.0 / score.tempo_bpm
+        kicks = kick_frames(score, sr=sample_rate)
+        kicks = kicks[kicks < frames]
+        duck = duck_envelope(
+            kicks, frames=frames, sr=sample_rate, depth=settings.sidechain_depth, release_s=release_s
+        )
+
+    def work(part: Part) -> np.ndarray:
+        with warm_synth(soundfont, sample_rate=sample_rate) as synth:
+            dry = render_part(part, score, synth=synth, sample_rate=sample_rate)
+        return shape_part(part, dry, settings=settings, sr=sample_rate, duck=duck)
+
+    with ThreadPoolExecutor(max_workers=threads, thread_name_prefix="fluidsynth") as pool:
+        yield from zip(score.parts, pool.map(work, score.parts), strict=True)
+
+
+def _note_weights(parts: tuple[Part, ...]) -> list[float]:
+    counts = [len(p.notes) + 1 for p in parts]
+    return [c / sum(counts) for c in counts]
+
+
+def render_score(
+    score: Score,
+    *,
+    soundfont: Path,
+    sample_rate: int = SAMPLE_RATE,
+    progress: ProgressFn = no_progress,
+    seed: int = 0,
+    threads: int = 2,
+) -> Stems:
+    """Render ``score`` to four stems of exactly ``round(score.duration_s * sample_rate)`` frames.
+
+    Parts are rendered dry, shaped and summed into their stems; each stem's reverb return stays in that
+    stem; the bus compressor applies one gain curve to all stems; ambience goes into ``other``. The same
+    score, seed and SoundFont give identical PCM whatever ``threads`` is.
+
+    Parameters
+    ----------
+    score : what to render.
+    soundfont : the ``.sf2`` file.
+    sample_rate : output rate in Hz.
+    progress : told the fraction done (monotonic, ends at 1.0).
+    seed : seeds the ambience.
+    threads : parts rendered in parallel, one warm synth each.
+
+    Raises
+    ------
+    EngineUnavailable
+        When libfluidsynth or the SoundFont is missing.
+    """
+    if threads < 1 or sample_rate <= 0:
+        raise ValueError(f"threads must be >= 1 and sample_rate > 0, got {threads}, {sample_rate}")
+    soundfont = check_soundfont(soundfont)
+    settings = mix_settings_for(score)
+    frames = round(score.duration_s * sample_rate)
+    dry = {name: np.zeros((frames, 2), dtype=np.float32) for name in STEM_NAMES}
+    sends = {name: np.zeros((frames, 2), dtype=np.float32) for name in STEM_NAMES}
+    done = 0.0
+    parts = _shaped_parts(
+        score, soundfont=soundfont, sample_rate=sample_rate, settings=settings, threads=threads
+    )
+    for (part, audio), weight in zip(parts, _note_weights(score.parts), strict=True):
+        dry[part.stem] += audio
+        if part.reverb_send > 0.0:
+            sends[part.stem] += np.float32(part.reverb_send) * audio
+        done += 0.85 * weight
+        progress(done)
+    stems = _add_reverb(dry, sends, settings=settings, sr=sample_rate)
+    progress(0.92)
+    if settings.bus_compression:
+        gain = bus_compressor_gain(sum(stems.values()), sr=sample_rate)[:, None]
+        stems = {name: audio * gain for name, audio in stems.items()}
+    if score.ambience:
+        music = sum(stems.values())
+        stems["other"] = stems["other"] + render_ambience(
+            score.ambience, frames=frames, sr=sample_rate, seed=seed, music=music
+        )
+    progress(1.0)
+    return Stems(**stems, sample_rate=sample_rate)
+
+
+def _add_reverb(
+    dry: dict[str, np.ndarray], sends: dict[str, np.ndarray], *, settings: MixSettings, sr: int
+) -> dict[str, np.ndarray]:
+    return {
+        name: dry[name] + apply_reverb(sends[name], sr=sr, rt60_s=settings.reverb_rt60_s)
+        if sends[name].any()
+        else dry[name]
+        for name in STEM_NAMES
+    }
