@@ -47,11 +47,13 @@ def _mentions_tempo(prompt: str, tempo_bpm: int) -> bool:
 
 
 def _mentions_key(prompt: str, key: str, mode: str) -> bool:
-    # The tonic letter is matched case-sensitively: "a minor detail" must not read as A minor.
+    # The tonic is matched case-sensitively ("a minor detail" is not A minor) unless "in" precedes it.
     for spelling in _KEY_SPELLINGS.get(key, (key,)):
         tonic = re.escape(spelling).replace(r"\ ", r"[\s-]?")
-        pattern = rf"(?<![A-Za-z]){tonic}(?![A-Za-z#])\s*-?\s*(?i:{re.escape(mode)})\b"
-        if re.search(pattern, prompt):
+        tail = rf"(?![A-Za-z#])\s*-?\s*(?i:{re.escape(mode)})\b"
+        if re.search(rf"(?<![A-Za-z]){tonic}{tail}", prompt):
+            return True
+        if re.search(rf"(?i:\bin\s+{tonic}){tail}", prompt):
             return True
     return False
 

@@ -1,0 +1,135 @@
+"""The musicgen engine end to end on a tiny random-weight checkpoint loaded like a real one."""
+
+from __future__ import annotations
+
+import itertools
+import json
+
+import numpy as np
+import pytest
+
+from musicgen_app.engines.musicgen.engine import LICENSE, MusicgenEngine
+from musicgen_app.engines.musicgen.loader import clear_cache, load_model
+from musicgen_app.errors import EngineUnavailable, InvalidRequest
+from musicgen_app.formats import SAMPLE_RATE
+
+from .conftest import make_plan
+
+
+@pytest.mark.parametrize(("duration_s", "windows"), [(5.0, 1), (30.0, 1), (45.0, 2)])
+def test_exact_duration_and_windows(tiny_engine, duration_s, windows):
+    result = tiny_engine.generate(make_plan(duration_s=duration_s))
+
+    assert result.stems.frames == round(duration_s * SAMPLE_RATE)
+    assert result.stems.sample_rate == SAMPLE_RATE
+    assert result.stems.other.shape == (round(duration_s * SAMPLE_RATE), 2)
+    assert result.extra["windows"] == windows
+    assert np.all(np.isfinite(result.stems.other))
+    assert np.abs(result.stems.other).max() > 0
+
+
+def test_progress_is_monotonic_and_ends_at_one(tiny_engine):
+    seen: list[float] = []
+    tiny_engine.generate(make_plan(duration_s=45.0), progress=seen.append)
+
+    assert len(seen) > 10
+    assert all(0.0 < value <= 1.0 for value in seen)
+    assert all(later > earlier for earlier, later in itertools.pairwise(seen))
+    assert seen[-1] == 1.0
+
+
+def test_same_seed_same_audio_and_different_seeds_differ(tiny_engine):
+    first = tiny_engine.generate(make_plan(seed=11)).stems.other
+    again = tiny_engine.generate(make_plan(seed=11)).stems.other
+    other = tiny_engine.generate(make_plan(seed=12)).stems.other
+
+    np.testing.assert_array_equal(first, again)
+    assert not np.allclose(first, other)
+
+
+def test_result_metadata_and_stems(tiny_engine, tiny_musicgen_dir):
+    result = tiny_engine.generate(make_plan(prompt="dreamy synth pads"))
+
+    assert result.engine == "musicgen"
+    assert result.model == str(tiny_musicgen_dir)
+    assert result.license == LICENSE == "CC-BY-NC-4.0 (MusicGen weights)"
+    assert result.extra["stems_separated"] is False
+    assert result.extra["conditioning_text"] == "dreamy synth pads, lo-fi, at 80 BPM, in A minor, calm"
+    assert result.extra["measured_tempo_bpm"] >= 0.0
+    assert any("not separated" in notice for notice in result.notices)
+    for name in ("vocals", "drums", "bass"):
+        assert not np.any(getattr(result.stems, name))
+    np.testing.assert_array_equal(result.stems.mix(), result.stems.other)
+
+
+def test_explicit_tempo_is_locked_or_explained(tiny_engine):
+    result = tiny_engine.generate(make_plan(tempo_bpm=120, sources={"tempo": "explicit"}))
+
+    assert result.stems.frames == 5 * SAMPLE_RATE
+    if result.extra["tempo_locked"]:
+        assert 0.85 <= result.extra["tempo_stretch_rate"] <= 1.15
+    else:
+        assert any("could not be locked to 120 BPM" in notice for notice in result.notices)
+
+
+def test_stereo_checkpoint_gives_two_distinct_channels(tiny_stereo_musicgen_dir):
+    engine = MusicgenEngine(str(tiny_stereo_musicgen_dir), device="cpu", local_files_only=True)
+    audio = engine.generate(make_plan()).stems.other
+
+    assert audio.shape == (5 * SAMPLE_RATE, 2)
+    assert not np.allclose(audio[:, 0], audio[:, 1])
+
+
+def test_model_is_loaded_once_per_process(tiny_musicgen_dir):
+    first = load_model(str(tiny_musicgen_dir), device="cpu", local_files_only=True)
+    assert load_model(str(tiny_musicgen_dir), device="cpu", local_files_only=True) is first
+
+
+def test_missing_model_is_unavailable_with_a_clear_message(tmp_path):
+    engine = MusicgenEngine(str(tmp_path / "no-such-model"), device="cpu", local_files_only=True)
+
+    ok, why = engine.available()
+    assert ok is False
+    assert "no-such-model" in why and "MUSICGEN_APP_MUSICGEN_MODEL" in why
+    with pytest.raises(EngineUnavailable) as raised:
+        engine.generate(make_plan())
+    message = raised.value.message
+    assert "no-such-model" in message
+    assert "MUSICGEN_APP_MUSICGEN_MODEL" in message and "Hugging Face cache" in message
+
+
+def test_hub_id_not_in_cache_is_unavailable(tmp_path, monkeypatch):
+    monkeypatch.setenv("HF_HUB_CACHE", str(tmp_path))
+    engine = MusicgenEngine("facebook/musicgen-small", device="cpu", local_files_only=True)
+
+    ok, why = engine.available()
+    assert ok is False
+    assert "facebook/musicgen-small" in why and "not in the local Hugging Face cache" in why
+
+
+def test_tiny_checkpoint_is_available(tiny_engine):
+    assert tiny_engine.available() == (True, "")
+
+
+def test_melody_checkpoint_is_refused_clearly(tmp_path):
+    (tmp_path / "config.json").write_text(json.dumps({"model_type": "musicgen_melody"}))
+    (tmp_path / "model.safetensors").write_bytes(b"")
+    engine = MusicgenEngine(str(tmp_path), device="cpu", local_files_only=True)
+
+    ok, why = engine.available()
+    assert ok is False and "melody" in why
+    clear_cache()
+    with pytest.raises(EngineUnavailable, match="melody"):
+        engine.generate(make_plan())
+
+
+def test_directory_without_weights_is_unavailable(tmp_path):
+    (tmp_path / "config.json").write_text(json.dumps({"model_type": "musicgen"}))
+
+    ok, why = MusicgenEngine(str(tmp_path), device="cpu").available()
+    assert ok is False and "no weights" in why
+
+
+def test_duration_out_of_range_is_rejected(tiny_engine):
+    with pytest.raises(InvalidRequest):
+        tiny_engine.generate(make_plan(duration_s=301.0))
