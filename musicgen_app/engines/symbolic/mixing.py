@@ -81,10 +81,12 @@ def _meta_float(score: Score, key: str, default: float, low: float, high: float)
 def mix_settings_for(score: Score) -> MixSettings:
     """Mix settings for ``score``, read from ``score.meta``.
 
-    Keys read: ``genre`` (electronic styles duck under the kick), ``sidechain_depth`` (0..1, overrides the
-    genre), ``brightness`` (0..1), ``reverb_rt60_s``. Missing or malformed values fall back to defaults.
+    Keys read: ``genre`` or ``style`` (electronic styles duck under the kick), ``sidechain_depth`` (0..1,
+    overrides the genre), ``brightness`` (0..1), ``reverb_rt60_s``. Missing or malformed values fall back
+    to defaults.
     """
-    genre_depth = SIDECHAIN_DEPTH_BY_GENRE.get(str(score.meta.get("genre", "")), 0.0)
+    genre = score.meta.get("genre") or score.meta.get("style") or ""
+    genre_depth = SIDECHAIN_DEPTH_BY_GENRE.get(str(genre), 0.0)
     return MixSettings(
         sidechain_depth=_meta_float(score, "sidechain_depth", genre_depth, 0.0, 0.9),
         brightness=_meta_float(score, "brightness", 0.5, 0.0, 1.0),
@@ -318,8 +320,8 @@ def bus_compressor_gain(
 ) -> np.ndarray:
     """Gain curve ``(frames,)`` float32 of a gentle glue compressor computed from the full mix.
 
-    The threshold sits at the 75th percentile of the mix's short-term level, so only the loudest passages
-    are pulled down, by the same amount whatever the synth's absolute level. Gain reduction recovers at a
+    The threshold sits 6 dB under the 90th percentile of the mix's short-term level: the loudest passages
+    are pulled down by about 3 dB, whatever the synth's absolute level. Gain reduction recovers at a
     constant dB rate (``release_s`` per 6 dB) and is anticipated by ``attack_s`` (the whole mix is known).
     """
     frames = mix.shape[0]
@@ -327,7 +329,7 @@ def bus_compressor_gain(
     active = level_db[level_db > -80.0]
     if active.size == 0:
         return np.ones(frames, dtype=np.float32)
-    threshold_db = float(np.percentile(active, 75))
+    threshold_db = float(np.percentile(active, 90)) - 6.0
     reduction = _gain_reduction_db(level_db, threshold_db=threshold_db, ratio=ratio, knee_db=knee_db)
     steps = np.arange(reduction.size, dtype=np.float64)
     release_rate = 6.0 * hop / (release_s * sr)
