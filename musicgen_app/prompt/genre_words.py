@@ -43,6 +43,7 @@ WEAK_TERMS = frozenset(
         "ukulele", "garage", "funky", "jazzy", "bluesy", "folky", "orchestral", "orchestra", "neon",
         "chamber", "video game", "game music", "prelude", "underscore", "arcade", "rap", "dub",
         "four on the floor", "study music", "cowboy", "skank", "classical", "soul", "nes", "reel",
+        "waltz", "minuet", "mazurka", "jig", "sonata", "symphony",
     }
 )  # fmt: skip
 

@@ -140,12 +140,15 @@ _BLOCKERS = (
 
 # Family words: what each stands for, as a test on an :class:`Instrument`.
 _FAMILY_WORDS: dict[str, Callable[[Instrument], bool]] = {
-    "drums": lambda i: i.family == "drums",
-    "drum": lambda i: i.family == "drums",
+    # "no drums" means an empty drum stem: hand percussion goes too, unless asked for by name.
+    "drums": lambda i: i.stem == "drums",
+    "drum": lambda i: i.stem == "drums",
     "percussion": lambda i: i.stem == "drums",
     "bass": lambda i: i.stem == "bass",
     "guitar": lambda i: i.family == "guitar",
     "guitars": lambda i: i.family == "guitar",
+    "electric guitar": lambda i: i.name in ("electric guitar", "distorted guitar"),
+    "electric guitars": lambda i: i.name in ("electric guitar", "distorted guitar"),
     "strings": lambda i: i.family == "strings",
     "horns": lambda i: i.family == "brass",
     "brass": lambda i: i.family == "brass",

@@ -17,7 +17,10 @@ from .moods import GENRE_CHARACTER, blend_character, mood_mode
 from .reading import PromptReading, read_prompt
 from .tempo import TempoReading, decide_tempo
 
-__all__ = ["decide_genre", "interpret"]
+__all__ = ["WEAK_GENRE_BONUS", "decide_genre", "interpret"]
+
+#: Cosine-similarity bonus for a genre a weak word named (all-MiniLM similarities span about 0.1-0.7).
+WEAK_GENRE_BONUS = 0.1
 
 
 def interpret(request: GenerationRequest, *, seed: int, matcher: GenreMatcher | None = None) -> Plan:
@@ -73,13 +76,22 @@ def interpret(request: GenerationRequest, *, seed: int, matcher: GenreMatcher | 
 def decide_genre(
     request: GenerationRequest, reading: PromptReading, *, matcher: GenreMatcher | None = None
 ) -> tuple[Genre, str]:
-    """The genre and its source: the explicit field, the prompt's words, else the closest by meaning."""
+    """The genre and its source: the explicit field, the prompt's words, else the closest by meaning.
+
+    A weak genre word ("epic", "dance") only tips the balance: when the embedding model is available
+    the prompt's meaning decides, with a bonus for the genres the weak words named.
+    """
     if request.genre is not None:
         return resolve_genre(request.genre), "explicit"
-    if reading.genre is not None:
+    if reading.genre is not None and not reading.genre_weak:
         return genre_by_id(reading.genre), "prompt"
-    guess = (matcher or default_matcher()).guess(request.prompt)
-    return genre_by_id(guess.genre), guess.method
+    matcher = matcher or default_matcher()
+    if reading.genre is not None and not matcher.warm_up():
+        return genre_by_id(reading.genre), "prompt"
+    prior = dict.fromkeys(reading.genre_mentions, WEAK_GENRE_BONUS)
+    guess = matcher.guess(request.prompt, prior=prior)
+    source = "prompt" if guess.genre == reading.genre else guess.method
+    return genre_by_id(guess.genre), source
 
 
 def _decide_tempo(

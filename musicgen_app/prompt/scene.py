@@ -63,7 +63,14 @@ _STRUCTURE: dict[str, tuple[str, ...]] = {
     "verse": ("verses",),
     "bridge": (),
 }  # fmt: skip
-STRUCTURE_INDEX = TermIndex.from_mapping(_STRUCTURE)
+# Guitar tunings, not drops.
+_NOT_STRUCTURE = ("drop d", "drop c", "drop b", "drop a", "drop tuning", "drop tuned")
+STRUCTURE_INDEX = TermIndex(
+    [
+        *((t, "") for t in _NOT_STRUCTURE),
+        *((term, name) for name, terms in _STRUCTURE.items() for term in (name, *terms)),
+    ]
+)
 
 
 def read_time_signature(text: str, tokens: tuple[Token, ...]) -> tuple[tuple[int, int], Match] | None:
@@ -96,4 +103,5 @@ def find_ambience(tokens: tuple[Token, ...], *, claimed: list[Match]) -> list[tu
 
 def find_structure(tokens: tuple[Token, ...], *, claimed: list[Match]) -> list[tuple[str, Match]]:
     """Structure words (``intro``, ``build-up``, ``drop``, ``loop``, ``fade out``...) with matches."""
-    return [(m.value, m) for m in STRUCTURE_INDEX.scan(tokens) if not inside(m, claimed)]
+    matches = STRUCTURE_INDEX.scan(tokens)
+    return [(m.value, m) for m in matches if m.value and not inside(m, claimed)]
