@@ -19,6 +19,10 @@ WAVEFORM_BITS = 8
 _SCALE = 2 ** (WAVEFORM_BITS - 1)  # 1.0 full scale -> 128, clipped to 127 as audiowaveform does
 
 
+def _is_count(value: object) -> bool:
+    return isinstance(value, int | np.integer) and not isinstance(value, bool) and value >= 1
+
+
 def _check(audio: np.ndarray, sr: int, samples_per_pixel: int | None, pixels: int) -> np.ndarray:
     array = np.asarray(audio)
     if array.ndim == 1:
