@@ -106,6 +106,8 @@ def k_weighted_power(audio: np.ndarray, sr: int) -> np.ndarray:
     Returns float64 of shape ``(frames,)``; its mean over a block is BS.1770's ``sum_i G_i z_i``.
     """
     frames = _as_frames(audio)
+    if frames.shape[0] == 0:
+        return np.zeros(0)
     # Filtering in the input's precision: float32 is ~30 % faster and exact enough for 0.01 LU.
     weighted = sosfilt(k_weighting_sos(sr).astype(frames.dtype), frames, axis=0)
     return np.einsum("ij,ij->i", weighted, weighted).astype(np.float64, copy=False)
@@ -120,7 +122,7 @@ def hop_frames(sr: int) -> int:
 def hop_energy(power: np.ndarray, hop: int) -> np.ndarray:
     """Sums of ``power`` over whole hops of ``hop`` frames (a trailing partial hop is in no block)."""
     whole = (len(power) // hop) * hop
-    return power[:whole].reshape(-1, hop).sum(axis=1, dtype=np.float64)
+    return power[:whole].reshape(whole // hop, hop).sum(axis=1, dtype=np.float64)
 
 
 def loudness_from_hop_energy(energy: np.ndarray, hop: int) -> float:

@@ -5,7 +5,7 @@ is a static gain to the target and, under :attr:`LoudnessStrategy.LIMIT` when th
 the ceiling, a linked look-ahead limiter whose envelope is computed from the mix:
 
 1. per-frame true peaks of the mix (4x oversampled), reduced to cells of about 0.5 ms;
-2. the attenuation each cell needs, released linearly in dB (a running max, no per-sample loop);
+2. the attenuation each cell needs, released exponentially (a running max, no per-sample loop);
 3. held over the look-ahead and smoothed by two box filters, so the gain is already down when the
    peak arrives and moves without clicks; frames interpolate linearly between cell knots.
 
@@ -40,12 +40,10 @@ __all__ = ["MAX_GAIN_DB", "LoudnessStrategy", "MasterResult", "master"]
 
 #: Never amplify by more than this: near-silence stays quiet instead of turning into loud noise.
 MAX_GAIN_DB = 30.0
-#: Never push more than this into the limiter to chase the target (dense material stays musical).
-MAX_LIMITING_PUSH_DB = 18.0
 
 _CELL_S = 0.0005  # envelope resolution; cells divide the 100 ms loudness hop exactly
 _ATTACK_S = 0.0025  # each of the two smoothing boxes; the look-ahead is twice this
-_RELEASE_DB_PER_S = 40.0
+_RELEASE_S = 0.06  # time constant of the (exponential, in dB) release
 _LIMITER_MARGIN_DB = 0.2  # the gain moves inside the interpolation kernel: aim a little lower
 _SOLVE_TOLERANCE_LU = 0.02
 _MAX_SOLVE_STEPS = 40
@@ -135,8 +133,11 @@ def _limiter_knots_db(analysis: _Analysis, gain_db: float, limit_db: float, sr: 
     need = np.maximum(analysis.cell_peak_db + gain_db - limit_db, 0.0)
     need[1:] = np.maximum(need[1:], need[:-1])
     cell_s = analysis.cell / sr
-    ramp = (_RELEASE_DB_PER_S * cell_s) * np.arange(len(need))
-    released = np.maximum.accumulate(need + ramp) - ramp
+    # Exponential release, max_k need[k] * exp(-(c - k) * cell_s / tau), as a running max in the log
+    # domain: deep reductions recover quickly at first, as an analogue one-pole release would.
+    decay = (cell_s / _RELEASE_S) * np.arange(len(need))
+    with np.errstate(divide="ignore"):
+        released = np.exp(np.maximum.accumulate(np.log(need) + decay) - decay)
     box = max(1, round(_ATTACK_S / cell_s))
     held = maximum_filter1d(released, 2 * box + 1, origin=-box, mode="constant")
     smooth = uniform_filter1d(held, box + 1, origin=box // 2, mode="nearest")
@@ -165,7 +166,7 @@ def _solve_gain_db(analysis: _Analysis, target_lufs: float, limit_db: float, sr:
         return target_lufs - _modelled_loudness(analysis, gain_db, knots)
 
     low = target_lufs - analysis.loudness_lufs  # the limiter only takes loudness away
-    high = min(low + MAX_LIMITING_PUSH_DB, MAX_GAIN_DB)
+    high = MAX_GAIN_DB
     if low >= high:
         return high
     x0, f0 = low, shortfall(low)

@@ -37,7 +37,11 @@ _ICMT_LINE = re.compile(r"^(\w+): (.*)$")
 
 @dataclass(frozen=True)
 class Tags:
-    """What a file says about where it came from. ``seed`` may be given as int; it is kept as text."""
+    """What a file says about where it came from.
+
+    ``seed`` may be given as an int; it is kept as text. NUL characters are dropped: ID3 reads them as
+    value separators and RIFF INFO as the end of the string, so no container would keep them.
+    """
 
     title: str
     engine: str
@@ -53,6 +57,7 @@ class Tags:
         for key, value in asdict(self).items():
             if not isinstance(value, str):
                 raise TypeError(f"tag {key!r} must be text, got {type(value).__name__}")
+            object.__setattr__(self, key, value.replace("\0", ""))
 
     def as_dict(self) -> dict[str, str]:
         """Non-empty fields in :data:`TAG_KEYS` order (what :func:`read_tags` gives back)."""
