@@ -29,14 +29,12 @@ def _check(audio: np.ndarray, sr: int, samples_per_pixel: int | None, pixels: in
         array = array[:, None]
     if array.ndim != 2 or array.shape[1] < 1 or not np.issubdtype(array.dtype, np.floating):
         raise ValueError(f"audio must be float (frames, channels), got {array.dtype} {array.shape}")
-    if int(sr) != sr or sr <= 0:
-        raise ValueError(f"sr must be a positive integer, got {sr!r}")
-    if samples_per_pixel is not None and (
-        int(samples_per_pixel) != samples_per_pixel or samples_per_pixel < 1
-    ):
-        raise ValueError(f"samples_per_pixel must be a positive integer, got {samples_per_pixel!r}")
-    if int(pixels) != pixels or pixels < 1:
-        raise ValueError(f"pixels must be a positive integer, got {pixels!r}")
+    counts = {"sr": sr, "pixels": pixels}
+    if samples_per_pixel is not None:
+        counts["samples_per_pixel"] = samples_per_pixel
+    for name, value in counts.items():
+        if not _is_count(value):
+            raise ValueError(f"{name} must be a positive integer, got {value!r}")
     return array
 
 
@@ -72,7 +70,7 @@ def waveform_json(
     """
     frames = _check(audio, sr, samples_per_pixel, pixels)
     count, channels = frames.shape
-    per_pixel = int(samples_per_pixel) if samples_per_pixel else max(1, -(-count // int(pixels)))
+    per_pixel = int(samples_per_pixel) if samples_per_pixel is not None else max(1, -(-count // int(pixels)))
     starts = np.arange(0, count, per_pixel)
     if len(starts):
         lows = np.minimum.reduceat(frames, starts, axis=0)
