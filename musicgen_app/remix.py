@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import math
 import os
+import uuid
 from collections.abc import Mapping
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
@@ -197,7 +198,8 @@ def _remaster(
 def _write_atomic(audio: np.ndarray, sr: int, path: Path, fmt: str) -> None:
     container, subtype = _SOUNDFILE_FORMATS[fmt]
     path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    # unique per writer: two requests may render the same remix at once; the last rename wins
+    tmp = path.with_name(f".{path.name}.{uuid.uuid4().hex}.tmp")
     clipped = np.clip(audio, -1.0, 1.0)
     try:
         # in blocks: libsndfile's Vorbis encoder crashes on one very long write (minutes of audio)

@@ -115,7 +115,7 @@ def plan_markdown(track: Track) -> str:
         ("Loudness", _loudness_text(track)),
         ("License", track.license or "—"),
     ]
-    table = "| | |\n|---|---|\n" + "\n".join(f"| {k} | {_md_escape(str(v))} |" for k, v in rows)
+    table = "| Setting | Value |\n|---|---|\n" + "\n".join(f"| {k} | {_md_escape(str(v))} |" for k, v in rows)
     notices = "".join(f"\n> {_md_escape(n)}\n" for n in track.notices)
     return table + ("\n\n**Notices**\n" + notices if notices else "")
 

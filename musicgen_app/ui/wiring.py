@@ -1,0 +1,214 @@
+"""The studio's events: which handler runs on which click, and how its result updates the components.
+
+Every handler is guarded: an error a user can cause shows its message inline; anything unexpected is
+logged with its traceback on the server and shown in words in the page, never as a stack trace.
+"""
+
+from __future__ import annotations
+
+import functools
+import logging
+from collections.abc import AsyncIterator, Callable
+from types import SimpleNamespace
+from typing import Any
+
+import gradio as gr
+
+from ..errors import MusicgenAppError
+from ..formats import STEM_NAMES
+from . import views
+from .handlers import Form, Step, Studio, new_seed
+
+__all__ = ["Parts", "wire"]
+
+log = logging.getLogger(__name__)
+
+_UNEXPECTED = "Something went wrong on the server; the details are in its log."
+
+
+class Parts(SimpleNamespace):
+    """The components the handlers update, as attributes (``p.prompt``, ``p.stems["bass"]``...)."""
+
+    form: list[gr.components.Component]
+    stems: dict[str, gr.Audio]
+    levels: dict[str, gr.Slider]
+
+
+def _error_update(p: Parts, exc: Exception) -> dict:
+    if isinstance(exc, MusicgenAppError):
+        return {p.status: views.error_html(exc.message)}
+    log.exception("studio handler failed")
+    return {p.status: views.error_html(_UNEXPECTED)}
+
+
+def _guarded(p: Parts, fn: Callable[..., dict]) -> Callable[..., dict]:
+    @functools.wraps(fn)
+    def run(*args: Any, **kwargs: Any) -> dict:
+        try:
+            return fn(*args, **kwargs)
+        except Exception as exc:  # the page shows words; the log keeps the traceback
+            return _error_update(p, exc)
+
+    return run
+
+
+def _guarded_stream(p: Parts, fn: Callable[..., AsyncIterator[dict]]) -> Callable[..., AsyncIterator[dict]]:
+    @functools.wraps(fn)
+    async def run(*args: Any, **kwargs: Any) -> AsyncIterator[dict]:
+        try:
+            async for update in fn(*args, **kwargs):
+                yield update
+        except Exception as exc:
+            yield _error_update(p, exc)
+
+    return run
+
+
+def _history_updates(p: Parts, studio: Studio, key: str | None = None) -> dict:
+    """New history rows, or skips when nothing changed since ``key`` (so the table does not flicker)."""
+    rows, _ids = studio.history()
+    fingerprint = "|".join(f"{row[-1]}:{row[-2]}" for row in rows)
+    if key is not None and fingerprint == key:
+        return {p.history: gr.skip(), p.history_key: gr.skip()}
+    return {p.history: rows, p.history_key: fingerprint}
+
+
+def _step_updates(p: Parts, studio: Studio, step: Step) -> dict:
+    out: dict = {p.status: step.status_html}
+    if step.track is not None:
+        out[p.seed] = step.track.seed  # shows the seed a random draw gave
+    if step.view is not None:
+        view = step.view
+        out.update(
+            {
+                p.result: gr.Column(visible=True),
+                p.title: view.title_md,
+                p.mix: view.mix_path,
+                p.waveform: view.waveform_html,
+                p.plan: view.plan_md,
+                p.downloads: view.downloads_html,
+                p.remix: None,
+                p.current: view.track.id,
+            }
+        )
+        out.update({p.stems[name]: view.stem_paths[name] for name in STEM_NAMES})
+        out.update({p.levels[name]: 0.0 for name in STEM_NAMES})
+    if step.done:
+        out.update(_history_updates(p, studio))
+    return out
+
+
+def _outputs(p: Parts) -> list:
+    return [
+        p.status,
+        p.result,
+        p.title,
+        p.mix,
+        p.waveform,
+        p.plan,
+        p.downloads,
+        p.remix,
+        p.current,
+        p.history,
+        p.history_key,
+        p.seed,
+        *p.stems.values(),
+        *p.levels.values(),
+    ]
+
+
+def wire(demo: gr.Blocks, p: Parts, studio: Studio, *, engine_dropdown: Callable[..., Any]) -> None:
+    """Attach every event of the studio to its handler."""
+    outputs = _outputs(p)
+
+    async def generate(*values: Any) -> AsyncIterator[dict]:
+        async for step in studio.generate(Form(*values)):
+            yield _step_updates(p, studio, step)
+
+    async def select(event: gr.SelectData) -> AsyncIterator[dict]:
+        track_id = str((event.row_value or [""])[-1])
+        first = studio.load(track_id)
+        yield _step_updates(p, studio, first)
+        if not first.done:  # a job still running: follow it like a fresh one
+            async for step in studio.follow(track_id):
+                yield _step_updates(p, studio, step)
+
+    generate = _guarded_stream(p, generate)
+    streaming = {"concurrency_limit": None, "show_progress": "hidden"}  # polling is cheap and async
+    gen_event = p.generate.click(generate, p.form, outputs, trigger_mode="once", **streaming)
+    var_event = p.variation.click(
+        _guarded(p, lambda current: _variation_form(p, studio, current)), [p.current], [*p.form, p.status]
+    ).then(generate, p.form, outputs, **streaming)
+    p.history.select(_guarded_stream(p, select), None, outputs, cancels=[gen_event, var_event], **streaming)
+    _wire_form(demo, p, studio, engine_dropdown)
+    _wire_track_actions(p, studio, outputs)
+
+
+def _wire_form(demo: gr.Blocks, p: Parts, studio: Studio, engine_dropdown: Callable[..., Any]) -> None:
+    p.auto_tempo.change(lambda auto: gr.Slider(interactive=not auto), p.auto_tempo, p.tempo)
+    p.random_seed.change(lambda rand: gr.Number(interactive=not rand), p.random_seed, p.seed)
+    p.reroll.click(lambda: (False, new_seed()), None, [p.random_seed, p.seed])
+    history = [p.history, p.history_key, p.status]
+    p.refresh.click(_guarded(p, lambda: _history_updates(p, studio)), None, history)
+    p.timer.tick(
+        _guarded(p, lambda key: _history_updates(p, studio, key)),
+        p.history_key,
+        history,
+        show_progress="hidden",
+    )
+    demo.load(
+        _guarded(p, lambda: {**_history_updates(p, studio), p.engine: engine_dropdown(studio.service)}),
+        None,
+        [*history, p.engine],
+    )
+
+
+def _wire_track_actions(p: Parts, studio: Studio, outputs: list) -> None:
+    levels = list(p.levels.values())
+
+    def remix(current: str, *gains: float) -> dict:
+        if not current:
+            return {p.status: views.error_html("Load or generate a track first.")}
+        path = studio.remix(current, dict(zip(STEM_NAMES, gains, strict=True)))
+        return {p.remix: str(path), p.status: views.notice_html("Remix ready.")}
+
+    remix = _guarded(p, remix)
+    p.render_remix.click(remix, [p.current, *levels], [p.remix, p.status], concurrency_limit=2)
+    for slider in levels:
+        slider.release(
+            remix, [p.current, *levels], [p.remix, p.status], trigger_mode="always_last", concurrency_limit=2
+        )
+    p.reset_levels.click(lambda: [0.0] * len(levels), None, levels)
+
+    def delete(current: str) -> dict:
+        if not current:
+            return {p.status: views.error_html("No track is loaded.")}
+        return {
+            p.status: studio.delete(current),
+            p.result: gr.Column(visible=False),
+            p.current: "",
+            **_history_updates(p, studio),
+        }
+
+    p.delete.click(_guarded(p, delete), [p.current], outputs)
+
+
+def _variation_form(p: Parts, studio: Studio, current: str) -> dict:
+    """The loaded track's settings with a fresh fixed seed (or the form as it is, with one)."""
+    out = {p.random_seed: False, p.seed: new_seed()}
+    if not current:
+        return out
+    try:
+        track = studio.service.get(current)
+    except MusicgenAppError:  # deleted meanwhile: vary the form as it stands
+        return out
+    return {
+        **out,
+        p.prompt: track.prompt,
+        p.genre: track.genre,
+        p.auto_tempo: False,
+        p.tempo: track.tempo_bpm,
+        p.duration: track.duration_s,
+        p.format: track.output_format,
+        p.engine: track.engine_requested,
+    }

@@ -1,0 +1,123 @@
+"""The studio's behaviour (Studio, Form) against a fake service with the real service's surface."""
+
+from __future__ import annotations
+
+import asyncio
+
+import pytest
+import soundfile as sf
+
+from musicgen_app.formats import STEM_NAMES
+from musicgen_app.remix import MIN_GAIN_DB
+from musicgen_app.ui.handlers import Form, Studio, new_seed
+
+from .fake_service import FakeService
+
+
+@pytest.fixture
+def service(tmp_path) -> FakeService:
+    return FakeService(tmp_path / "tracks", fail_prompts=("broken synth",))
+
+
+@pytest.fixture
+def studio(service) -> Studio:
+    return Studio(service, poll_s=0.0)
+
+
+def _run(studio: Studio, form: Form) -> list:
+    async def collect():
+        return [step async for step in studio.generate(form)]
+
+    return asyncio.run(collect())
+
+
+def test_form_body_leaves_auto_fields_to_the_prompt():
+    body = Form(
+        "rain", genre="auto", auto_tempo=True, tempo_bpm=120.0, duration_s=30.0, random_seed=True, seed=5.0
+    ).body()
+    assert body == {"prompt": "rain", "duration": 30, "output_format": "mp3", "engine": "auto"}
+
+
+def test_form_body_sends_fixed_choices_as_integers():
+    body = Form(
+        "rain",
+        genre="jazz",
+        auto_tempo=False,
+        tempo_bpm=96.0,
+        duration_s=12.0,
+        output_format="wav",
+        random_seed=False,
+        seed=1234.0,
+        engine="symbolic",
+    ).body()
+    assert body == {
+        "prompt": "rain",
+        "duration": 12,
+        "output_format": "wav",
+        "engine": "symbolic",
+        "genre": "jazz",
+        "tempo": 96,
+        "seed": 1234,
+    }
+    assert isinstance(body["tempo"], int) and isinstance(body["seed"], int)
+
+
+def test_new_seed_is_in_range_and_varies():
+    seeds = {new_seed() for _ in range(20)}
+    assert len(seeds) > 1 and all(0 <= s < 2**32 for s in seeds)
+
+
+def test_generate_reports_progress_then_the_completed_view(studio, service):
+    steps = _run(studio, Form("calm pads", duration_s=5))
+    assert [s.done for s in steps] == [False, False, False, True]
+    assert "Waiting in the queue" in steps[0].status_html
+    assert 'data-progress="40"' in steps[1].status_html and 'data-progress="90"' in steps[2].status_html
+    view = steps[-1].view
+    assert view is not None and view.track.status == "completed"
+    assert view.mix_path.endswith("track.wav") and set(view.stem_paths) == set(STEM_NAMES)
+    assert all(path and path.startswith(str(service.files.root)) for path in view.stem_paths.values())
+    assert view.waveform_html.startswith('<svg class="mg-waveform"') and "mg-section" in view.waveform_html
+    assert "/download" in view.downloads_html and "| Genre | ambient |" in view.plan_md
+
+
+def test_generate_with_an_empty_prompt_fails_inline_without_a_job(studio, service):
+    steps = _run(studio, Form("   "))
+    assert len(steps) == 1 and steps[0].done and steps[0].view is None
+    assert (
+        'role="alert"' in steps[0].status_html and "prompt: must be 1-2000 characters" in steps[0].status_html
+    )
+    assert service.submitted == []
+
+
+def test_a_failed_job_shows_its_reason(studio):
+    steps = _run(studio, Form("broken synth"))
+    assert steps[-1].done and steps[-1].view is None
+    assert "The track could not be made: the synth ran out of notes" in steps[-1].status_html
+
+
+def test_load_and_history_list_tracks_newest_first(studio):
+    first = _run(studio, Form("first", duration_s=5))[-1].track
+    second = _run(studio, Form("second", duration_s=5))[-1].track
+    rows, ids = studio.history()
+    assert ids == [second.id, first.id] and rows[0][1] == "second"
+    assert studio.load(first.id).view.track.prompt == "first"
+    assert "no track" in studio.load("f" * 32).status_html
+
+
+def test_remix_renders_once_per_set_of_levels(studio):
+    track = _run(studio, Form("calm pads", duration_s=5))[-1].track
+    solo_bass = {name: (0.0 if name == "bass" else MIN_GAIN_DB) for name in STEM_NAMES}
+    path = studio.remix(track.id, solo_bass)
+    info = sf.info(str(path))
+    assert info.samplerate == 44_100 and info.channels == 2 and info.duration == pytest.approx(5.0)
+    mtime = path.stat().st_mtime_ns
+    assert studio.remix(track.id, solo_bass) == path and path.stat().st_mtime_ns == mtime
+    assert studio.remix(track.id, {}) != path
+
+
+def test_delete_removes_the_track_and_its_files(studio, service):
+    track = _run(studio, Form("calm pads", duration_s=5))[-1].track
+    studio.remix(track.id, {"drums": -6.0})
+    assert "Track deleted." in studio.delete(track.id)
+    assert not service.files.track_dir(track.id).exists()
+    assert 'role="alert"' in studio.delete(track.id)

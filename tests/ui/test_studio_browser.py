@@ -1,0 +1,111 @@
+"""The studio in a real browser against the real server (symbolic engine): generate, play, remix, list."""
+
+from __future__ import annotations
+
+import io
+
+import httpx
+import pytest
+import soundfile as sf
+
+from musicgen_app.formats import STEM_NAMES
+
+pytestmark = pytest.mark.browser
+
+GENERATION_TIMEOUT_MS = 90_000
+
+
+def _generate(page, prompt: str, *, duration_s: int = 5) -> None:
+    page.fill("#mg-prompt textarea", prompt)
+    duration = page.locator("#mg-duration input[type=number]")
+    duration.fill(str(duration_s))
+    duration.press("Enter")
+    page.click("#mg-generate")
+
+
+def _source(page, player: str) -> str:
+    """The URL a player plays, once it has one (its download link carries the same URL)."""
+    link = page.locator(f"{player} a[data-testid=download-link]")
+    link.wait_for(state="attached", timeout=GENERATION_TIMEOUT_MS)
+    return link.get_attribute("href")
+
+
+def _fetch_audio(page, url: str) -> tuple[int, str, bytes]:
+    response = page.request.get(url)
+    return response.status, response.headers.get("content-type", ""), response.body()
+
+
+def _wait_for_text(page, selector: str, text: str, *, timeout_ms: float = 30_000) -> None:
+    page.wait_for_function(
+        "([sel, text]) => document.querySelector(sel)?.innerText.includes(text)",
+        arg=[selector, text],
+        timeout=timeout_ms,
+    )
+
+
+def _newest_track(studio_url: str) -> dict:
+    return httpx.get(f"{studio_url}/v1/music", params={"limit": 1}).json()["data"][0]
+
+
+def test_generate_plays_the_mix_stems_waveform_and_lists_it(page, studio_url):
+    _generate(page, "calm ambient pads with soft rain")
+    status, media_type, body = _fetch_audio(page, _source(page, "#mg-player"))
+    assert status == 200 and media_type.startswith("audio/")
+    audio, sr = sf.read(io.BytesIO(body), always_2d=True)
+    assert sr == 44_100 and audio.shape[0] / sr == pytest.approx(5.0, abs=0.1)
+    for name in STEM_NAMES:
+        stem_status, stem_type, _ = _fetch_audio(page, _source(page, f"#mg-stem-{name}"))
+        assert (stem_status, stem_type.split("/")[0]) == (200, "audio")
+    page.wait_for_selector("#mg-waveform svg.mg-waveform path.mg-envelope")
+    track = _newest_track(studio_url)
+    assert track["status"] == "completed" and track["prompt"] == "calm ambient pads with soft rain"
+    _wait_for_text(page, "#mg-history", track["id"])
+    assert track["id"] in page.inner_text("#mg-title")
+    assert "License" in page.inner_text("#mg-plan") and track["genre"] in page.inner_text("#mg-plan")
+    assert page.locator("#mg-downloads a[data-kind=midi]").count() == 1
+
+
+def test_an_empty_prompt_shows_an_inline_error(page):
+    page.click("#mg-generate")
+    error = page.wait_for_selector("#mg-status .mg-error")
+    assert "prompt: must be 1-2000 characters" in error.inner_text()
+    assert "Traceback" not in page.content()
+    assert not page.locator("#mg-result").is_visible()
+
+
+def test_a_track_made_through_the_api_shows_in_the_history(page, studio_url):
+    answer = httpx.post(
+        f"{studio_url}/v1/music/generate",
+        json={"prompt": "api made jazz trio", "duration": 5, "genre": "jazz"},
+    )
+    assert answer.status_code == 202
+    page.click("#mg-refresh")
+    _wait_for_text(page, "#mg-history", answer.json()["id"])
+    assert "api made jazz trio" in page.inner_text("#mg-history")
+
+
+def test_remix_variation_and_loading_from_the_history(page, studio_url):
+    _generate(page, "lively celtic jig with fiddle")
+    _source(page, "#mg-player")
+    original = _newest_track(studio_url)
+    page.click("#mg-remix")  # open the accordion
+    drums = page.locator("#mg-level-drums input[type=number]")
+    drums.fill("-60")
+    drums.press("Enter")
+    page.click("#mg-render-remix")
+    status, media_type, body = _fetch_audio(page, _source(page, "#mg-remix-player"))
+    assert (status, media_type) == (200, "audio/wav")
+    assert sf.info(io.BytesIO(body)).duration == pytest.approx(5.0, abs=0.05)
+
+    page.click("#mg-variation")
+    page.wait_for_function(
+        "id => !document.querySelector('#mg-title').innerText.includes(id)",
+        arg=original["id"],
+        timeout=GENERATION_TIMEOUT_MS,
+    )
+    variation = _newest_track(studio_url)
+    assert variation["id"] != original["id"] and variation["prompt"] == original["prompt"]
+    assert variation["seed"] != original["seed"] and variation["genre"] == original["genre"]
+
+    page.locator("#mg-history [role=gridcell]", has_text=original["id"]).first.click()
+    _wait_for_text(page, "#mg-title", original["id"])
