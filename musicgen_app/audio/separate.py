@@ -21,8 +21,6 @@ from pathlib import Path
 import numpy as np
 import soxr
 import torch
-from demucs.apply import BagOfModels, apply_model
-from demucs.htdemucs import HTDemucs
 
 from ..engines.base import ProgressFn, Stems, no_progress
 from ..errors import InvalidRequest
@@ -30,6 +28,7 @@ from ..formats import CHANNELS, STEM_NAMES
 from .separate_audio_io import output_format, read_audio, write_stems
 from .separate_cli import add_separate_arguments, run_separate
 from .separate_models import DemucsModel, load_model, resolve_device
+from .separate_run import max_segment_s, model_segment_s, run_model
 
 __all__ = [
     "DEFAULT_MODEL",
@@ -44,8 +43,8 @@ DEFAULT_MODEL = "htdemucs"
 #: Fraction of each segment shared with the next; demucs' own default, see bench/demucs_cpu.py.
 DEFAULT_OVERLAP = 0.25
 MAX_OVERLAP = 0.9
-#: The shift trick moves the input by up to this much (demucs uses the same bound).
-MAX_SHIFT_S = 0.5
+#: Segments run at once on CPU; see bench/demucs_cpu.py.
+DEFAULT_WORKERS = 0
 
 
 def separate(
@@ -58,6 +57,7 @@ def separate(
     overlap: float = DEFAULT_OVERLAP,
     segment_s: float | None = None,
     device: str | None = None,
+    workers: int = DEFAULT_WORKERS,
     progress: ProgressFn = no_progress,
     seed: int = 0,
 ) -> Stems:
@@ -75,7 +75,10 @@ def separate(
     segment_s : segment length in seconds; ``None`` uses the model's own (for transformer models
         it is also the maximum).
     device : torch device; ``None`` picks ``cuda`` when present, else ``cpu``.
-    progress : receives the fraction of segments done, non-decreasing, ending at 1.0.
+    workers : on CPU, how many segments run at once in threads (0 = one after the other); each
+        uses torch's intra-op threads, so ``workers=2`` pairs with ``torch.set_num_threads(1)``.
+    progress : receives the fraction of segments done, non-decreasing, ending at 1.0; with
+        ``workers`` it is called from the worker threads, one call at a time.
     seed : seeds the shift offsets, so equal inputs give equal stems.
 
     Returns
@@ -92,31 +95,24 @@ def separate(
         The model is not on this machine.
     """
     audio = _checked_mix(mix, sr)
-    _check_options(shifts=shifts, overlap=overlap, segment_s=segment_s)
-    net = load_model(model, repo=repo, device=resolve_device(device))
+    _check_options(shifts=shifts, overlap=overlap, segment_s=segment_s, workers=workers)
+    chosen_device = resolve_device(device)
+    net = load_model(model, repo=repo, device=chosen_device)
     _check_segment(net, segment_s)
     model_sr = int(net.samplerate)
-    model_mix = _resample(audio, sr, model_sr)
-    max_shift = int(MAX_SHIFT_S * model_sr)
-    offsets = _shift_offsets(shifts, max_shift=max_shift, seed=seed)
-    pass_frames = [model_mix.shape[0] + max_shift - offset for offset in offsets]
-    total = sum(
-        _segment_count(net, frames, overlap=overlap, segment_s=segment_s)
-        for frames in pass_frames or [model_mix.shape[0]]
-    )
-    sources = _separate_at_model_rate(
+    sources = run_model(
         net,
-        model_mix,
-        offsets=offsets,
-        max_shift=max_shift,
+        _resample(audio, sr, model_sr),
         overlap=overlap,
-        segment_s=segment_s,
-        on=_SegmentProgress(total, progress),
+        segment_s=segment_s if segment_s is not None else model_segment_s(net),
+        shifts=shifts,
+        seed=seed,
+        # Threads only help where the work runs on the CPU cores themselves.
+        workers=workers if torch.device(chosen_device).type == "cpu" else 0,
+        progress=progress,
     )
     stems = {name: _resample(source, model_sr, sr) for name, source in zip(net.sources, sources, strict=True)}
-    result = _stems_summing_to(audio, stems, sr)
-    progress(1.0)
-    return result
+    return _stems_summing_to(audio, stems, sr)
 
 
 def separate_file(
@@ -130,6 +126,7 @@ def separate_file(
     overlap: float = DEFAULT_OVERLAP,
     segment_s: float | None = None,
     device: str | None = None,
+    workers: int = DEFAULT_WORKERS,
     progress: ProgressFn = no_progress,
     seed: int = 0,
 ) -> dict[str, Path]:
@@ -141,7 +138,8 @@ def separate_file(
     out_dir : created if missing; stems are written as ``<path stem>.<stem name>.<fmt>``.
     fmt : output format (``wav``, ``flac``, ``mp3``, ``ogg``); ``None`` keeps the input's format
         when it is one of those, else ``wav``.
-    model, repo, shifts, overlap, segment_s, device, progress, seed : as for :func:`separate`.
+    model, repo, shifts, overlap, segment_s, device, workers, progress, seed : as for
+        :func:`separate`.
 
     Returns
     -------
@@ -159,90 +157,11 @@ def separate_file(
         overlap=overlap,
         segment_s=segment_s,
         device=device,
+        workers=workers,
         progress=progress,
         seed=seed,
     )
     return write_stems(stems, out_dir, basename=path.stem, fmt=chosen_fmt)
-
-
-class _SegmentProgress:
-    """Counts the segments apply_model finishes and reports them as a fraction of ``total``."""
-
-    def __init__(self, total: int, progress: ProgressFn) -> None:
-        self.total = max(total, 1)
-        self.done = 0
-        self.progress = progress
-
-    def __call__(self, event: dict) -> None:
-        if event.get("state") == "end":
-            self.done += 1
-            self.progress(min(self.done / self.total, 1.0))
-
-
-def _networks(net: DemucsModel) -> list:
-    return list(net.models) if isinstance(net, BagOfModels) else [net]
-
-
-def _segment_count(net: DemucsModel, frames: int, *, overlap: float, segment_s: float | None) -> int:
-    """How many segments apply_model runs over ``frames``; mirrors its arithmetic for split=True."""
-    total = 0
-    for network in _networks(net):
-        segment = segment_s if segment_s is not None else network.segment
-        segment_length = int(network.samplerate * segment)
-        stride = int((1 - overlap) * segment_length)
-        total += len(range(0, frames, stride))
-    return total
-
-
-def _shift_offsets(shifts: int, *, max_shift: int, seed: int) -> list[int]:
-    """Offsets of demucs' shift trick, drawn from ``seed`` instead of the global ``random``."""
-    rng = np.random.default_rng(seed)
-    return [int(rng.integers(0, max_shift + 1)) for _ in range(shifts)]
-
-
-def _separate_at_model_rate(
-    net: DemucsModel,
-    mix: np.ndarray,
-    *,
-    offsets: list[int],
-    max_shift: int,
-    overlap: float,
-    segment_s: float | None,
-    on: _SegmentProgress,
-) -> np.ndarray:
-    """Sources as float64 ``(sources, frames, 2)``, normalised the way demucs' own CLI does.
-
-    With ``offsets`` the input is padded by ``max_shift`` on both sides, each pass starts at its
-    offset, and the passes are averaged: demucs' shift trick, made reproducible.
-    """
-    wav = torch.from_numpy(np.ascontiguousarray(mix.T, dtype=np.float32))
-    reference = wav.mean(0)
-    mean, std = reference.mean(), reference.std() + 1e-8
-    wav = (wav - mean) / std
-    device = next(net.parameters()).device
-
-    def run(chunk: torch.Tensor) -> torch.Tensor:
-        return apply_model(
-            net,
-            chunk[None],
-            shifts=0,
-            split=True,
-            overlap=overlap,
-            segment=segment_s,
-            device=device,
-            callback=on,
-        )[0]
-
-    if offsets:
-        frames = wav.shape[-1]
-        padded = torch.nn.functional.pad(wav, (max_shift, max_shift))
-        out = sum(
-            run(padded[:, offset : frames + max_shift])[..., max_shift - offset :] for offset in offsets
-        ) / len(offsets)
-    else:
-        out = run(wav)
-    out = out * std + mean
-    return out.double().numpy().transpose(0, 2, 1)
 
 
 def _stems_summing_to(mix: np.ndarray, sources: dict[str, np.ndarray], sr: int) -> Stems:
@@ -281,7 +200,9 @@ def _checked_mix(mix: np.ndarray, sr: int) -> np.ndarray:
     return audio.astype(np.float64)
 
 
-def _check_options(*, shifts: int, overlap: float, segment_s: float | None) -> None:
+def _check_options(*, shifts: int, overlap: float, segment_s: float | None, workers: int) -> None:
+    if not isinstance(workers, int) or workers < 0:
+        raise InvalidRequest.for_field("workers", f"must be an integer >= 0, got {workers!r}")
     if not isinstance(shifts, int) or shifts < 0:
         raise InvalidRequest.for_field("shifts", f"must be an integer >= 0, got {shifts!r}")
     if not 0.0 <= overlap <= MAX_OVERLAP:
@@ -292,8 +213,8 @@ def _check_options(*, shifts: int, overlap: float, segment_s: float | None) -> N
 
 def _check_segment(net: DemucsModel, segment_s: float | None) -> None:
     # Transformer models only know positions up to their training length.
-    limits = [float(n.segment) for n in _networks(net) if isinstance(n, HTDemucs)]
-    if segment_s is not None and limits and segment_s > min(limits):
+    limit = max_segment_s(net)
+    if segment_s is not None and limit is not None and segment_s > limit:
         raise InvalidRequest.for_field(
-            "segment_s", f"must be at most {min(limits):g} s for this model, got {segment_s}"
+            "segment_s", f"must be at most {limit:g} s for this model, got {segment_s}"
         )

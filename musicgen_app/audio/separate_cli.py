@@ -51,12 +51,13 @@ def add_separate_arguments(
     parser.add_argument("--overlap", type=float, default=None, help="segment overlap, 0..0.9")
     parser.add_argument("--segment", dest="segment_s", type=float, help="segment length, seconds")
     parser.add_argument("--device", help="torch device (default: cuda when present, else cpu)")
+    parser.add_argument("--workers", type=int, default=None, help="segments run at once on CPU")
     parser.add_argument("--seed", type=int, default=0, help="seed for the shift offsets")
 
 
 def run_separate(args: argparse.Namespace, *, stderr: TextIO | None = None) -> int:
     """Run the command for parsed ``args``; 0 on success, else the error's exit code."""
-    from .separate import DEFAULT_OVERLAP, separate_file
+    from .separate import DEFAULT_OVERLAP, DEFAULT_WORKERS, separate_file
 
     err = stderr or sys.stderr
     try:
@@ -70,6 +71,7 @@ def run_separate(args: argparse.Namespace, *, stderr: TextIO | None = None) -> i
             overlap=DEFAULT_OVERLAP if args.overlap is None else args.overlap,
             segment_s=args.segment_s,
             device=args.device,
+            workers=DEFAULT_WORKERS if args.workers is None else args.workers,
             progress=_progress_printer(err),
             seed=args.seed,
         )

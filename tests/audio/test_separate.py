@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import threading
 
 import numpy as np
@@ -64,33 +65,32 @@ def test_a_bag_of_models_loads_from_its_yaml(tiny_repo):
     np.testing.assert_array_equal(stems.vocals, by_sig.vocals)
 
 
+def _segments(frames: int, segment_frames: int, overlap: float) -> int:
+    """Fewest segments with at least ``overlap`` between neighbours that cover ``frames``."""
+    return 1 + math.ceil((frames - segment_frames) / int((1 - overlap) * segment_frames))
+
+
 def test_progress_counts_every_segment_of_a_long_track(tiny_repo):
     mix = music_like(40.0, seed=4)
     seen: list[float] = []
     stems = separate(mix, SR, model=tiny_repo.sig, repo=tiny_repo.path, progress=seen.append)
     _check_stems(stems, mix, SR)
-    stride = int(0.75 * int(TINY_SEGMENT_S * SR))
-    segments = len(range(0, mix.shape[0], stride))
-    assert segments >= 50
-    assert len(seen) == segments + 1  # one report per segment, then the final 1.0
-    assert seen == sorted(seen)
-    assert seen[0] == pytest.approx(1 / segments)
+    segments = _segments(mix.shape[0], int(TINY_SEGMENT_S * SR), 0.25)
+    assert segments == 53
+    assert seen == [pytest.approx(done / segments) for done in range(1, segments + 1)]
     assert seen[-1] == 1.0
 
 
 def test_progress_with_shifts_is_monotonic_and_reaches_one(tiny_repo):
     seen: list[float] = []
-    separate(
-        music_like(3.0, seed=5),
-        SR,
-        model=tiny_repo.sig,
-        repo=tiny_repo.path,
-        shifts=2,
-        progress=seen.append,
-    )
+    mix = music_like(3.0, seed=5)
+    separate(mix, SR, model=tiny_repo.sig, repo=tiny_repo.path, shifts=2, progress=seen.append)
     assert seen == sorted(seen)
-    assert seen[-2] == pytest.approx(1.0)  # the last segment is exactly the last of the count
     assert seen[-1] == 1.0
+    # Each shifted pass covers the track plus up to half a second.
+    assert (
+        2 * _segments(mix.shape[0], SR, 0.25) <= len(seen) <= 2 * _segments(mix.shape[0] + SR // 2, SR, 0.25)
+    )
 
 
 def test_same_seed_same_stems_other_seed_other_shifts(tiny_repo):
@@ -195,6 +195,7 @@ def test_the_model_is_loaded_once_and_shared_between_threads(tiny_repo, monkeypa
         (np.full((100, 2), np.nan, np.float32), {}, "mix"),
         (np.zeros((100, 2), np.float32), {"overlap": 0.95}, "overlap"),
         (np.zeros((100, 2), np.float32), {"shifts": -1}, "shifts"),
+        (np.zeros((100, 2), np.float32), {"workers": -1}, "workers"),
         (np.zeros((100, 2), np.float32), {"segment_s": 0.0}, "segment_s"),
         (np.zeros((100, 2), np.float32), {"segment_s": 2.0}, "segment_s"),
     ],
@@ -218,4 +219,16 @@ def test_a_shorter_segment_is_honoured(tiny_repo):
         progress=seen.append,
     )
     _check_stems(stems, mix, SR)
-    assert len(seen) == 6 + 1
+    assert len(seen) == _segments(mix.shape[0], SR // 2, 0.0) == 6
+
+
+def test_segments_run_in_worker_threads_give_the_same_stems(tiny_repo):
+    mix = music_like(6.0, seed=13)
+    seen: list[float] = []
+    options = {"model": tiny_repo.sig, "repo": tiny_repo.path}
+    in_turn = separate(mix, SR, **options)
+    side_by_side = separate(mix, SR, workers=2, progress=seen.append, **options)
+    for name in STEM_NAMES:
+        np.testing.assert_array_equal(getattr(in_turn, name), getattr(side_by_side, name))
+    assert seen == sorted(seen) and seen[-1] == 1.0
+    assert len(seen) == _segments(mix.shape[0], SR, 0.25)
