@@ -52,6 +52,9 @@ def musicgen_status(service: GenerationService) -> tuple[bool, str]:
         return False, f"not installed ({exc.name or exc})"
     except MusicgenAppError as exc:
         return False, exc.message
+    except Exception as exc:  # a broken cache or install must not break the page: say so instead
+        log.warning("MusicGen availability check failed: %s", exc)
+        return False, f"the availability check failed ({type(exc).__name__})"
 
 
 @dataclass(frozen=True)

@@ -112,11 +112,12 @@ def _form_panel(p: Parts, examples: list[tuple[str, str]]) -> None:
     with gr.Row():
         p.generate = gr.Button("Generate", variant="primary", elem_id="mg-generate")
         p.variation = gr.Button("Variation (new seed)", elem_id="mg-variation")
-    p.status = gr.HTML("", elem_id="mg-status", js_on_load=None, css_template=PROGRESS_CSS)
     p.form = [p.prompt, p.genre, p.auto_tempo, p.tempo, p.duration, p.format, p.random_seed, p.seed, p.engine]
 
 
 def _result_panel(p: Parts) -> None:
+    # progress and errors sit on top of the result, where the eye goes after Generate
+    p.status = gr.HTML("", elem_id="mg-status", js_on_load=None, css_template=PROGRESS_CSS)
     with gr.Column(visible=False, elem_id="mg-result") as p.result:
         p.title = gr.Markdown(elem_id="mg-title")
         p.mix = gr.Audio(

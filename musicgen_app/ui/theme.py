@@ -40,7 +40,8 @@ STUDIO_CSS = """
 
 #: Scoped to the status component (``gr.HTML(css_template=...)``), so it works with any mount.
 PROGRESS_CSS = """
-.mg-progress progress { width: 100%; height: 0.9rem; accent-color: var(--color-accent); }
+.mg-bar { height: 0.6rem; border-radius: 999px; overflow: hidden; background: var(--neutral-200); }
+.mg-bar-fill { height: 100%; background: var(--color-accent); transition: width 0.4s ease; }
 .mg-progress-label { font-size: var(--text-sm); margin-bottom: 0.25rem; }
 .mg-error { color: var(--error-text-color, #b91c1c); background: var(--error-background-fill, #fef2f2);
   border: 1px solid var(--error-border-color, #fca5a5); border-radius: var(--radius-md);

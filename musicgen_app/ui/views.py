@@ -63,7 +63,9 @@ def progress_html(track: Track) -> str:
     return (
         f'<div class="mg-progress" data-status="{track.status}" data-progress="{percent}">'
         f'<div class="mg-progress-label">{label}</div>'
-        f'<progress max="100" value="{percent}" aria-label="{label}"></progress></div>'
+        f'<div class="mg-bar" role="progressbar" aria-valuemin="0" aria-valuemax="100" '
+        f'aria-valuenow="{percent}" aria-label="{label}"><div class="mg-bar-fill" style="width: {percent}%">'
+        f"</div></div></div>"
     )
 
 
@@ -123,8 +125,9 @@ def plan_markdown(track: Track) -> str:
 def _engine_text(track: Track) -> str:
     if track.engine is None:
         return f"{track.engine_requested} (requested)"
-    parts = [track.engine, track.engine_version, f"({track.model})" if track.model else None]
-    return " ".join(p for p in parts if p)
+    version = track.engine_version or track.engine
+    name = version if version.startswith(track.engine) else f"{track.engine} {version}"
+    return f"{name} ({track.model})" if track.model else name
 
 
 def _loudness_text(track: Track) -> str:

@@ -118,7 +118,7 @@ def _markers(sections: Sequence[tuple[str, float]], duration_s: float, width: in
         parts.append(
             f'<g class="mg-section" data-start="{start_s:.2f}">'
             f'<line x1="{x:.1f}" y1="0" x2="{x:.1f}" y2="{wave_h}" stroke="{_COLOURS["marker"]}" '
-            f'stroke-dasharray="4 3"/><text x="{x + 3:.1f}" y="12" font-size="11" '
+            f'stroke-dasharray="4 3"/><text x="{x + 3:.1f}" y="14" font-size="13" '
             f'fill="{_COLOURS["marker"]}">{label}</text></g>'
         )
     return parts
@@ -131,7 +131,7 @@ def _axis(duration_s: float, width: int, wave_h: int) -> list[str]:
         anchor = "start" if tick == 0 else ("end" if x > width - 20 else "middle")
         parts.append(
             f'<line x1="{x:.1f}" y1="{wave_h}" x2="{x:.1f}" y2="{wave_h + 4}" stroke="{_COLOURS["tick"]}"/>'
-            f'<text x="{x:.1f}" y="{wave_h + 15}" font-size="10" text-anchor="{anchor}" '
+            f'<text x="{x:.1f}" y="{wave_h + 15}" font-size="12" text-anchor="{anchor}" '
             f'fill="{_COLOURS["text"]}">{_clock(tick)}</text>'
         )
     return parts
@@ -141,8 +141,8 @@ def waveform_svg(
     peaks: WaveformPeaks,
     *,
     sections: Sequence[tuple[str, float]] = (),
-    width: int = 960,
-    height: int = 160,
+    width: int = 800,
+    height: int = 150,
     title: str = "Waveform",
 ) -> str:
     """The waveform as a self-contained SVG element (no script, no external resource).

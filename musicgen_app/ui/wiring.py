@@ -156,10 +156,14 @@ def _wire_form(demo: gr.Blocks, p: Parts, studio: Studio, engine_dropdown: Calla
         history,
         show_progress="hidden",
     )
+    demo.load(_guarded(p, lambda: _history_updates(p, studio)), None, history)
+    # the first MusicGen check imports torch (seconds): keep it off the history's way and spinner-free
     demo.load(
-        _guarded(p, lambda: {**_history_updates(p, studio), p.engine: engine_dropdown(studio.service)}),
+        lambda: engine_dropdown(studio.service),
         None,
-        [*history, p.engine],
+        p.engine,
+        show_progress="hidden",
+        concurrency_limit=None,
     )
 
 

@@ -2,79 +2,16 @@
 
 from __future__ import annotations
 
-import os
-import socket
-import subprocess
-import sys
-import time
-from pathlib import Path
-
-import httpx
 import pytest
 
-REPO = Path(__file__).resolve().parents[2]
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def _wait_healthy(base_url: str, process: subprocess.Popen, log: Path, *, timeout_s: float = 90.0) -> None:
-    deadline = time.monotonic() + timeout_s
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise RuntimeError(f"server exited with {process.returncode}:\n{log.read_text()[-3000:]}")
-        try:
-            if httpx.get(f"{base_url}/healthz", timeout=2.0).status_code == 200:
-                return
-        except httpx.TransportError:
-            pass
-        time.sleep(0.3)
-    raise RuntimeError(f"server not healthy after {timeout_s} s:\n{log.read_text()[-3000:]}")
+from .server import CHROMIUM, CHROMIUM_ARGS, running_server
 
 
 @pytest.fixture(scope="session")
 def studio_url(tmp_path_factory) -> str:
     """``python app.py`` on a free port with a fresh data directory and the symbolic engine."""
-    data_dir = tmp_path_factory.mktemp("studio-data")
-    port = _free_port()
-    env = {
-        **os.environ,
-        "MUSICGEN_APP_DATA_DIR": str(data_dir),
-        "MUSICGEN_APP_PORT": str(port),
-        "MUSICGEN_APP_HOST": "127.0.0.1",
-        "MUSICGEN_APP_ENGINE": "symbolic",
-        "GRADIO_ANALYTICS_ENABLED": "False",
-        "HF_HUB_OFFLINE": "1",
-        "TRANSFORMERS_OFFLINE": "1",
-    }
-    log = data_dir / "server.log"
-    with log.open("wb") as out:
-        process = subprocess.Popen(
-            [sys.executable, "app.py"], cwd=REPO, env=env, stdout=out, stderr=subprocess.STDOUT
-        )
-    base_url = f"http://127.0.0.1:{port}"
-    try:
-        _wait_healthy(base_url, process, log)
+    with running_server(tmp_path_factory.mktemp("studio-data")) as base_url:
         yield base_url
-    finally:
-        process.terminate()
-        try:
-            process.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
 
 
 @pytest.fixture(scope="session")

@@ -69,7 +69,7 @@ def test_stage_label_follows_status_and_progress(track, status, progress, label)
 
 def test_progress_html_shows_stage_and_percentage(track):
     html = views.progress_html(replace(track, status="processing", progress=0.426))
-    assert 'value="43"' in html and "Generating the music — 43%" in html
+    assert 'aria-valuenow="43"' in html and "width: 43%" in html and "Generating the music — 43%" in html
     assert 'data-status="processing"' in html
 
 
@@ -129,3 +129,15 @@ def test_history_rows_follow_the_headers(track):
         "a" * 32,
     ]
     assert rows[1][1] == "x" * 60 + "…" and rows[1][5] == "auto" and rows[1][6] == "processing 50%"
+
+
+@pytest.mark.parametrize(
+    ("version", "model", "shown"),
+    [
+        ("symbolic-1", "FluidR3_GM.sf2", "| Engine | symbolic-1 (FluidR3\\_GM.sf2) |"),
+        ("2.0", None, "| Engine | symbolic 2.0 |"),
+        (None, None, "| Engine | symbolic |"),
+    ],
+)
+def test_plan_names_the_engine_once(track, version, model, shown):
+    assert shown in views.plan_markdown(replace(track, engine_version=version, model=model))
