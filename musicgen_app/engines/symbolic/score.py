@@ -4,9 +4,36 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-__all__ = ["Note", "Part", "Section", "Score", "beats_to_seconds", "seconds_to_beats"]
+__all__ = [
+    "Note",
+    "Part",
+    "Score",
+    "Section",
+    "beats_per_bar",
+    "beats_to_seconds",
+    "is_compound",
+    "seconds_to_beats",
+]
 
 STEMS = ("vocals", "drums", "bass", "other")
+
+
+def is_compound(time_signature: tuple[int, int]) -> bool:
+    """True for compound meters (6/8, 9/8, 12/8), whose beat is a dotted quarter."""
+    num, den = time_signature
+    return den == 8 and num % 3 == 0 and num >= 6
+
+
+def beats_per_bar(time_signature: tuple[int, int]) -> float:
+    """Beats in one bar, a beat being the unit of ``tempo_bpm``.
+
+    In simple meters the beat is the quarter note (3/4 has 3, 7/8 has 3.5); in compound meters it is
+    the dotted quarter, as ``Plan.tempo_bpm`` counts it (6/8 has 2, 12/8 has 4).
+    """
+    num, den = time_signature
+    if is_compound(time_signature):
+        return num / 3.0
+    return num * 4.0 / den
 
 
 def beats_to_seconds(beats: float, tempo_bpm: float) -> float:
@@ -21,7 +48,10 @@ def seconds_to_beats(seconds: float, tempo_bpm: float) -> float:
 
 @dataclass(frozen=True, order=True)
 class Note:
-    """One note. Times are in beats (quarter notes) from the start of the track.
+    """One note. Times are in beats from the start of the track.
+
+    A beat is the unit of the score's ``tempo_bpm``: the quarter note, or the dotted quarter in
+    compound meters (6/8), so ``beats_to_seconds(start_beat, tempo_bpm)`` is always the onset time.
 
     ``pitch`` is a MIDI note number (for drum parts: the General MIDI percussion key).
     ``bend`` is an optional pitch glide in semitones reached at the note's end (808 slides).
@@ -62,6 +92,7 @@ class Part:
     gain_db, pan : mix settings (pan -1 left .. +1 right).
     reverb_send : 0..1 share sent to the reverb.
     instrument : the canonical instrument name it stands for (lexicon term), for checks and display.
+    role : what it does in the arrangement (``drums``, ``bass``, ``chords``, ``lead``, ``pad``...).
     """
 
     name: str
@@ -73,6 +104,7 @@ class Part:
     pan: float = 0.0
     reverb_send: float = 0.15
     instrument: str = ""
+    role: str = ""
 
     def __post_init__(self) -> None:
         if self.stem not in STEMS:
@@ -119,9 +151,8 @@ class Score:
 
     @property
     def beats_per_bar(self) -> float:
-        """Quarter-note beats per bar (6/8 has 3)."""
-        num, den = self.time_signature
-        return num * 4.0 / den
+        """Beats per bar in units of ``tempo_bpm`` (4/4 has 4, 3/4 has 3, 6/8 has 2 dotted quarters)."""
+        return beats_per_bar(self.time_signature)
 
     def part(self, name: str) -> Part:
         for part in self.parts:

@@ -1,0 +1,107 @@
+"""Melodic parts: the lead, wordless vocals singing the tune, and counter-lines of guide tones."""
+
+from __future__ import annotations
+
+from .bass import fit_pitch
+from .context import Context
+from .melody import Tone, realise
+from .meter import humanise
+from .score import Note
+
+__all__ = ["VOCAL_SECTIONS", "counter_notes", "tune_notes"]
+
+#: Where wordless vocals carry the tune; the lead instrument answers in the other sections.
+VOCAL_SECTIONS = frozenset(
+    {
+        "verse",
+        "chorus",
+        "hook",
+        "drop",
+        "head",
+        "theme",
+        "recap",
+        "swell",
+        "phrase",
+        "variation",
+        "build",
+    }
+)
+_LEGATO_FAMILIES = frozenset({"strings", "voice", "pad", "woodwind", "brass"})
+
+
+def _section_name(ctx: Context, beat: float) -> str:
+    bar = min(int(beat // ctx.bar_beats), ctx.body_bars - 1)
+    return ctx.section(bar).name
+
+
+def tune_notes(
+    ctx: Context,
+    tones: list[Tone],
+    *,
+    low: int,
+    high: int,
+    legato: bool,
+    sections: frozenset[str] | None = None,
+    exclude: frozenset[str] = frozenset(),
+    label: str = "lead",
+) -> list[Note]:
+    """The tune in one part's range, limited to ``sections`` (minus ``exclude``), ending on the tonic."""
+    chosen = [
+        t
+        for t in tones
+        if (sections is None or _section_name(ctx, t.start_beat) in sections)
+        and _section_name(ctx, t.start_beat) not in exclude
+    ]
+    centre = ctx.style.lead_centre + round((ctx.plan.brightness - 0.5) * 8)
+    centre = min(max(centre, low + 7), high - 7) if high - low >= 14 else (low + high) // 2
+    articulation = 0.97 if legato else 0.88
+    notes = [
+        Note(start, max(0.06, length * articulation), pitch, vel)
+        for start, length, pitch, vel in realise(ctx, chosen, low=low, high=high, centre=centre)
+    ]
+    notes = humanise(notes, ctx.rng(f"{label}:feel"), timing_beats=ctx.style.looseness, velocity=0.08)
+    near = notes[-1].pitch if notes else centre
+    final = ctx.final
+    pitch = fit_pitch(ctx.tonic, low=low, high=high, near=near)
+    notes.append(Note(final.start_beat, final.duration_beats, pitch, 84))
+    return notes
+
+
+def counter_notes(ctx: Context, *, low: int, high: int) -> list[Note]:
+    """Guide tones (thirds and sevenths) voice-led through the changes, busier at peaks."""
+    centre = min(max(62, low + 7), high - 5) if high - low >= 12 else (low + high) // 2
+    last = float(centre)
+    notes: list[Note] = []
+    for span in ctx.changes.spans[:-1]:
+        bar = min(int(span.start_beat // ctx.bar_beats), ctx.body_bars - 1)
+        energy = ctx.energy(bar)
+        if energy < 0.5:
+            continue
+        chord = span.chord
+        intervals = chord.intervals
+        guide = [(chord.root + i) % 12 for i in intervals if i % 12 in (3, 4, 10, 11)] or [chord.fifth]
+        pitch = min(
+            (fit_pitch(pc, low=low, high=high, near=last) for pc in guide), key=lambda p: abs(p - last)
+        )
+        velocity = int(58 + 36 * energy)
+        if energy >= 0.74 and span.duration_beats >= 2:
+            half = span.duration_beats / 2
+            other = fit_pitch(chord.fifth, low=low, high=high, near=pitch)
+            notes += [
+                Note(span.start_beat, half * 0.95, pitch, velocity),
+                Note(span.start_beat + half, half * 0.95, other, velocity - 6),
+            ]
+        else:
+            notes.append(Note(span.start_beat, span.duration_beats * 0.95, pitch, velocity))
+        last = pitch
+    notes = humanise(notes, ctx.rng("counter:feel"), timing_beats=ctx.style.looseness, velocity=0.06)
+    final = ctx.final
+    third = final.chord.third if final.chord.third is not None else final.chord.root
+    notes.append(
+        Note(final.start_beat, final.duration_beats, fit_pitch(third, low=low, high=high, near=last), 76)
+    )
+    return notes
+
+
+def is_legato(family: str) -> bool:
+    return family in _LEGATO_FAMILIES

@@ -1,0 +1,134 @@
+"""The style of every genre. Tempo ranges and swing come from ``genres.GENRES``; the rest is here."""
+
+from __future__ import annotations
+
+from ....genres import GENRES
+from . import Style
+
+__all__ = ["STYLES"]
+
+# fmt: off
+_FIELDS: dict[str, dict[str, object]] = {
+    "lo-fi": dict(harmony="lofi", colour="seventh", cadence="V7", groove="lofi", bass="root",
+                  figure="lofi", chords_instrument="electric piano", lead_instrument="vibraphone",
+                  pad_instrument="", swing_unit=0.25, form="loop", lead_density=0.35, lead_centre=70,
+                  reverb=0.3, looseness=0.02),
+    "hip-hop": dict(harmony="lofi", colour="seventh", cadence="V7", groove="boom_bap", bass="root",
+                    figure="boom_bap", chords_instrument="piano", pad_instrument="strings",
+                    lead_instrument="flute", swing_unit=0.25, form="loop", lead_density=0.4,
+                    reverb=0.15, looseness=0.015),
+    "trap": dict(harmony="dark", cadence="", groove="trap", groove_peak="trap_roll", bass="808",
+                 figure="pad", bass_instrument="808", chords_instrument="pad", lead_instrument="bells",
+                 form="edm", lead_density=0.45, lead_centre=76, reverb=0.15, looseness=0.0),
+    "pop": dict(harmony="pop", cadence="V", groove="pop", bass="pulse8", figure="pulse4",
+                figure_peak="pulse8", chords_instrument="piano", pad_instrument="pad",
+                lead_instrument="synth", form="song", lead_density=0.55, reverb=0.2, looseness=0.004),
+    "rock": dict(harmony="rock", cadence="IV", groove="rock", groove_peak="rock_ride", bass="pulse8",
+                 figure="power8", chords_instrument="distorted guitar", colour="power",
+                 lead_instrument="electric guitar", pad_instrument="organ", form="song",
+                 lead_density=0.5, lead_centre=67, reverb=0.15),
+    "metal": dict(harmony="metal", colour="power", cadence="bVII", groove="metal",
+                  groove_peak="metal_double", bass="pulse8", figure="chug",
+                  chords_instrument="distorted guitar", lead_instrument="distorted guitar",
+                  form="song", lead_density=0.6, lead_centre=67, reverb=0.12, looseness=0.004),
+    "jazz": dict(harmony="jazz", colour="seventh", cadence="V7", groove="swing", bass="walking",
+                 figure="charleston", bass_instrument="upright bass", chords_instrument="piano",
+                 lead_instrument="saxophone", form="jazz", lead_density=0.55, lead_centre=68,
+                 reverb=0.2, looseness=0.015),
+    "blues": dict(harmony="blues", colour="seventh", cadence="V7", groove="shuffle", bass="boogie",
+                  figure="shuffle", chords_instrument="electric guitar", lead_instrument="harmonica",
+                  pad_instrument="organ", form="blues", lead_density=0.45, lead_centre=72,
+                  reverb=0.2, looseness=0.015),
+    "funk": dict(harmony="funk", colour="extended", cadence="V7", groove="funk", bass="funk",
+                 figure="funk16", bass_instrument="slap bass", chords_instrument="clavinet",
+                 lead_instrument="brass", swing_unit=0.25, form="song", lead_density=0.5,
+                 lead_centre=70, reverb=0.12, looseness=0.006),
+    "r&b": dict(harmony="soul", colour="extended", cadence="V7", groove="rnb", bass="root",
+                figure="rnb", chords_instrument="electric piano", pad_instrument="strings",
+                lead_instrument="electric guitar", swing_unit=0.25, form="song", lead_density=0.45,
+                lead_centre=70, reverb=0.25),
+    "reggae": dict(harmony="reggae", cadence="V", groove="one_drop", groove_peak="steppers",
+                   bass="one_drop", figure="skank", chords_instrument="electric guitar",
+                   pad_instrument="organ", lead_instrument="electric piano", form="song",
+                   lead_density=0.4, lead_centre=70, reverb=0.25),
+    "latin": dict(harmony="latin", cadence="V7", groove="salsa", bass="tumbao", figure="montuno",
+                  bass_instrument="upright bass", chords_instrument="piano", lead_instrument="trumpet",
+                  percussion=("congas",), form="song", lead_density=0.5, lead_centre=72,
+                  reverb=0.18),
+    "bossa nova": dict(harmony="bossa", colour="seventh", cadence="V7", groove="bossa", bass="bossa",
+                       figure="bossa", bass_instrument="upright bass", chords_instrument="nylon guitar",
+                       lead_instrument="flute", form="song", lead_density=0.4, lead_centre=74,
+                       reverb=0.22),
+    "country": dict(harmony="folk", cadence="V", groove="train", bass="boom_chick", figure="strum",
+                    chords_instrument="acoustic guitar", lead_instrument="fiddle",
+                    arp_instrument="banjo", arp_figure="arp16", form="song", lead_density=0.5,
+                    lead_centre=74, reverb=0.18),
+    "folk": dict(harmony="folk", cadence="V", groove="folk", bass="root", figure="fingerpick",
+                 figure_peak="strum", bass_instrument="upright bass", chords_instrument="acoustic guitar",
+                 lead_instrument="tin whistle", form="song", lead_density=0.55, lead_centre=76,
+                 reverb=0.25),
+    "classical": dict(harmony="classical", cadence="V7", groove="", bass="classical", figure="alberti",
+                      bass_instrument="cello", chords_instrument="piano", pad_instrument="strings",
+                      lead_instrument="violin", voice_program=52, form="classical", lead_density=0.5,
+                      lead_centre=74, reverb=0.3),
+    "cinematic": dict(harmony="cinematic", cadence="V", groove="epic", groove_peak="epic_full",
+                      bass="pulse8", figure="ostinato", bass_instrument="contrabass",
+                      chords_instrument="strings", pad_instrument="french horn",
+                      lead_instrument="french horn", percussion=("timpani",), voice_program=52,
+                      form="song", lead_density=0.3, lead_centre=67, reverb=0.35),
+    "ambient": dict(harmony="ambient", colour="extended", chord_bars=2, cadence="IV", groove="",
+                    bass="pedal", figure="pad", bass_instrument="synth bass", chords_instrument="pad",
+                    lead_instrument="piano", arp_instrument="harp", arp_figure="arp8",
+                    voice_program=53, form="ambient", lead_density=0.15, lead_centre=74, reverb=0.5),
+    "house": dict(harmony="soul", colour="seventh", cadence="", groove="four_floor",
+                  groove_peak="house_full", bass="offbeat", figure="house_stab",
+                  bass_instrument="synth bass", chords_instrument="piano", pad_instrument="pad",
+                  lead_instrument="pluck", form="edm", lead_density=0.45, reverb=0.2, looseness=0.0),
+    "techno": dict(harmony="techno", cadence="", groove="techno", groove_peak="techno_full",
+                   bass="rolling", figure="techno_stab", bass_instrument="synth bass",
+                   chords_instrument="pluck", pad_instrument="pad", lead_instrument="",
+                   arp_instrument="synth", arp_figure="arp16", voice_program=54, form="edm",
+                   lead_density=0.5, reverb=0.2, looseness=0.0),
+    "drum and bass": dict(harmony="edm", colour="seventh", cadence="", groove="dnb",
+                          groove_peak="dnb_full", bass="reese", figure="pad",
+                          bass_instrument="synth bass", chords_instrument="pad",
+                          lead_instrument="electric piano", voice_program=54, form="edm",
+                          lead_density=0.35, reverb=0.25, looseness=0.0),
+    "dubstep": dict(harmony="dark", cadence="", groove="halftime", groove_peak="halftime_full",
+                    bass="wobble", figure="pad", bass_instrument="synth bass", chords_instrument="pad",
+                    lead_instrument="synth", voice_program=54, form="edm", lead_density=0.35,
+                    reverb=0.2, looseness=0.0),
+    "synthwave": dict(harmony="edm", cadence="", groove="synthwave", bass="pulse8", figure="pad",
+                      bass_instrument="synth bass", chords_instrument="pad", lead_instrument="synth",
+                      arp_instrument="pluck", arp_figure="arp16", voice_program=54, form="song",
+                      lead_density=0.45, reverb=0.3, looseness=0.0),
+    "chiptune": dict(harmony="pop", cadence="V", groove="chip", bass="octaves", figure="chip_arp",
+                     bass_instrument="synth bass", chords_instrument="square lead",
+                     lead_instrument="square lead", form="song", lead_density=0.65, lead_centre=76,
+                     reverb=0.05, looseness=0.0),
+    "gospel": dict(harmony="gospel", colour="seventh", cadence="V7", groove="gospel", bass="root",
+                   figure="gospel", chords_instrument="organ", lead_instrument="piano",
+                   percussion=("claps",), voice_program=52, swing_unit=0.5, form="song",
+                   lead_density=0.5, reverb=0.28),
+    "afrobeat": dict(harmony="afro", colour="seventh", cadence="", groove="afrobeat", bass="afro",
+                     figure="afro_guitar", chords_instrument="electric guitar", pad_instrument="organ",
+                     lead_instrument="brass", percussion=("congas", "shekere"), form="loop",
+                     lead_density=0.5, lead_centre=70, reverb=0.18, looseness=0.008),
+    "acoustic": dict(harmony="pop", cadence="V", groove="acoustic", bass="root", figure="strum",
+                     chords_instrument="acoustic guitar", lead_instrument="glockenspiel",
+                     arp_instrument="", form="song", lead_density=0.45, lead_centre=79, reverb=0.2),
+}
+
+# fmt: on
+
+
+def _build() -> dict[str, Style]:
+    styles: dict[str, Style] = {}
+    for genre in GENRES:
+        fields = dict(_FIELDS[genre.id])
+        fields.setdefault("swing", genre.swing)
+        styles[genre.id] = Style(id=genre.id, tempo_range=genre.tempo_range, **fields)
+    return styles
+
+
+STYLES: dict[str, Style] = _build()
