@@ -9,9 +9,11 @@ the ceiling, a linked look-ahead limiter whose envelope is computed from the mix
 3. held over the look-ahead and smoothed by two box filters, so the gain is already down when the
    peak arrives and moves without clicks; frames interpolate linearly between cell knots.
 
-The static gain is solved on a cheap model of the limited loudness, the result is measured for real
-on the mastered mix, and a last static trim (which shifts loudness and true peak by exactly its own
-size) lands it on the target without crossing the ceiling.
+Without limiting, the loudness and true peak of the result are those of the mix shifted by the gain
+(both meters are homogeneous in gain, so this is exact). With the limiter, the static gain is solved on
+a cheap model of the limited loudness, the limited mix is then measured for real, and a last static
+trim (which shifts both measures by exactly its own size) lands it on the target without crossing
+the ceiling; if the limiter let a peak through, another round aims it lower.
 """
 
 from __future__ import annotations
@@ -242,7 +244,8 @@ def master(
         return _static_result(stems, 0.0, analysis, strategy)
     gain_db = min(target_lufs - analysis.loudness_lufs, MAX_GAIN_DB)
     if strategy is LoudnessStrategy.GAIN_ONLY or analysis.peak_db + gain_db <= ceiling_dbtp:
-        return _static_result(stems, min(gain_db, ceiling_dbtp - analysis.peak_db), analysis, strategy)
+        headroom_db = ceiling_dbtp - _TRIM_GUARD_DB - analysis.peak_db
+        return _static_result(stems, min(gain_db, headroom_db), analysis, strategy)
     return _limited_result(stems, mix, analysis, target_lufs, ceiling_dbtp)
 
 
