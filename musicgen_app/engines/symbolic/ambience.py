@@ -13,7 +13,7 @@ from collections.abc import Callable, Iterable
 import numpy as np
 from scipy import signal
 
-__all__ = ["AMBIENCES", "LEVEL_DB", "ambience_bed", "render_ambience"]
+__all__ = ["AMBIENCES", "LEVEL_DB", "ambience_bed", "mixed_beds", "reference_rms", "render_ambience"]
 
 _Bed = Callable[[np.random.Generator, int, int], np.ndarray]
 
@@ -49,14 +49,12 @@ def _slow_curve(
     return np.interp(np.arange(frames) / sr, control_s, control).astype(np.float32)
 
 
-def _impulses(rng: np.random.Generator, frames: int, sr: int, *, rate_hz: float, sigma: float):
-    """Sparse train ``(frames,)``: Poisson-timed impulses with log-normal amplitudes and random signs."""
-    train = np.zeros(frames, dtype=np.float32)
+def _strikes(rng: np.random.Generator, frames: int, sr: int, *, rate_hz: float, sigma: float):
+    """Poisson-timed strike frames and their amplitudes (log-normal, random sign)."""
     count = rng.poisson(rate_hz * frames / sr)
     where = rng.integers(0, frames, size=count)
     amplitude = rng.lognormal(0.0, sigma, size=count) * rng.choice([-1.0, 1.0], size=count)
-    np.add.at(train, where, amplitude.astype(np.float32))
-    return train
+    return where, amplitude
 
 
 def _burst(rng: np.random.Generator, sr: int, *, length_s: float, decay_s: float, highpass_hz: float):
@@ -67,23 +65,34 @@ def _burst(rng: np.random.Generator, sr: int, *, length_s: float, decay_s: float
     return (kernel / np.sqrt((kernel**2).sum())).astype(np.float32)
 
 
-def _scatter(rng: np.random.Generator, frames: int, sr: int, kernel: np.ndarray, **train) -> np.ndarray:
-    """Stereo ``(frames, 2)`` of ``kernel`` struck at random times, independently per channel."""
-    return np.stack(
-        [signal.oaconvolve(_impulses(rng, frames, sr, **train), kernel)[:frames] for _ in (0, 1)],
-        axis=1,
-    ).astype(np.float32)
+def _scatter(rng: np.random.Generator, frames: int, sr: int, kernel: np.ndarray, **strikes) -> np.ndarray:
+    """Stereo ``(frames, 2)`` of ``kernel`` struck at random times, independently per channel.
+
+    Strikes are sparse, so each is written out directly (one weighted bincount) instead of convolving.
+    """
+    channels = []
+    for _ in (0, 1):
+        where, amplitude = _strikes(rng, frames, sr, **strikes)
+        index = where[:, None] + np.arange(kernel.size)
+        values = amplitude[:, None] * kernel
+        summed = np.bincount(index.ravel(), weights=values.ravel(), minlength=frames + kernel.size)
+        channels.append(summed[:frames])
+    return np.stack(channels, axis=1).astype(np.float32)
+
+
+def _rms(audio: np.ndarray) -> float:
+    return float(np.sqrt(np.mean(audio * audio)))
 
 
 def _unit(audio: np.ndarray) -> np.ndarray:
-    rms = float(np.sqrt(np.mean(np.square(audio, dtype=np.float64))))
+    rms = _rms(audio)
     return audio / np.float32(rms) if rms > 0.0 else audio
 
 
 def _rain(rng: np.random.Generator, frames: int, sr: int) -> np.ndarray:
     bed = _filter(_noise(rng, frames), sr, (500.0, 8000.0), "bandpass")
     bed *= _slow_curve(rng, frames, sr, period_s=4.0, low=0.7, high=1.0)[:, None]
-    drop = _burst(rng, sr, length_s=0.012, decay_s=0.0025, highpass_hz=1500.0)
+    drop = _burst(rng, sr, length_s=0.006, decay_s=0.0015, highpass_hz=1500.0)
     drops = _scatter(rng, frames, sr, drop, rate_hz=90.0, sigma=0.8)
     return 0.75 * _unit(bed) + 0.5 * _unit(drops)
 
@@ -151,6 +160,25 @@ def ambience_bed(name: str, *, frames: int, sr: int, seed: int) -> np.ndarray:
     return _unit(_BEDS[name](rng, frames, sr)).astype(np.float32)
 
 
+def mixed_beds(names: Iterable[str], *, frames: int, sr: int, seed: int) -> np.ndarray:
+    """The named beds, each at its :data:`LEVEL_DB` under a reference RMS of 1: ``(frames, 2)`` float32.
+
+    Names not in :data:`AMBIENCES` are skipped; a name given twice counts once.
+    """
+    out = np.zeros((frames, 2), dtype=np.float32)
+    for name in dict.fromkeys(names):
+        if name in _BEDS:
+            gain = np.float32(10.0 ** (LEVEL_DB[name] / 20.0))
+            out += gain * ambience_bed(name, frames=frames, sr=sr, seed=seed)
+    return out
+
+
+def reference_rms(music: np.ndarray | None) -> float:
+    """The level beds are set against: the music's RMS, or :data:`SILENT_MUSIC_RMS` when it is silent."""
+    rms = 0.0 if music is None else _rms(music)
+    return rms if rms > 1e-5 else SILENT_MUSIC_RMS
+
+
 def render_ambience(
     names: Iterable[str], *, frames: int, sr: int, seed: int, music: np.ndarray | None = None
 ) -> np.ndarray:
@@ -163,11 +191,5 @@ def render_ambience(
     seed : the track's seed.
     music : the music ``(frames, 2)`` the beds sit under; None or silence uses a fixed reference level.
     """
-    rms = 0.0 if music is None else float(np.sqrt(np.mean(np.square(music, dtype=np.float64))))
-    reference = rms if rms > 1e-5 else SILENT_MUSIC_RMS
-    out = np.zeros((frames, 2), dtype=np.float32)
-    for name in dict.fromkeys(names):
-        if name in _BEDS:
-            gain = reference * 10.0 ** (LEVEL_DB[name] / 20.0)
-            out += np.float32(gain) * ambience_bed(name, frames=frames, sr=sr, seed=seed)
-    return out
+    beds = mixed_beds(names, frames=frames, sr=sr, seed=seed)
+    return np.float32(reference_rms(music)) * beds

@@ -29,13 +29,14 @@ import numpy as np
 
 from ...formats import SAMPLE_RATE, STEM_NAMES
 from ..base import ProgressFn, Stems, no_progress
-from .ambience import render_ambience
+from .ambience import mixed_beds, reference_rms
 from .fluidsynth import BLOCK_FRAMES, DRUM_BANK, DRUM_CHANNEL, Synth, check_soundfont, warm_synth
 from .mixing import (
     MixSettings,
     apply_reverb,
     bus_compressor_gain,
     duck_envelope,
+    equalize_stem,
     kick_frames,
     mix_settings_for,
     shape_part,
@@ -54,11 +55,15 @@ EXCLUSIVE_CLASSES: tuple[frozenset[int], ...] = (
     frozenset({80, 81}),
 )
 _TAIL_CHUNK_FRAMES = 64 * BLOCK_FRAMES
-_MAX_TAIL_S = 8.0
+_MAX_TAIL_S = 4.0
+_TAIL_FADE_S = 0.25
 _CHOKE_FADE_S = 0.03
-_TAIL_FLOOR = 1e-4
+_TAIL_FLOOR = 1e-3
+_TAIL_PROBE_FRAMES = 4 * BLOCK_FRAMES  # tails decay: the end of a chunk tells whether it is done
 _MAX_BEND_SEMITONES = 24
 _CACHE_BYTES = 64 * 2**20
+_PARTS_SHARE = 0.85
+_REVERB_DONE = 0.92
 
 
 def beats_to_frames(beats: float, tempo_bpm: float, sr: int) -> int:
@@ -163,6 +168,12 @@ def _stop_frame(job: _NoteJob, sr: int) -> int:
     return min(stop, job.limit_frames) if job.limit_frames >= 0 else stop
 
 
+def _fade_out(audio: np.ndarray, start: int, frames: int) -> None:
+    """Fade ``audio`` linearly to silence over ``frames`` from ``start``, in place."""
+    ramp = np.linspace(1.0, 0.0, frames, dtype=np.float32)[: max(0, audio.shape[0] - start)]
+    audio[start : start + ramp.size] *= ramp[:, None]
+
+
 def _start_note(synth: Synth, job: _NoteJob) -> None:
     synth.settle()
     synth.select_program(job.channel, bank=job.bank, program=job.program)
@@ -173,28 +184,37 @@ def _start_note(synth: Synth, job: _NoteJob) -> None:
     synth.note_on(job.channel, job.pitch, job.velocity)
 
 
+def _render_tail(synth: Synth, chunks: list[np.ndarray], *, start: int, stop: int) -> bool:
+    """Render after the note-off until the voices die, ``stop`` or 60 dB under the note's peak (FluidSynth
+    would go on to its -90 dB noise floor). True when the note still sounded where it was stopped."""
+    floor = _TAIL_FLOOR * max(float(np.abs(c).max(initial=0.0)) for c in chunks)
+    done = start
+    while done < stop and synth.active_voices():
+        chunks.append(synth.render(_TAIL_CHUNK_FRAMES))
+        done += _TAIL_CHUNK_FRAMES
+        if float(np.abs(chunks[-1][-_TAIL_PROBE_FRAMES:]).max()) < floor:
+            synth.silence()
+            return False
+    sounding = synth.active_voices() > 0
+    if sounding:
+        synth.silence()
+    return sounding
+
+
 def _render_note(synth: Synth, job: _NoteJob) -> np.ndarray:
     """One note in isolation: ``(n, 2)`` float32 from its onset to its end (see :func:`_stop_frame`)."""
-    stop = _stop_frame(job, synth.sample_rate)
+    sr = synth.sample_rate
+    stop = _stop_frame(job, sr)
     _start_note(synth, job)
     head = min(job.release_frame, -(-stop // BLOCK_FRAMES) * BLOCK_FRAMES)
     chunks = _render_head(synth, job, head)
     synth.note_off(job.channel, job.pitch)
-    # Tails are cut once they are 80 dB under the note's peak rather than at FluidSynth's noise floor.
-    floor = _TAIL_FLOOR * max(float(np.abs(c).max(initial=0.0)) for c in chunks)
-    done = head
-    while done < stop and synth.active_voices():
-        chunks.append(synth.render(_TAIL_CHUNK_FRAMES))
-        done += _TAIL_CHUNK_FRAMES
-        if float(np.abs(chunks[-1]).max()) < floor:
-            break
-    if synth.active_voices():
-        synth.silence()
+    sounding = _render_tail(synth, chunks, start=head, stop=stop)
     audio = np.concatenate(chunks)[:stop]
-    if 0 <= job.choke_frame < audio.shape[0]:
-        fade = np.linspace(1.0, 0.0, round(_CHOKE_FADE_S * synth.sample_rate), dtype=np.float32)
-        fade = fade[: audio.shape[0] - job.choke_frame]
-        audio[job.choke_frame : job.choke_frame + fade.size] *= fade[:, None]
+    if job.choke_frame >= 0:
+        _fade_out(audio, job.choke_frame, round(_CHOKE_FADE_S * sr))
+    elif sounding and audio.shape[0] == job.release_frame + round(_MAX_TAIL_S * sr):
+        _fade_out(audio, audio.shape[0] - round(_TAIL_FADE_S * sr), round(_TAIL_FADE_S * sr))
     return audio
 
 
@@ -248,19 +268,21 @@ def render_part(part: Part, score: Score, *, synth: Synth, sample_rate: int) -> 
     return out
 
 
+def _duck_curve(score: Score, settings: MixSettings, *, frames: int, sr: int) -> np.ndarray | None:
+    if settings.sidechain_depth <= 0.0:
+        return None
+    kicks = kick_frames(score, sr=sr)
+    release_s = settings.sidechain_release_beats * 60.0 / score.tempo_bpm
+    return duck_envelope(
+        kicks[kicks < frames], frames=frames, sr=sr, depth=settings.sidechain_depth, release_s=release_s
+    )
+
+
 def _shaped_parts(
     score: Score, *, soundfont: Path, sample_rate: int, settings: MixSettings, threads: int
-) -> Iterator[tuple[Part, np.ndarray]]:
+) -> Iterator[np.ndarray]:
     """Each part rendered and shaped (gain, pan, EQ, ducking), in score order, ``threads`` at a time."""
-    frames = round(score.duration_s * sample_rate)
-    duck = None
-    if settings.sidechain_depth > 0.0:
-        release_s = settings.sidechain_release_beats * 60.0 / score.tempo_bpm
-        kicks = kick_frames(score, sr=sample_rate)
-        kicks = kicks[kicks < frames]
-        duck = duck_envelope(
-            kicks, frames=frames, sr=sample_rate, depth=settings.sidechain_depth, release_s=release_s
-        )
+    duck = _duck_curve(score, settings, frames=round(score.duration_s * sample_rate), sr=sample_rate)
 
     def work(part: Part) -> np.ndarray:
         with warm_synth(soundfont, sample_rate=sample_rate) as synth:
@@ -268,12 +290,46 @@ def _shaped_parts(
         return shape_part(part, dry, settings=settings, sr=sample_rate, duck=duck)
 
     with ThreadPoolExecutor(max_workers=threads, thread_name_prefix="fluidsynth") as pool:
-        yield from zip(score.parts, pool.map(work, score.parts), strict=True)
+        yield from pool.map(work, score.parts)
 
 
-def _note_weights(parts: tuple[Part, ...]) -> list[float]:
-    counts = [len(p.notes) + 1 for p in parts]
-    return [c / sum(counts) for c in counts]
+def _sum_into_stems(
+    parts: tuple[Part, ...], shaped: Iterator[np.ndarray], *, frames: int, progress: ProgressFn
+) -> tuple[dict[str, np.ndarray], dict[str, np.ndarray]]:
+    """Dry stems and reverb send buses, summed in score order (so the result never depends on timing)."""
+    stems = {name: np.zeros((frames, 2), dtype=np.float32) for name in STEM_NAMES}
+    sends: dict[str, np.ndarray] = {}
+    counts = np.cumsum([len(p.notes) + 1 for p in parts])
+    for part, audio, count in zip(parts, shaped, counts, strict=True):
+        stems[part.stem] += audio
+        if part.reverb_send > 0.0:
+            bus = sends.setdefault(part.stem, np.zeros((frames, 2), dtype=np.float32))
+            bus += np.float32(part.reverb_send) * audio
+        progress(float(count / counts[-1]))
+    return stems, sends
+
+
+def _reverb_and_eq(
+    stems: dict[str, np.ndarray], sends: dict[str, np.ndarray], score: Score, settings: MixSettings, sr: int
+) -> dict[str, np.ndarray]:
+    """Each stem plus the reverb return of its own send bus, then equalised."""
+    for name, bus in sends.items():
+        stems[name] += apply_reverb(bus, sr=sr, rt60_s=settings.reverb_rt60_s)
+    return {
+        name: equalize_stem(audio, stem=name, parts=score.parts_for_stem(name), settings=settings, sr=sr)
+        for name, audio in stems.items()
+    }
+
+
+def _compress_and_add_ambience(
+    stems: dict[str, np.ndarray], beds: np.ndarray | None, settings: MixSettings, *, sr: int
+) -> dict[str, np.ndarray]:
+    if settings.bus_compression:
+        gain = bus_compressor_gain(sum(stems.values()), sr=sr)[:, None]
+        stems = {name: audio * gain for name, audio in stems.items()}
+    if beds is not None:
+        stems["other"] = stems["other"] + np.float32(reference_rms(sum(stems.values()))) * beds
+    return stems
 
 
 def render_score(
@@ -287,9 +343,10 @@ def render_score(
 ) -> Stems:
     """Render ``score`` to four stems of exactly ``round(score.duration_s * sample_rate)`` frames.
 
-    Parts are rendered dry, shaped and summed into their stems; each stem's reverb return stays in that
-    stem; the bus compressor applies one gain curve to all stems; ambience goes into ``other``. The same
-    score, seed and SoundFont give identical PCM whatever ``threads`` is.
+    Parts are rendered dry, shaped (gain, pan, ducking) and summed into their stems; each stem's reverb
+    return stays in that stem; stems are equalised; the bus compressor applies one gain curve to all
+    stems; ambience goes into ``other``. The same score, seed and SoundFont give identical PCM whatever
+    ``threads`` is.
 
     Parameters
     ----------
@@ -310,38 +367,18 @@ def render_score(
     soundfont = check_soundfont(soundfont)
     settings = mix_settings_for(score)
     frames = round(score.duration_s * sample_rate)
-    dry = {name: np.zeros((frames, 2), dtype=np.float32) for name in STEM_NAMES}
-    sends = {name: np.zeros((frames, 2), dtype=np.float32) for name in STEM_NAMES}
-    done = 0.0
-    parts = _shaped_parts(
-        score, soundfont=soundfont, sample_rate=sample_rate, settings=settings, threads=threads
-    )
-    for (part, audio), weight in zip(parts, _note_weights(score.parts), strict=True):
-        dry[part.stem] += audio
-        if part.reverb_send > 0.0:
-            sends[part.stem] += np.float32(part.reverb_send) * audio
-        done += 0.85 * weight
-        progress(done)
-    stems = _add_reverb(dry, sends, settings=settings, sr=sample_rate)
-    progress(0.92)
-    if settings.bus_compression:
-        gain = bus_compressor_gain(sum(stems.values()), sr=sample_rate)[:, None]
-        stems = {name: audio * gain for name, audio in stems.items()}
-    if score.ambience:
-        music = sum(stems.values())
-        stems["other"] = stems["other"] + render_ambience(
-            score.ambience, frames=frames, sr=sample_rate, seed=seed, music=music
+    # Ambience needs nothing from the music but its final level: synthesise it while the parts render.
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="ambience") as side:
+        beds = side.submit(mixed_beds, score.ambience, frames=frames, sr=sample_rate, seed=seed)
+        shaped = _shaped_parts(
+            score, soundfont=soundfont, sample_rate=sample_rate, settings=settings, threads=threads
         )
+        stems, sends = _sum_into_stems(
+            score.parts, shaped, frames=frames, progress=lambda done: progress(_PARTS_SHARE * done)
+        )
+        stems = _reverb_and_eq(stems, sends, score, settings, sample_rate)
+        progress(_REVERB_DONE)
+        bed = beds.result() if score.ambience else None
+    stems = _compress_and_add_ambience(stems, bed, settings, sr=sample_rate)
     progress(1.0)
     return Stems(**stems, sample_rate=sample_rate)
-
-
-def _add_reverb(
-    dry: dict[str, np.ndarray], sends: dict[str, np.ndarray], *, settings: MixSettings, sr: int
-) -> dict[str, np.ndarray]:
-    return {
-        name: dry[name] + apply_reverb(sends[name], sr=sr, rt60_s=settings.reverb_rt60_s)
-        if sends[name].any()
-        else dry[name]
-        for name in STEM_NAMES
-    }

@@ -16,6 +16,7 @@ from musicgen_app.engines.symbolic.mixing import (
     bus_compressor_gain,
     db_to_gain,
     duck_envelope,
+    equalize_stem,
     kick_frames,
     mix_settings_for,
     pan_gains,
@@ -65,31 +66,41 @@ def test_gain_and_pan() -> None:
     assert db_to_gain(6.0) == pytest.approx(1.995, rel=1e-3)
 
 
-def test_highpass_cleans_the_low_end_of_non_bass_parts_only() -> None:
+def test_highpass_cleans_the_low_end_of_melodic_stems_but_bass_and_drums() -> None:
     rumble = _sine(30.0)
     settings = MixSettings()
-    keys = shape_part(_part("other", low_pitch=60), rumble, settings=settings, sr=SR)
-    bass = shape_part(_part("bass", low_pitch=28), rumble, settings=settings, sr=SR)
-    drums = shape_part(_part("drums", is_drum=True), rumble, settings=settings, sr=SR)
-    assert _rms(keys[SR // 2 :]) < 0.2 * _rms(rumble)
-    np.testing.assert_array_equal(bass, rumble)
-    np.testing.assert_array_equal(drums, rumble)
+
+    def eq(stem, part):
+        return equalize_stem(rumble, stem=stem, parts=[part], settings=settings, sr=SR)
+
+    assert _rms(eq("other", _part("other", low_pitch=60))[SR // 2 :]) < 0.2 * _rms(rumble)
+    assert _rms(eq("vocals", _part("vocals", low_pitch=60))[SR // 2 :]) < 0.2 * _rms(rumble)
+    np.testing.assert_array_equal(eq("bass", _part("bass", low_pitch=28)), rumble)
+    np.testing.assert_array_equal(eq("drums", _part("drums", is_drum=True)), rumble)
     tone = _sine(523.0)
-    assert _rms(shape_part(_part(), tone, settings=settings, sr=SR)[SR // 2 :]) == pytest.approx(
-        _rms(tone), rel=0.02
-    )
+    kept = equalize_stem(tone, stem="other", parts=[_part()], settings=settings, sr=SR)
+    assert _rms(kept[SR // 2 :]) == pytest.approx(_rms(tone), rel=0.02)
+
+
+def test_highpass_stays_under_the_lowest_note_of_the_stem() -> None:
+    low_c = _sine(65.4)  # C2
+    parts = [_part("other", low_pitch=72), _part("other", low_pitch=36)]
+    kept = equalize_stem(low_c, stem="other", parts=parts, settings=MixSettings(), sr=SR)
+    assert _rms(kept[SR // 2 :]) > 0.7 * _rms(low_c)
 
 
 def test_brightness_tilts_highs_against_lows() -> None:
     low, high = _sine(100.0), _sine(8000.0)
     bright, dark = MixSettings(brightness=1.0), MixSettings(brightness=0.0)
-    part = _part("bass")  # no high-pass, so only the tilt acts
 
-    def level(audio, settings):
-        return _rms(shape_part(part, audio, settings=settings, sr=SR)[SR // 2 :])
+    def level(audio, settings):  # the bass stem: no high-pass, so only the tilt acts
+        shaped = equalize_stem(audio, stem="bass", parts=[_part("bass")], settings=settings, sr=SR)
+        return _rms(shaped[SR // 2 :])
 
     assert level(high, bright) > 1.3 * level(high, dark)
     assert level(low, dark) > 1.3 * level(low, bright)
+    drums = equalize_stem(high, stem="drums", parts=[_part("drums", is_drum=True)], settings=bright, sr=SR)
+    np.testing.assert_array_equal(drums, high)
 
 
 def test_ducking_dips_at_each_kick_and_recovers() -> None:
