@@ -22,6 +22,8 @@ LEVEL_DB: dict[str, float] = {"rain": -21.0, "vinyl": -24.0, "ocean": -20.0, "wi
 #: The level beds are set against when there is no music at all (RMS, linear).
 SILENT_MUSIC_RMS = 0.03
 _CONTROL_RATE_HZ = 100
+_FADE_IN_S = 0.5
+_FADE_OUT_S = 1.5
 
 
 def _noise(rng: np.random.Generator, frames: int, channels: int = 2) -> np.ndarray:
@@ -170,7 +172,21 @@ def mixed_beds(names: Iterable[str], *, frames: int, sr: int, seed: int) -> np.n
         if name in _BEDS:
             gain = np.float32(10.0 ** (LEVEL_DB[name] / 20.0))
             out += gain * ambience_bed(name, frames=frames, sr=sr, seed=seed)
+    _fade_ends(out, sr=sr)
     return out
+
+
+def _rise(frames: int) -> np.ndarray:
+    return np.sin(np.linspace(0.0, np.pi / 2.0, frames, dtype=np.float32)) ** 2
+
+
+def _fade_ends(audio: np.ndarray, *, sr: int) -> None:
+    """Fade in over 0.5 s and out over 1.5 s (at most a third of the length each), in place."""
+    frames = audio.shape[0]
+    fade_in = min(round(_FADE_IN_S * sr), frames // 3)
+    fade_out = min(round(_FADE_OUT_S * sr), frames // 3)
+    audio[:fade_in] *= _rise(fade_in)[:, None]
+    audio[frames - fade_out :] *= _rise(fade_out)[::-1, None]
 
 
 def reference_rms(music: np.ndarray | None) -> float:

@@ -202,3 +202,29 @@ def test_notes_past_the_end_are_cut_not_wrapped(synth) -> None:
     score = _score(_piano(Note(1.0, 8.0, 60), Note(50.0, 1.0, 62)), duration_s=1.0, tempo_bpm=60.0)
     audio = render_part(score.parts[0], score, synth=synth, sample_rate=SR)
     assert audio.shape == (SR, 2) and not audio.any()
+
+
+def test_a_score_without_parts_is_four_silent_stems() -> None:
+    stems = render_score(_score(duration_s=1.5), soundfont=SOUNDFONT)
+    assert stems.frames == round(1.5 * SR)
+    assert not any(audio.any() for _, audio in stems.items())
+
+
+def _level(audio: np.ndarray, start_s: float, length_s: float) -> float:
+    window = audio[int(start_s * SR) : int((start_s + length_s) * SR)]
+    return float(np.sqrt(np.mean(window.astype(np.float64) ** 2)))
+
+
+def test_electronic_styles_duck_melodic_parts_under_the_kick() -> None:
+    kicks = Part("drums", "drums", 0, tuple(Note(b, 0.25, 36) for b in range(8)), is_drum=True)
+    organ = Part("organ", "other", 16, (Note(0.0, 8.0, 60, 100),), reverb_send=0.0)
+
+    def render(genre: str) -> np.ndarray:
+        score = _score(kicks, organ, duration_s=4.0, tempo_bpm=120.0, meta={"genre": genre})
+        return render_score(score, soundfont=SOUNDFONT).other
+
+    pumped, steady = render("house"), render("jazz")
+    after_kick = _level(pumped, 2.02, 0.05) / _level(steady, 2.02, 0.05)
+    before_next = _level(pumped, 2.4, 0.08) / _level(steady, 2.4, 0.08)
+    assert after_kick < 0.7
+    assert before_next > 0.85
