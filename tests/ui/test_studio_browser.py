@@ -109,3 +109,16 @@ def test_remix_variation_and_loading_from_the_history(page, studio_url):
 
     page.locator("#mg-history [role=gridcell]", has_text=original["id"]).first.click()
     _wait_for_text(page, "#mg-title", original["id"])
+
+
+def test_delete_removes_the_loaded_track(page, studio_url):
+    _generate(page, "short techno loop to delete")
+    _source(page, "#mg-player")
+    track = _newest_track(studio_url)
+    page.click("#mg-delete")
+    page.wait_for_selector("#mg-status :text('Track deleted.')")
+    assert not page.locator("#mg-result").is_visible()
+    assert httpx.get(f"{studio_url}/v1/music/{track['id']}").status_code == 404
+    page.wait_for_function(
+        "id => !document.querySelector('#mg-history').innerText.includes(id)", arg=track["id"]
+    )

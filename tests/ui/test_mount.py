@@ -1,0 +1,38 @@
+"""mount_studio: the studio on a FastAPI app with its theme, serving nothing from other hosts."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from fastapi import FastAPI
+from fastapi.testclient import TestClient
+
+from musicgen_app.ui import mount_studio
+
+from .fake_service import FakeService
+
+
+@pytest.fixture(scope="module")
+def client(tmp_path_factory):
+    app = FastAPI()
+    mount_studio(app, FakeService(tmp_path_factory.mktemp("tracks")))
+    with TestClient(app) as test_client:
+        yield test_client
+
+
+def test_the_page_and_its_config_are_served(client):
+    page = client.get("/")
+    assert page.status_code == 200 and "musicgen studio" in page.text
+    config = client.get("/config").json()
+    elem_ids = {c.get("props", {}).get("elem_id") for c in config["components"]}
+    assert {"mg-prompt", "mg-generate", "mg-player", "mg-waveform", "mg-history"} <= elem_ids
+    assert {f"mg-stem-{name}" for name in ("vocals", "drums", "bass", "other")} <= elem_ids
+
+
+def test_the_theme_uses_no_font_or_stylesheet_from_another_host(client):
+    css = client.get("/theme.css").text
+    assert "--font: ui-sans-serif, system-ui" in css
+    assert "@font-face" not in css  # system fonts: nothing to download at all
+    assert not re.search(r"url\(\s*['\"]?https?://", css)
+    assert "fonts.googleapis" not in client.get("/").text
