@@ -159,6 +159,11 @@ class GenreMatcher:
             return
         self._model, self._genre_vectors = model, vectors
 
+    def clear_cache(self) -> None:
+        """Forget cached prompt similarities (benchmarks use this to time the model itself)."""
+        with self._cache_lock:
+            self._cache.clear()
+
     def guess(self, text: str, *, prior: Mapping[str, float] | None = None) -> GenreGuess:
         """The genre ``text`` is closest to (semantic when the model loads, else lexical).
 

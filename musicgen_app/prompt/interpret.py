@@ -46,7 +46,8 @@ def interpret(request: GenerationRequest, *, seed: int, matcher: GenreMatcher | 
         # Tempo words colour energy too: "frantic" is not only a number.
         energy = round(0.7 * energy + 0.3 * reading.tempo_position, 3)
     sources["energy"] = sources["brightness"] = "mood" if reading.moods else "genre default"
-    tempo_bpm, sources["tempo_bpm"] = _decide_tempo(request, reading, genre, energy, baseline)
+    named = sources["genre"] in ("explicit", "prompt")
+    tempo_bpm, sources["tempo_bpm"] = _decide_tempo(request, reading, genre, energy, baseline, named)
     key, mode = _decide_key(reading, genre.id, seed, sources)
     meter = reading.time_signature or genre.time_signature
     sources["time_signature"] = "prompt" if reading.time_signature else "genre default"
@@ -95,12 +96,17 @@ def decide_genre(
 
 
 def _decide_tempo(
-    request: GenerationRequest, reading: PromptReading, genre: Genre, energy: float, baseline: float
+    request: GenerationRequest,
+    reading: PromptReading,
+    genre: Genre,
+    energy: float,
+    baseline: float,
+    named: bool,
 ) -> tuple[int, str]:
     if request.tempo_bpm is not None:
         return request.tempo_bpm, "explicit"
     tempo = TempoReading(bpm=reading.tempo_bpm, position=reading.tempo_position)
-    return decide_tempo(genre, reading=tempo, energy=energy, baseline_energy=baseline)
+    return decide_tempo(genre, reading=tempo, energy=energy, baseline_energy=baseline, genre_was_named=named)
 
 
 def _decide_key(reading: PromptReading, genre: str, seed: int, sources: dict[str, str]) -> tuple[str, str]:

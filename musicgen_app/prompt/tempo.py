@@ -38,6 +38,9 @@ _WORD_POSITIONS: dict[str, float] = {
     "double time": 0.9, "racing": 0.9, "furious": 0.9, "faster": 0.8,
 }  # fmt: skip
 
+# Tempo words without a named genre: position 0 is 55 BPM, 1 is 170 ("slow" ~72, "fast" ~153).
+_ABSOLUTE_SLOWEST, _ABSOLUTE_SPAN = 55.0, 115.0
+
 _INTENSIFIERS = frozenset({"very", "really", "super", "extremely", "ultra", "insanely", "incredibly"})
 _SOFTENERS = frozenset({"slightly", "somewhat", "fairly", "moderately", "kinda", "bit", "little"})
 _NEGATORS = frozenset({"not", "never", "nor"})
@@ -111,18 +114,27 @@ def _modified(position: float, tokens: tuple[Token, ...], first: int) -> float:
 
 
 def decide_tempo(
-    genre: Genre, *, reading: TempoReading, energy: float, baseline_energy: float
+    genre: Genre,
+    *,
+    reading: TempoReading,
+    energy: float,
+    baseline_energy: float,
+    genre_was_named: bool = True,
 ) -> tuple[int, str]:
     """The tempo in BPM and how it was decided (``prompt``, ``mood`` or ``genre default``).
 
-    An explicit BPM is kept as written (only clamped to 40..220). Otherwise the tempo stays inside the
-    genre's range: a word position maps onto the range, or the genre's default tempo moves with the
-    energy the moods gave the track.
+    An explicit BPM is kept as written (only clamped to 40..220). Tempo words map onto the genre's
+    range when the genre was named (``genre_was_named``: explicit field or a genre word), so "slow drum
+    and bass" stays drum and bass; when the genre was only guessed, the words mean their usual tempo
+    ("slow" is about 70 BPM) because nothing the user said ties them to a range. Without words the
+    genre's default tempo moves within its range with the energy the moods gave the track.
     """
     if reading.bpm is not None:
         return reading.bpm, "prompt"
     low, high = genre.tempo_range
     if reading.position is not None:
+        if not genre_was_named:
+            return _clamp_bpm(_ABSOLUTE_SLOWEST + reading.position * _ABSOLUTE_SPAN), "prompt"
         return _clamp_bpm(low + reading.position * (high - low)), "prompt"
     if abs(energy - baseline_energy) < 1e-9:
         return genre.default_tempo, "genre default"

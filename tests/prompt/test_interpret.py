@@ -166,4 +166,15 @@ def test_any_prompt_gives_a_valid_deterministic_plan(prompt, seed):
 def test_tempo_stays_in_the_genre_range_without_a_bpm(words):
     plan = interpret(GenerationRequest(prompt=" ".join(words)), seed=0, matcher=GenreMatcher(None))
     low, high = genre_by_id(plan.genre).tempo_range
-    assert low <= plan.tempo_bpm <= high
+    if plan.sources["genre"] == "prompt":
+        assert low <= plan.tempo_bpm <= high
+    else:
+        assert 40 <= plan.tempo_bpm <= 220
+
+
+def test_tempo_words_keep_their_usual_meaning_when_the_genre_is_guessed(lexical):
+    slow = plan_for("a slow piece for a rainy spa afternoon", lexical)
+    fast = plan_for("a very fast chase through the city", lexical)
+    assert slow.sources["genre"] == fast.sources["genre"] == "lexical"
+    assert slow.tempo_bpm <= 80
+    assert fast.tempo_bpm >= 150
