@@ -73,8 +73,7 @@ def beats_to_frames(beats: float, tempo_bpm: float, sr: int) -> int:
 
 @dataclass(frozen=True)
 class _NoteJob:
-    """Everything a note's isolated render depends on (so it doubles as a cache key). Frames are
-    relative to the onset."""
+    """Everything the isolated render of a note depends on, hence its cache key; frames from its onset."""
 
     channel: int
     bank: int
@@ -110,7 +109,9 @@ def _next_onsets(
     return result
 
 
-def _note_jobs(part: Part, tempo_bpm: float, *, sr: int, frames: int, program: int):
+def _note_jobs(
+    part: Part, tempo_bpm: float, *, sr: int, frames: int, program: int
+) -> list[tuple[int, _NoteJob]]:
     """``(onset_frame, job)`` for every note of ``part`` that starts before the end."""
     onsets = [beats_to_frames(n.start_beat, tempo_bpm, sr) for n in part.notes]
     pitches = [n.pitch for n in part.notes]
@@ -142,6 +143,11 @@ def _note_jobs(part: Part, tempo_bpm: float, *, sr: int, frames: int, program: i
     return jobs
 
 
+def _bend_range(job: _NoteJob) -> int:
+    """Pitch wheel range in semitones: enough for the glide, at least the GM default of 2."""
+    return min(_MAX_BEND_SEMITONES, max(2, math.ceil(abs(job.bend_semitones))))
+
+
 def _bend_value(semitones: float, bend_range: int) -> int:
     return min(16383, max(0, 8192 + round(8191 * semitones / bend_range)))
 
@@ -150,7 +156,7 @@ def _render_head(synth: Synth, job: _NoteJob, frames: int) -> list[np.ndarray]:
     """From note-on to note-off; a glide is stepped once per block, reaching its target at the end."""
     if not job.bend_semitones:
         return [synth.render(frames)]
-    bend_range = min(_MAX_BEND_SEMITONES, max(2, math.ceil(abs(job.bend_semitones))))
+    bend_range = _bend_range(job)
     blocks = frames // BLOCK_FRAMES
     chunks = []
     for block in range(blocks):
@@ -178,8 +184,7 @@ def _start_note(synth: Synth, job: _NoteJob) -> None:
     synth.settle()
     synth.select_program(job.channel, bank=job.bank, program=job.program)
     if job.bend_semitones:
-        bend_range = min(_MAX_BEND_SEMITONES, max(2, math.ceil(abs(job.bend_semitones))))
-        synth.set_bend_range(job.channel, bend_range)
+        synth.set_bend_range(job.channel, _bend_range(job))
     synth.pitch_bend(job.channel, 8192)
     synth.note_on(job.channel, job.pitch, job.velocity)
 
@@ -281,7 +286,7 @@ def _duck_curve(score: Score, settings: MixSettings, *, frames: int, sr: int) ->
 def _shaped_parts(
     score: Score, *, soundfont: Path, sample_rate: int, settings: MixSettings, threads: int
 ) -> Iterator[np.ndarray]:
-    """Each part rendered and shaped (gain, pan, EQ, ducking), in score order, ``threads`` at a time."""
+    """Each part rendered and shaped (gain, pan, ducking), in score order, ``threads`` at a time."""
     duck = _duck_curve(score, settings, frames=round(score.duration_s * sample_rate), sr=sample_rate)
 
     def work(part: Part) -> np.ndarray:

@@ -146,3 +146,21 @@ def test_warm_synth_drops_a_synth_that_failed() -> None:
 def test_two_synths_lent_at_once_are_distinct() -> None:
     with warm_synth(SOUNDFONT) as one, warm_synth(SOUNDFONT) as two:
         assert one is not two
+
+
+def test_reset_returns_to_the_sound_of_a_fresh_synth(synth: Synth) -> None:
+    fresh = Synth(SOUNDFONT)
+    try:
+        drum = _note(fresh, channel=DRUM_CHANNEL, bank=DRUM_BANK, key=42)
+        bass = _note(fresh, program=33, key=40)
+    finally:
+        fresh.close()
+    synth.select_program(0, bank=0, program=33)
+    synth.set_bend_range(0, 12)
+    synth.control_change(0, 7, 30)  # channel volume
+    synth.note_on(0, 40, 100)
+    synth.render(100)
+    synth.reset()
+    assert synth.aligned and synth.active_voices() == 0
+    np.testing.assert_array_equal(_note(synth, channel=DRUM_CHANNEL, bank=DRUM_BANK, key=42), drum)
+    np.testing.assert_array_equal(_note(synth, program=33, key=40), bass)
