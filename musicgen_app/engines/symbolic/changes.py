@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import bisect
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 
@@ -27,16 +27,19 @@ class Changes:
 
     spans: tuple[ChordSpan, ...]
     progressions: dict[str, str]
+    starts: tuple[float, ...] = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "starts", tuple(s.start_beat for s in self.spans))
 
     def at(self, beat: float) -> ChordSpan:
         """The span sounding at ``beat`` (the last one past the end)."""
-        starts = [s.start_beat for s in self.spans]
-        index = max(0, bisect.bisect_right(starts, beat + 1e-9) - 1)
+        index = max(0, bisect.bisect_right(self.starts, beat + 1e-9) - 1)
         return self.spans[index]
 
     def next_after(self, span: ChordSpan) -> ChordSpan:
         """The span after ``span`` (itself when it is the last)."""
-        index = self.spans.index(span)
+        index = bisect.bisect_left(self.starts, span.start_beat - 1e-9)
         return self.spans[min(index + 1, len(self.spans) - 1)]
 
 

@@ -32,9 +32,16 @@ def _generic_groove(ctx: Context) -> dict[str, str]:
     return {"kick": "".join(kick), "snare": "".join(snare), "hat": hat}
 
 
+def _bar_level(ctx: Context, bar: int) -> int:
+    level = drum_level(ctx.energy(bar))
+    if level == 0 and ctx.energy(bar) >= 0.1 and drum_level(max(ctx.bar_energy)) == 0:
+        return 1  # a quiet track with a kit still hears it, lightly
+    return level
+
+
 def groove_for_bar(ctx: Context, bar: int) -> dict[str, str]:
     """The lanes the kit plays in ``bar`` (empty when the drums rest there)."""
-    level = drum_level(ctx.energy(bar))
+    level = _bar_level(ctx, bar)
     if level == 0:
         return {}
     name = ctx.style.groove or "backbeat"
@@ -117,7 +124,7 @@ def drum_notes(ctx: Context) -> list[Note]:
         lanes = groove_for_bar(ctx, bar)
         if not lanes:
             continue
-        level = drum_level(ctx.energy(bar))
+        level = _bar_level(ctx, bar)
         scale = (0.8, 0.8, 0.95, 1.05)[level] * (0.85 + 0.3 * ctx.plan.energy)
         phrase_end = (ctx.bar_in_section(bar) + 1) % 8 == 0
         fill = None

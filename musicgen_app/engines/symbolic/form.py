@@ -68,13 +68,14 @@ def _timing(duration_s: float, tempo_bpm: float, meter: Meter) -> tuple[int, flo
     total = seconds_to_beats(duration_s, tempo_bpm)
     tail_s = min(max(0.06 * duration_s, 0.35), 2.5)
     end = total - seconds_to_beats(tail_s, tempo_bpm)
-    ring = max(1.0, seconds_to_beats(0.8, tempo_bpm))
+    ring = max(1.0, seconds_to_beats(0.5, tempo_bpm))
     bar = meter.beats_per_bar
     body_bars = math.floor((end - ring) / bar + 1e-9)
     if body_bars >= 2:
         return body_bars, body_bars * bar, end, total
-    # Too short for two whole bars: end on the last beat that still leaves the chord time to ring.
-    ending = max(0.0, math.floor(end - ring + 1e-9))
+    # Too short for two whole bars: end on the last half bar (else beat) that leaves time to ring.
+    half = bar / 2 if bar % 2 == 0 else 1.0
+    ending = max(0.0, math.floor((end - ring) / half + 1e-9) * half)
     return math.ceil(ending / bar - 1e-9), ending, end, total
 
 

@@ -61,6 +61,7 @@ _QUALITIES: dict[str, tuple[tuple[int, ...], tuple[int, ...]]] = {
 }
 
 _SECONDARY_DOMINANTS = {2, 4, 7, 9, 11}
+_FLAT_SIDE = frozenset({1, 3, 5, 8, 10})
 
 
 @dataclass(frozen=True)
@@ -160,11 +161,16 @@ def scale_for_chord(mode_scale: tuple[int, ...], tonic: int, chord: Chord) -> tu
     in minor), so melodies over borrowed chords never clash with them.
     """
     tones = {(tonic + step) % 12 for step in mode_scale}
+    chord_tones = set(chord.pitch_classes)
     for pc in chord.pitch_classes:
         if pc in tones:
             continue
-        for neighbour in ((pc - 1) % 12, (pc + 1) % 12):
-            tones.discard(neighbour)
+        # A flat degree (b2, b3, 4, b6, b7) replaces the tone above it, a sharp one the tone below.
+        first = 1 if (pc - tonic) % 12 in _FLAT_SIDE else -1
+        for neighbour in ((pc + first) % 12, (pc - first) % 12):
+            if neighbour in tones and neighbour not in chord_tones and neighbour != tonic:
+                tones.discard(neighbour)
+                break
         tones.add(pc)
     return tuple(sorted(tones))
 

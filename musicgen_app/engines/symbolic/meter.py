@@ -90,13 +90,16 @@ def humanise(
     """
     if not notes:
         return notes
-    offsets = rng.normal(0.0, timing_beats / 2.0, len(notes)) if timing_beats > 0 else np.zeros(len(notes))
-    scales = 1.0 + rng.normal(0.0, velocity / 2.0, len(notes))
-    out: list[Note] = []
-    for note, offset, scale in zip(notes, offsets, scales, strict=True):
-        on_beat = abs(note.start_beat - round(note.start_beat)) < 1e-6
-        shift = float(np.clip(offset, -timing_beats, timing_beats)) * (0.5 if on_beat else 1.0)
-        start = max(0.0, note.start_beat + shift)
-        vel = int(np.clip(round(note.velocity * scale), 1, 127))
-        out.append(Note(start, note.duration_beats, note.pitch, vel, note.bend))
-    return out
+    count = len(notes)
+    starts = np.array([n.start_beat for n in notes])
+    offsets = np.zeros(count)
+    if timing_beats > 0:
+        offsets = np.clip(rng.normal(0.0, timing_beats / 2.0, count), -timing_beats, timing_beats)
+    on_beat = np.abs(starts - np.round(starts)) < 1e-6
+    shifted = np.maximum(0.0, starts + offsets * np.where(on_beat, 0.5, 1.0))
+    scales = 1.0 + rng.normal(0.0, velocity / 2.0, count)
+    velocities = np.clip(np.round([n.velocity for n in notes] * scales), 1, 127).astype(int)
+    return [
+        Note(float(start), n.duration_beats, n.pitch, int(vel), n.bend)
+        for n, start, vel in zip(notes, shifted, velocities, strict=True)
+    ]

@@ -111,6 +111,6 @@ def carve_kit(ctx: Context, kit: list[Note], piece: str) -> tuple[list[Note], li
     keys = KIT_PIECE_KEYS[piece]
     taken = [n for n in kit if n.pitch in keys]
     rest = [n for n in kit if n.pitch not in keys]
-    if not taken:
+    if not any(n.start_beat < ctx.form.ending_beat for n in taken):
         taken = percussion_notes(ctx, piece)
     return rest, taken
