@@ -49,11 +49,9 @@ def create_app(settings: Settings, *, service: GenerationService | None = None) 
 
 def _mount_ui(app: FastAPI, service: GenerationService) -> None:
     try:
-        import gradio as gr
-
-        from .ui import build_ui
+        from .ui import mount_studio
     except ImportError as exc:  # the studio is optional; the API works without it
         log.warning("studio not mounted: %s", exc)
         app.add_api_route("/", lambda: RedirectResponse("/docs"), include_in_schema=False)
         return
-    gr.mount_gradio_app(app, build_ui(service), path="/")
+    mount_studio(app, service, path="/")
