@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import difflib
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from .errors import ErrorDetail, UnknownGenre
 
@@ -128,6 +128,54 @@ GENRES: tuple[Genre, ...] = (
        110, "Light acoustic background music: ukulele or acoustic guitar, claps, glockenspiel and simple "
        "bright melodies; happy, optimistic, for videos and ads."),
 )
+
+# More names people use for each genre (subgenres, scenes, spellings). Kept apart from the table above
+# so the table stays readable; merged into ``aliases`` below, after the table's own aliases.
+_MORE_ALIASES: dict[str, tuple[str, ...]] = {
+    "lo-fi": ("lo-fi beats", "lofi beats", "chill hop", "jazzhop", "jazz hop", "lofi jazz"),
+    "hip-hop": ("trip hop", "trip-hop", "instrumental hip hop", "old school hip hop", "g-funk",
+                "west coast hip hop", "east coast hip hop"),
+    "trap": ("uk drill", "phonk", "trap music", "rage beat"),
+    "pop": ("electropop", "hyperpop", "j-pop", "jpop", "pop music", "teen pop", "europop"),
+    "rock": ("pop punk", "post rock", "post-rock", "emo", "surf rock", "blues rock", "psychedelic rock",
+             "prog rock", "progressive rock", "stoner rock", "rockabilly", "punk rock", "britpop"),
+    "metal": ("black metal", "power metal", "nu metal", "djent", "speed metal", "symphonic metal"),
+    "jazz": ("jazz fusion", "acid jazz", "lounge", "lounge jazz", "dixieland", "ragtime", "nu jazz",
+             "jazz ballad", "gypsy jazz", "manouche"),
+    "blues": ("boogie woogie", "texas blues", "electric blues"),
+    "funk": ("nu disco", "nu-disco", "jazz funk", "funk music", "boogie"),
+    "r&b": ("contemporary r&b", "slow jam", "quiet storm", "rhythm and blues"),
+    "reggae": ("lovers rock", "roots reggae", "reggae music"),
+    "latin": ("bachata", "tango", "flamenco", "latin pop", "latin jazz", "bolero", "son cubano"),
+    "bossa nova": ("mpb", "samba jazz", "bossanova"),
+    "country": ("honky tonk", "outlaw country", "country pop", "country music"),
+    "folk": ("indie folk", "medieval", "medieval folk", "folk music", "traditional folk", "shanty"),
+    "classical": ("neoclassical", "neo-classical", "modern classical", "contemporary classical",
+                  "nocturne", "etude", "concerto", "fugue", "requiem", "classical music"),
+    "cinematic": ("film music", "movie score", "trailer music", "underscore", "hybrid orchestral",
+                  "game soundtrack", "orchestra"),
+    "ambient": ("dark ambient", "chillout", "chill out", "space music", "sleep music", "spa music",
+                "relaxation music", "ambient music"),
+    "house": ("uk garage", "future house", "french house", "disco house", "trance", "electro house",
+              "big room", "eurodance", "electronic dance music", "progressive trance"),
+    "techno": ("detroit techno", "dub techno", "industrial", "ebm", "berlin techno"),
+    "drum and bass": ("jump up", "drumstep", "breakcore", "liquid funk"),
+    "dubstep": ("bass music", "melodic dubstep", "tearout", "future bass"),
+    "synthwave": ("chillwave", "dreamwave", "italo disco", "new retro wave"),
+    "chiptune": ("nintendo", "bitpop", "retro gaming", "8-bit music", "chip music"),
+    "gospel": ("christian", "hymn", "hymns", "gospel music"),
+    "afrobeat": ("afro house", "afro-pop", "afro pop", "afro fusion"),
+    "acoustic": ("coffeehouse", "kids music", "children's music", "jingle", "advertising music"),
+}  # fmt: skip
+
+
+def _with_more_aliases(genre: Genre) -> Genre:
+    own = {alias.lower() for alias in (genre.id, genre.name, *genre.aliases)}
+    extra = tuple(a for a in _MORE_ALIASES.get(genre.id, ()) if a.lower() not in own)
+    return replace(genre, aliases=genre.aliases + extra)
+
+
+GENRES = tuple(_with_more_aliases(genre) for genre in GENRES)
 
 _BY_ID = {g.id: g for g in GENRES}
 

@@ -43,7 +43,9 @@ WEAK_TERMS = frozenset(
         "ukulele", "garage", "funky", "jazzy", "bluesy", "folky", "orchestral", "orchestra", "neon",
         "chamber", "video game", "game music", "prelude", "underscore", "arcade", "rap", "dub",
         "four on the floor", "study music", "cowboy", "skank", "classical", "soul", "nes", "reel",
-        "waltz", "minuet", "mazurka", "jig", "sonata", "symphony",
+        "waltz", "minuet", "mazurka", "jig", "sonata", "symphony", "lounge", "industrial",
+        "medieval", "jingle", "boogie", "christian", "hymn", "hymns", "chillout", "chill out",
+        "nintendo", "shanty", "advertising music", "kids music",
     }
 )  # fmt: skip
 
