@@ -36,6 +36,12 @@ _NEGATABLE = TermIndex.from_mapping(
 )  # fmt: skip
 _INSTRUMENTAL = frozenset({"instrumental", "instrumentals", "instrumentally"})
 _SUFFIXES = ("less", "free")
+# "solo piano", "only a cello", "harp alone": what is not named stays out of the rhythm section.
+_ONLY_BEFORE = frozenset({"solo", "only", "unaccompanied", "lone"})
+_ONLY_AFTER = frozenset({"only", "alone", "unaccompanied"})
+_VOICES_ONLY = frozenset({"acappella", "acapella", "cappella", "capella"})
+_ARTICLES = frozenset({"a", "an", "the", "one", "single"})
+_SOLO_GROUPS = ("drums", "bass", "vocals")
 
 
 @dataclass(frozen=True)
@@ -99,6 +105,8 @@ def read_negations(
         names = _suffix_names(token, positive) or _instrumental_names(tokens, position, in_scope)
         excluded += names
         evidence += [(name, token.start, token.end) for name in names]
+    evidence += _solo_evidence(tokens, instruments, positive, in_scope)
+    excluded += [name for name, _, _ in evidence]
     return NegationReading(tuple(dict.fromkeys(excluded)), frozenset(negated), tuple(evidence))
 
 
@@ -120,6 +128,28 @@ def _suffix_names(token: Token, positive: set[str]) -> list[str]:
                 family = family_members(stem) or family_members(names[0])
                 return names + [n for n in family if n not in positive and n not in names]
     return []
+
+
+def _solo_evidence(
+    tokens: tuple[Token, ...], instruments: list[Match], positive: set[str], in_scope: set[int]
+) -> list[tuple[str, int, int]]:
+    """ "solo piano", "piano only", "a cappella": the rhythm section and voices not named are out."""
+    asked = [m for m in instruments if m.first not in in_scope]
+    starts, ends = {m.first for m in asked}, {m.last for m in asked}
+    for position, token in enumerate(tokens):
+        after = position + 1
+        while after < len(tokens) and tokens[after].text in _ARTICLES:
+            after += 1
+        solo = token.text in _ONLY_BEFORE and after in starts
+        if solo or (token.text in _ONLY_AFTER and position in ends) or token.text in _VOICES_ONLY:
+            names = [n for group in _SOLO_GROUPS for n in _unasked(group, positive)]
+            return [(name, token.start, token.end) for name in names]
+    return []
+
+
+def _unasked(group: str, positive: set[str]) -> list[str]:
+    members = family_members(group)
+    return [] if any(name in positive for name in members) else list(members)
 
 
 def _instrumental_names(tokens: tuple[Token, ...], position: int, in_scope: set[int]) -> list[str]:

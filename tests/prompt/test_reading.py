@@ -237,3 +237,21 @@ def test_reading_is_frozen():
     reading = read_prompt("lofi")
     with pytest.raises(AttributeError):
         reading.genre = "rock"
+
+
+@pytest.mark.parametrize("text", ["Sad solo piano piece", "cello only, slow", "only a harp and a flute"])
+def test_solo_and_only_rule_out_the_rhythm_section_and_voices(text):
+    reading = read_prompt(text)
+    assert {"drums", "bass", "vocals"} <= set(reading.excluded)
+    assert not set(reading.instruments) & set(reading.excluded)
+
+
+def test_a_guitar_solo_in_a_rock_song_is_not_solo_guitar():
+    assert read_prompt("rock song with a blazing guitar solo").excluded == ()
+
+
+def test_a_cappella_is_voices_without_drums_or_bass():
+    reading = read_prompt("an a cappella gospel song")
+    assert reading.vocals
+    assert {"drums", "bass"} <= set(reading.excluded)
+    assert "choir" not in reading.excluded
