@@ -49,6 +49,7 @@ _SNDFILE_MP3_COMPRESSION_LEVEL = 0.2
 PCM_BITS: tuple[int, ...] = (16, 24)
 
 _FFMPEG_TIMEOUT_S = 600
+_WRITE_BLOCK_FRAMES = 65_536
 
 
 @lru_cache(maxsize=1)
@@ -99,21 +100,37 @@ def _atomic_target(path: Path) -> Iterator[Path]:
         raise
 
 
-def _write_wav(frames: np.ndarray, sr: int, target: Path, tags: Tags, bits: int) -> None:
-    with sf.SoundFile(target, "w", sr, frames.shape[1], subtype=f"PCM_{bits}", format="WAV") as out:
-        # libsndfile writes INFO strings into the header only when they are set before any audio.
-        for attribute, value in riff_info_strings(tags).items():
+def _write_blocks(
+    frames: np.ndarray,
+    sr: int,
+    target: Path,
+    *,
+    strings: dict[str, str] | None = None,
+    **options: object,
+) -> None:
+    """Write through libsndfile in blocks: libvorbis allocates its analysis buffer on the stack
+    (``alloca`` of the frames handed over in one call), so one 300 s write overflows the stack and
+    kills the process (libsndfile issue #1095). Blocks cost nothing for the other formats."""
+    with sf.SoundFile(target, "w", sr, frames.shape[1], **options) as out:
+        # libsndfile writes INFO strings into a WAV header only when they are set before any audio.
+        for attribute, value in (strings or {}).items():
             setattr(out, attribute, value)
-        out.write(frames)
+        for start in range(0, frames.shape[0], _WRITE_BLOCK_FRAMES):
+            out.write(frames[start : start + _WRITE_BLOCK_FRAMES])
+
+
+def _write_wav(frames: np.ndarray, sr: int, target: Path, tags: Tags, bits: int) -> None:
+    _write_blocks(frames, sr, target, strings=riff_info_strings(tags), format="WAV", subtype=f"PCM_{bits}")
 
 
 def _write_flac(frames: np.ndarray, sr: int, target: Path, tags: Tags, bits: int) -> None:
-    sf.write(target, frames, sr, format="FLAC", subtype=f"PCM_{bits}")
+    _write_blocks(frames, sr, target, format="FLAC", subtype=f"PCM_{bits}")
     write_vorbis_comments(target, tags, "flac")
 
 
 def _write_ogg(frames: np.ndarray, sr: int, target: Path, tags: Tags, bits: int) -> None:
-    sf.write(target, frames, sr, format="OGG", subtype="VORBIS", compression_level=OGG_COMPRESSION_LEVEL)
+    options = {"format": "OGG", "subtype": "VORBIS", "compression_level": OGG_COMPRESSION_LEVEL}
+    _write_blocks(frames, sr, target, **options)
     write_vorbis_comments(target, tags, "ogg")
 
 
@@ -137,15 +154,8 @@ def _write_mp3(frames: np.ndarray, sr: int, target: Path, tags: Tags, bits: int)
     if _ffmpeg():
         _ffmpeg_mp3(frames, sr, target)
     else:
-        sf.write(
-            target,
-            frames,
-            sr,
-            format="MP3",
-            subtype="MPEG_LAYER_III",
-            compression_level=_SNDFILE_MP3_COMPRESSION_LEVEL,
-            bitrate_mode="VARIABLE",
-        )
+        options = {"format": "MP3", "subtype": "MPEG_LAYER_III", "bitrate_mode": "VARIABLE"}
+        _write_blocks(frames, sr, target, compression_level=_SNDFILE_MP3_COMPRESSION_LEVEL, **options)
     write_id3(target, tags)
 
 

@@ -239,7 +239,10 @@ def _compiled(loop: Callable[..., Any]) -> Callable[..., Any]:
     # numba is imported on first use so that importing this module stays cheap.
     import numba
 
-    return numba.njit(cache=True, nogil=True, fastmath=True)(loop)
+    try:
+        return numba.njit(cache=True, nogil=True, fastmath=True)(loop)
+    except RuntimeError:  # no writable cache directory (read-only install): compile per process
+        return numba.njit(cache=False, nogil=True, fastmath=True)(loop)
 
 
 def _padded_channels(frames: np.ndarray) -> np.ndarray:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import shutil
 import subprocess
+import sys
 from pathlib import Path
 
 import numpy as np
@@ -188,3 +189,28 @@ def test_malformed_audio_is_refused_before_any_file_exists(tmp_path, audio):
 def test_bits_other_than_16_or_24_are_refused(tmp_path, track):
     with pytest.raises(ValueError):
         encode_audio(track, SR, tmp_path / "track.wav", "wav", tags=TAGS, bits_per_sample=8)
+
+
+LONG_OGG_SCRIPT = """
+import sys
+import numpy as np
+from musicgen_app.audio.encode import encode_audio
+from musicgen_app.audio.tags import Tags
+
+rng = np.random.default_rng(0)
+audio = (0.1 * rng.standard_normal((90 * 44_100, 2))).astype(np.float32)
+tags = Tags(title="t", engine="e", model="m", prompt="p", seed=0, license="l")
+encode_audio(audio, 44_100, sys.argv[1], "ogg", tags=tags)
+"""
+
+
+@pytest.mark.slow
+def test_a_long_ogg_does_not_crash_the_encoder(tmp_path):
+    # 90 s in one libsndfile call overflows the stack inside libvorbis (a segfault, hence the
+    # separate process); encode_audio hands the audio over in blocks.
+    target = tmp_path / "long.ogg"
+    command = [sys.executable, "-c", LONG_OGG_SCRIPT, str(target)]
+    repo = Path(__file__).resolve().parents[2]
+    done = subprocess.run(command, capture_output=True, check=False, cwd=repo)
+    assert done.returncode == 0, done.stderr.decode()[-2000:]
+    assert sf.info(target).frames == 90 * SR
