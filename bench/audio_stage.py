@@ -17,6 +17,7 @@ import sys
 import tempfile
 import time
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
@@ -61,6 +62,20 @@ def _encoder(audio: np.ndarray, path: Path, fmt: str) -> Callable[[], object]:
     return lambda: encode_audio(audio, SAMPLE_RATE, path, fmt, tags=TAGS)
 
 
+def _job_encoder(stems: Stems, out_dir: Path) -> Callable[[], object]:
+    """Mix and four stems as mp3, two at a time, as the pipeline encodes a job."""
+    jobs = [("mix", stems.mix()), *stems.items()]
+
+    def run() -> None:
+        with ThreadPoolExecutor(max_workers=2) as pool:
+            encoders = [_encoder(audio, out_dir / f"job_{name}.mp3", "mp3") for name, audio in jobs]
+            futures = [pool.submit(encoder) for encoder in encoders]
+            for future in futures:
+                future.result()
+
+    return run
+
+
 def measure(duration_s: int, repeat: int, out_dir: Path) -> dict[str, float]:
     stems = synthetic_stems(duration_s)
     mix = stems.mix()
@@ -75,6 +90,7 @@ def measure(duration_s: int, repeat: int, out_dir: Path) -> dict[str, float]:
         path = out_dir / f"mix.{fmt}"
         row[f"encode_{fmt}"] = best_of(repeat, _encoder(mastered_mix, path, fmt))
         row[f"size_kbit_s_{fmt}"] = path.stat().st_size * 8 / duration_s / 1000
+    row["encode_job_mp3_5_files_2_threads"] = best_of(repeat, _job_encoder(result.stems, out_dir))
     row["waveform"] = best_of(repeat, lambda: waveform_json(mastered_mix, SAMPLE_RATE))
     row["master_loudness_lufs"] = result.loudness_lufs
     row["master_true_peak_dbtp"] = result.true_peak_dbtp
