@@ -27,12 +27,18 @@ _FADE_OUT_S = 1.5
 
 
 def _noise(rng: np.random.Generator, frames: int, channels: int = 2) -> np.ndarray:
-    return rng.standard_normal((frames, channels), dtype=np.float32)
+    # Uniform noise costs a fifth of normal noise to draw, and is as Gaussian as it once filtered.
+    noise = rng.random((frames, channels), dtype=np.float32)
+    noise -= np.float32(0.5)
+    return noise
 
 
 def _filter(audio: np.ndarray, sr: int, cutoff_hz, btype: str, order: int = 2) -> np.ndarray:
     sos = signal.butter(order, cutoff_hz, btype=btype, fs=sr, output="sos").astype(np.float32)
-    return signal.sosfilt(sos, audio, axis=0).astype(np.float32)
+    out = np.empty(audio.shape, dtype=np.float32)
+    for channel in range(audio.shape[1]):
+        out[:, channel] = signal.sosfilt(sos, audio[:, channel])
+    return out
 
 
 def _slow_curve(
@@ -67,19 +73,21 @@ def _burst(rng: np.random.Generator, sr: int, *, length_s: float, decay_s: float
     return (kernel / np.sqrt((kernel**2).sum())).astype(np.float32)
 
 
-def _scatter(rng: np.random.Generator, frames: int, sr: int, kernel: np.ndarray, **strikes) -> np.ndarray:
-    """Stereo ``(frames, 2)`` of ``kernel`` struck at random times, independently per channel.
+def _scatter(
+    rng: np.random.Generator, frames: int, sr: int, kernel: np.ndarray, *, channels: int = 2, **strikes
+) -> np.ndarray:
+    """``(frames, channels)`` of ``kernel`` struck at random times, independently per channel.
 
     Strikes are sparse, so each is written out directly (one weighted bincount) instead of convolving.
     """
-    channels = []
-    for _ in (0, 1):
+    out = np.empty((frames, channels), dtype=np.float32)
+    for channel in range(channels):
         where, amplitude = _strikes(rng, frames, sr, **strikes)
         index = where[:, None] + np.arange(kernel.size)
         values = amplitude[:, None] * kernel
         summed = np.bincount(index.ravel(), weights=values.ravel(), minlength=frames + kernel.size)
-        channels.append(summed[:frames])
-    return np.stack(channels, axis=1).astype(np.float32)
+        out[:, channel] = summed[:frames]
+    return out
 
 
 def _rms(audio: np.ndarray) -> float:
@@ -102,12 +110,12 @@ def _rain(rng: np.random.Generator, frames: int, sr: int) -> np.ndarray:
 def _vinyl(rng: np.random.Generator, frames: int, sr: int) -> np.ndarray:
     hiss = _filter(_noise(rng, frames), sr, 3000.0, "highpass")
     click = _burst(rng, sr, length_s=0.002, decay_s=0.0003, highpass_hz=2500.0)
-    crackle = _scatter(rng, frames, sr, click, rate_hz=30.0, sigma=1.1)
     # Most crackle comes from the groove itself, so it is largely the same in both channels.
-    crackle = 0.7 * crackle.mean(axis=1, keepdims=True) + 0.3 * crackle
+    crackle = _scatter(rng, frames, sr, click, rate_hz=21.0, sigma=1.1, channels=1)
+    crackle = crackle + _scatter(rng, frames, sr, click, rate_hz=9.0, sigma=1.1)
     pop = _burst(rng, sr, length_s=0.01, decay_s=0.002, highpass_hz=300.0)
-    pops = _scatter(rng, frames, sr, pop, rate_hz=0.6, sigma=0.5).mean(axis=1, keepdims=True)
-    return 0.25 * _unit(hiss) + _unit(crackle) + 0.8 * _unit(pops) * np.ones((1, 2), np.float32)
+    pops = _scatter(rng, frames, sr, pop, rate_hz=0.6, sigma=0.5, channels=1)
+    return 0.25 * _unit(hiss) + _unit(crackle) + 0.8 * _unit(pops)
 
 
 def _wave_envelope(rng: np.random.Generator, frames: int, sr: int) -> np.ndarray:

@@ -134,18 +134,27 @@ def _highpass_cutoff_hz(parts: Sequence[Part]) -> float:
     return min(max(0.6 * _midi_to_hz(lowest), 35.0), 110.0)
 
 
-def _highpass(audio: np.ndarray, *, cutoff_hz: float, sr: int) -> np.ndarray:
-    sos = signal.butter(2, cutoff_hz, btype="highpass", fs=sr, output="sos").astype(np.float32)
-    return signal.sosfilt(sos, audio, axis=0).astype(np.float32)
+def _highpass_sos(cutoff_hz: float, sr: int) -> np.ndarray:
+    return signal.butter(2, cutoff_hz, btype="highpass", fs=sr, output="sos")
 
 
-def _tilt(audio: np.ndarray, *, brightness: float, sr: int) -> np.ndarray:
-    # Complementary first-order split at 1 kHz: lows + highs == input, so a tilt of 0 dB is exact.
+def _tilt_sos(brightness: float, sr: int) -> np.ndarray:
+    """First-order tilt around 1 kHz: ``high_gain * x + (low_gain - high_gain) * lowpass(x)``.
+
+    The low-pass and its complement sum back to the input, so a tilt of 0 dB is exactly flat.
+    """
     tilt_db = (brightness - 0.5) * 6.0
-    b, a = signal.butter(1, 1000.0, btype="lowpass", fs=sr)
-    lows = signal.lfilter(b.astype(np.float32), a.astype(np.float32), audio, axis=0)
     low_gain, high_gain = db_to_gain(-tilt_db / 2.0), db_to_gain(tilt_db / 2.0)
-    return (high_gain * audio + (low_gain - high_gain) * lows).astype(np.float32)
+    b, a = signal.butter(1, 1000.0, btype="lowpass", fs=sr)
+    numerator = high_gain * a + (low_gain - high_gain) * b
+    return signal.tf2sos(numerator, a)
+
+
+def _filter_channels(audio: np.ndarray, sos: np.ndarray) -> np.ndarray:
+    out = np.empty(audio.shape, dtype=np.float32)
+    for channel in (0, 1):
+        out[:, channel] = signal.sosfilt(sos.astype(np.float32), audio[:, channel])
+    return out
 
 
 def shape_part(
@@ -192,11 +201,12 @@ def equalize_stem(
     melodic = [part for part in parts if not part.is_drum]
     if not melodic or stem == "drums":
         return audio
+    sections = []
     if stem != "bass":
-        audio = _highpass(audio, cutoff_hz=_highpass_cutoff_hz(melodic), sr=sr)
+        sections.append(_highpass_sos(_highpass_cutoff_hz(melodic), sr))
     if abs(settings.brightness - 0.5) > 0.01:
-        audio = _tilt(audio, brightness=settings.brightness, sr=sr)
-    return audio
+        sections.append(_tilt_sos(settings.brightness, sr))
+    return _filter_channels(audio, np.concatenate(sections)) if sections else audio
 
 
 def kick_frames(score: Score, *, sr: int) -> np.ndarray:
