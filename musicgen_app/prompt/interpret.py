@@ -62,7 +62,7 @@ def interpret(request: GenerationRequest, *, seed: int, matcher: GenreMatcher | 
         duration_s=float(request.duration_s),
         seed=seed,
         time_signature=meter,
-        instruments=reading.instruments,
+        instruments=_idiomatic_guitar(reading, genre.id),
         excluded=reading.excluded,
         moods=reading.moods,
         energy=energy,
@@ -93,6 +93,28 @@ def decide_genre(
     guess = matcher.guess(request.prompt, prior=prior)
     source = "prompt" if guess.genre == reading.genre else guess.method
     return genre_by_id(guess.genre), source
+
+
+# What a bare "guitar" means in genres whose guitar is not the electric one.
+_GENRE_GUITAR = {
+    "bossa nova": "nylon guitar", "latin": "nylon guitar", "classical": "nylon guitar",
+    "country": "acoustic guitar", "folk": "acoustic guitar", "acoustic": "acoustic guitar",
+    "metal": "distorted guitar",
+}  # fmt: skip
+_BARE_GUITAR = frozenset({"guitar", "guitars"})
+
+
+def _idiomatic_guitar(reading: PromptReading, genre: str) -> tuple[str, ...]:
+    """The prompt's instruments, with a bare "guitar" read as the genre's own guitar."""
+    wanted = _GENRE_GUITAR.get(genre)
+    bare = any(
+        e.field == "instruments" and e.value == "electric guitar" and e.text.lower() in _BARE_GUITAR
+        for e in reading.evidence
+    )
+    if wanted is None or not bare or wanted in reading.excluded:
+        return reading.instruments
+    swapped = (wanted if name == "electric guitar" else name for name in reading.instruments)
+    return tuple(dict.fromkeys(swapped))
 
 
 def _decide_tempo(

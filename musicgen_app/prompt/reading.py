@@ -58,6 +58,21 @@ class PromptReading:
     evidence: tuple[Evidence, ...] = ()
 
 
+@dataclass(frozen=True)
+class _Scan:
+    """The prompt's tokens and the matches several readers share."""
+
+    text: str
+    tokens: tuple[Token, ...]
+    genre_matches: list[Match]
+    instrument_matches: list[Match]
+    negated: frozenset[int]
+
+    @property
+    def claimed(self) -> list[Match]:
+        return [*self.genre_matches, *self.instrument_matches]
+
+
 def read_prompt(text: str) -> PromptReading:
     """Read ``text`` with the lexicon: genre, tempo, key, meter, instruments, moods, scene words.
 
@@ -71,80 +86,89 @@ def read_prompt(text: str) -> PromptReading:
         A frozen value; fields the prompt is silent about are None or empty.
     """
     tokens = tokenize(text)
-    evidence: list[Evidence] = []
     genre_matches = hiding_matches([m for m in GENRE_INDEX.scan(tokens) if m.value])
     instrument_matches = find_instruments(tokens, genre_matches=genre_matches)
-    mentions = find_genres(tokens, instruments=instrument_matches)
+    negated = frozenset(position for scope in negated_scopes(tokens) for position in scope)
+    scan = _Scan(text, tokens, genre_matches, instrument_matches, negated)
+    evidence: list[Evidence] = []
+    fields = {
+        **_genre_fields(scan, evidence),
+        **_instrument_fields(scan, evidence),
+        **_tempo_and_key_fields(scan, evidence),
+        "moods": _read_moods(scan, evidence),
+        "ambience": _named(find_ambience(tokens, claimed=genre_matches), "ambience", scan, evidence),
+        "structure": _named(find_structure(tokens, claimed=scan.claimed), "structure", scan, evidence),
+    }
+    return PromptReading(text=text, **fields, evidence=tuple(evidence))
+
+
+def _genre_fields(scan: _Scan, evidence: list[Evidence]) -> dict[str, object]:
+    mentions = find_genres(scan.tokens, instruments=scan.instrument_matches)
     chosen = choose_genre(mentions)
     if chosen is not None:
-        evidence.append(_evidence("genre", chosen.genre, text, chosen.match))
-    instruments, excluded = _read_instruments(tokens, text, instrument_matches, evidence)
-    claimed = [*genre_matches, *instrument_matches]
-    scopes = {position for scope in negated_scopes(tokens) for position in scope}
-    moods = _read_moods(tokens, text, claimed, scopes, evidence)
-    tempo = read_bpm(text)
-    position, tempo_words = read_tempo_words(tokens, ignore=genre_matches)
-    evidence += [_evidence("tempo", m.value, text, m) for m in tempo_words]
-    key = read_key(text)
-    meter = read_time_signature(text, tokens)
-    ambience = _named(find_ambience(tokens, claimed=genre_matches), "ambience", text, evidence)
-    structure = _named(find_structure(tokens, claimed=claimed), "structure", text, evidence)
-    return PromptReading(
-        text=text,
-        genre=chosen.genre if chosen else None,
-        genre_weak=bool(chosen and chosen.weak),
-        genre_mentions=tuple(dict.fromkeys(m.genre for m in mentions)),
-        tempo_bpm=tempo[0] if tempo else None,
-        tempo_position=None if tempo else position,
-        key=key.key,
-        mode=key.mode,
-        time_signature=meter[0] if meter else None,
-        instruments=instruments,
-        excluded=excluded,
-        moods=moods,
-        ambience=ambience,
-        structure=structure,
-        vocals=any(instrument(name).family == "voice" for name in instruments),
-        evidence=tuple(evidence) + _span_evidence(text, tempo, key, meter),
-    )
+        evidence.append(_evidence("genre", chosen.genre, scan.text, chosen.match))
+    return {
+        "genre": chosen.genre if chosen else None,
+        "genre_weak": bool(chosen and chosen.weak),
+        "genre_mentions": tuple(dict.fromkeys(m.genre for m in mentions)),
+    }
 
 
-def _read_instruments(
-    tokens: tuple[Token, ...], text: str, matches: list[Match], evidence: list[Evidence]
-) -> tuple[tuple[str, ...], tuple[str, ...]]:
-    scopes = {position for scope in negated_scopes(tokens) for position in scope}
-    positive = [m for m in matches if m.first not in scopes]
+def _instrument_fields(scan: _Scan, evidence: list[Evidence]) -> dict[str, object]:
+    positive = [m for m in scan.instrument_matches if m.first not in scan.negated]
     wanted = {name for m in positive for name in canonical_names(m)}
-    negation = read_negations(tokens, instruments=matches, positive=wanted)
+    negation = read_negations(scan.tokens, instruments=scan.instrument_matches, positive=wanted)
     instruments: list[str] = []
     for match in positive:
         for name in canonical_names(match):
             if name not in negation.excluded and name not in instruments:
                 instruments.append(name)
-                evidence.append(_evidence("instruments", name, text, match))
+                evidence.append(_evidence("instruments", name, scan.text, match))
     for name, start, end in negation.evidence:
-        evidence.append(Evidence("excluded", name, text[start:end], start, end))
-    return tuple(instruments), negation.excluded
+        evidence.append(Evidence("excluded", name, scan.text[start:end], start, end))
+    return {
+        "instruments": tuple(instruments),
+        "excluded": negation.excluded,
+        "vocals": any(instrument(name).family == "voice" for name in instruments),
+    }
 
 
-def _read_moods(
-    tokens: tuple[Token, ...], text: str, claimed: list[Match], scopes: set[int], evidence: list
-) -> tuple[str, ...]:
+def _tempo_and_key_fields(scan: _Scan, evidence: list[Evidence]) -> dict[str, object]:
+    text = scan.text
+    tempo = read_bpm(text)
+    position, tempo_words = read_tempo_words(scan.tokens, ignore=scan.genre_matches)
+    evidence += [_evidence("tempo", m.value, text, m) for m in tempo_words]
+    key = read_key(text)
+    meter = read_time_signature(text, scan.tokens)
+    evidence += _span_evidence(text, tempo, key, meter)
+    return {
+        "tempo_bpm": tempo[0] if tempo else None,
+        "tempo_position": None if tempo else position,
+        "key": key.key,
+        "mode": key.mode,
+        "time_signature": meter[0] if meter else None,
+    }
+
+
+def _read_moods(scan: _Scan, evidence: list[Evidence]) -> tuple[str, ...]:
     moods: list[str] = []
-    for match in MOOD_INDEX.scan(tokens):
-        if inside(match, claimed) or match.first in scopes or match.value in moods:
+    claimed = scan.claimed
+    for match in MOOD_INDEX.scan(scan.tokens):
+        if inside(match, claimed) or match.first in scan.negated or match.value in moods:
             continue
         moods.append(match.value)
-        evidence.append(_evidence("moods", match.value, text, match))
+        evidence.append(_evidence("moods", match.value, scan.text, match))
     return tuple(moods)
 
 
-def _named(found: list[tuple[str, Match]], field: str, text: str, evidence: list) -> tuple[str, ...]:
+def _named(
+    found: list[tuple[str, Match]], field: str, scan: _Scan, evidence: list[Evidence]
+) -> tuple[str, ...]:
     names: list[str] = []
     for name, match in found:
         if name not in names:
             names.append(name)
-            evidence.append(_evidence(field, name, text, match))
+            evidence.append(_evidence(field, name, scan.text, match))
     return tuple(names)
 
 

@@ -24,6 +24,12 @@ _BPM_RE = re.compile(rf"(?<![\d/.]){_NUMBER}\s*{_UNIT}", re.IGNORECASE)
 _CUE_RE = re.compile(rf"\btempo\s*(?:of|at|around|about|=|:)?\s*(?:~\s*)?{_NUMBER}(?!\s*(?:s\b|'s))",
                      re.IGNORECASE)  # fmt: skip
 _BPM_FIRST_RE = re.compile(rf"\bbpm\s*(?:of|=|:)?\s*{_NUMBER}\b", re.IGNORECASE)
+# "at 128", "around 90": a bare number after a tempo preposition, unless a unit says it is not a tempo.
+_BARE_RE = re.compile(
+    r"\b(?:at|around|about|@|~)\s*(\d{2,3})\b(?![.,]\d)(?!\s*(?:%|s\b|'?s\b|sec|min|hz|khz|db|pm|am|"
+    r"o'?clock|years?|yo\b|people|percent|degrees|k\b|x\b|times|bars?|beats\b|seconds|minutes))",
+    re.IGNORECASE,
+)
 
 # Position of a tempo word within the genre's tempo range (0 = slowest, 1 = fastest).
 _WORD_POSITIONS: dict[str, float] = {
@@ -72,6 +78,9 @@ def read_bpm(text: str) -> tuple[int, tuple[int, int]] | None:
         found = pattern.search(text)
         if found:
             return _clamp_bpm(float(found.group(1))), found.span()
+    for found in _BARE_RE.finditer(text):
+        if MIN_TEMPO_BPM <= int(found.group(1)) <= MAX_TEMPO_BPM:
+            return int(found.group(1)), found.span()
     return None
 
 

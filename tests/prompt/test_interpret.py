@@ -178,3 +178,22 @@ def test_tempo_words_keep_their_usual_meaning_when_the_genre_is_guessed(lexical)
     assert slow.sources["genre"] == fast.sources["genre"] == "lexical"
     assert slow.tempo_bpm <= 80
     assert fast.tempo_bpm >= 150
+
+
+@pytest.mark.parametrize(
+    ("prompt", "guitar"),
+    [
+        ("bossa nova with guitar and brushes", "nylon guitar"),
+        ("country song with a guitar", "acoustic guitar"),
+        ("rock with guitars", "electric guitar"),
+        ("bossa nova with an electric guitar", "electric guitar"),
+    ],
+)
+def test_a_bare_guitar_is_the_genres_own_guitar(lexical, prompt, guitar):
+    guitars = [n for n in plan_for(prompt, lexical).instruments if "guitar" in n]
+    assert guitars == [guitar]
+
+
+def test_bare_number_after_at_is_a_tempo_unless_a_unit_says_otherwise(lexical):
+    assert plan_for("upbeat EDM with a big drop at 128", lexical).tempo_bpm == 128
+    assert plan_for("house music for a party at 10 pm", lexical).tempo_bpm != 10
