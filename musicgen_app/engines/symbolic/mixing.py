@@ -221,12 +221,12 @@ def kick_frames(score: Score, *, sr: int) -> np.ndarray:
     return np.array(sorted(onsets), dtype=np.int64)
 
 
-def _duck_shape(elapsed_s: np.ndarray, *, attack_s: float, release_s: float) -> np.ndarray:
-    # 0 -> 1 over the attack, then back to 0 along a smoothstep; 0 before the kick.
-    rise = np.clip(elapsed_s / attack_s, 0.0, 1.0)
-    x = np.clip((elapsed_s - attack_s) / release_s, 0.0, 1.0)
-    fall = 1.0 - x * x * (3.0 - 2.0 * x)
-    return np.where(elapsed_s < 0.0, 0.0, np.where(elapsed_s < attack_s, rise, fall))
+def _dip(*, sr: int, attack_s: float, release_s: float) -> np.ndarray:
+    """One kick's dip, 0 -> 1 over the attack then back to 0 along a smoothstep, float32."""
+    attack, release = max(1, round(attack_s * sr)), max(1, round(release_s * sr))
+    rise = np.arange(attack, dtype=np.float32) / attack
+    x = np.arange(1, release + 1, dtype=np.float32) / release
+    return np.concatenate([rise, 1.0 - x * x * (3.0 - 2.0 * x)])
 
 
 def duck_envelope(
@@ -240,20 +240,16 @@ def duck_envelope(
 ) -> np.ndarray:
     """Sidechain gain curve ``(frames,)`` float32: dips by ``depth`` at each kick frame, then recovers.
 
-    The dips of the last two kicks are combined, so a kick arriving before the previous dip has
-    recovered deepens it smoothly instead of jumping.
+    Overlapping dips combine by their maximum, so a kick arriving before the previous dip has recovered
+    deepens it smoothly instead of jumping.
     """
-    positions = np.arange(frames, dtype=np.int64)
-    if kicks.size == 0 or depth <= 0.0:
-        return np.ones(frames, dtype=np.float32)
-    index = np.searchsorted(kicks, positions, side="right") - 1
-    dips = np.zeros(frames)
-    for back in (0, 1):
-        k = index - back
-        valid = k >= 0
-        elapsed = np.where(valid, (positions - kicks[np.maximum(k, 0)]) / sr, -1.0)
-        dips = np.maximum(dips, _duck_shape(elapsed, attack_s=attack_s, release_s=release_s))
-    return (1.0 - depth * dips).astype(np.float32)
+    dips = np.zeros(frames, dtype=np.float32)
+    if depth > 0.0:
+        dip = _dip(sr=sr, attack_s=attack_s, release_s=release_s)
+        for kick in kicks[(kicks >= 0) & (kicks < frames)]:
+            span = dips[kick : kick + dip.size]
+            np.maximum(span, dip[: span.size], out=span)
+    return 1.0 - np.float32(depth) * dips
 
 
 @lru_cache(maxsize=8)
