@@ -327,9 +327,10 @@ def apply_reverb(send: np.ndarray, *, sr: int, rt60_s: float = 1.6) -> np.ndarra
 
 def _block_levels_db(mix: np.ndarray, hop: int) -> np.ndarray:
     frames = mix.shape[0]
-    padded = np.zeros((-(-frames // hop) * hop,), dtype=np.float64)
-    padded[:frames] = np.square(mix, dtype=np.float64).mean(axis=1)
-    return 10.0 * np.log10(padded.reshape(-1, hop).mean(axis=1) + _EPS)
+    power = np.zeros(-(-frames // hop) * hop, dtype=np.float32)
+    np.square(mix[:, 0], out=power[:frames])
+    power[:frames] += np.square(mix[:, 1])
+    return 10.0 * np.log10(power.reshape(-1, hop).mean(axis=1, dtype=np.float64) / 2.0 + _EPS)
 
 
 def _gain_reduction_db(level_db: np.ndarray, *, threshold_db: float, ratio: float, knee_db: float):
