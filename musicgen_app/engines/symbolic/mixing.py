@@ -84,8 +84,8 @@ def mix_settings_for(score: Score) -> MixSettings:
     """Mix settings for ``score``, read from ``score.meta``.
 
     Keys read: ``genre`` or ``style`` (electronic styles duck under the kick), ``sidechain_depth`` (0..1,
-    overrides the genre), ``brightness`` (0..1), ``reverb_rt60_s``. Missing or malformed values fall back
-    to defaults.
+    overrides the genre), ``brightness`` (0..1), ``reverb_rt60_s``, ``bus_compression`` (``off`` turns
+    it off). Missing or malformed values fall back to defaults.
     """
     genre = score.meta.get("genre") or score.meta.get("style") or ""
     genre_depth = SIDECHAIN_DEPTH_BY_GENRE.get(str(genre), 0.0)
@@ -93,6 +93,7 @@ def mix_settings_for(score: Score) -> MixSettings:
         sidechain_depth=_meta_float(score, "sidechain_depth", genre_depth, 0.0, 0.9),
         brightness=_meta_float(score, "brightness", 0.5, 0.0, 1.0),
         reverb_rt60_s=_meta_float(score, "reverb_rt60_s", 1.6, 0.3, 4.0),
+        bus_compression=str(score.meta.get("bus_compression", "on")).lower() not in ("off", "0", "false"),
     )
 
 

@@ -228,3 +228,22 @@ def test_electronic_styles_duck_melodic_parts_under_the_kick() -> None:
     before_next = _level(pumped, 2.4, 0.08) / _level(steady, 2.4, 0.08)
     assert after_kick < 0.7
     assert before_next > 0.85
+
+
+def test_each_part_stays_in_its_stem_and_the_compressor_moves_all_stems_alike() -> None:
+    band = _band(3.0)
+    drums, pad = band.part("drums"), band.part("pad")
+
+    def render(*parts: Part, compression: str) -> dict[str, np.ndarray]:
+        score = _score(*parts, duration_s=3.0, tempo_bpm=120.0, meta={"bus_compression": compression})
+        return dict(render_score(score, soundfont=SOUNDFONT).items())
+
+    together = render(drums, pad, compression="off")
+    np.testing.assert_allclose(together["drums"], render(drums, compression="off")["drums"], atol=1e-6)
+    np.testing.assert_allclose(together["other"], render(pad, compression="off")["other"], atol=1e-6)
+    squeezed = render(drums, pad, compression="on")
+    loud = (np.abs(together["drums"]) > 1e-3) & (np.abs(together["other"]) > 1e-3)
+    drum_gain = squeezed["drums"][loud] / together["drums"][loud]
+    pad_gain = squeezed["other"][loud] / together["other"][loud]
+    np.testing.assert_allclose(drum_gain, pad_gain, rtol=1e-4)
+    assert drum_gain.min() < 0.95  # it did compress
