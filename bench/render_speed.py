@@ -4,8 +4,9 @@
 
 Scores are built here (7 parts: drums, bass, electric piano, lead, pad, arpeggio, choir; humanised timing
 and velocity from a fixed seed; rain and vinyl ambience), so the figures do not move when the composer does.
-Stages: synth (every part rendered dry, in parallel), mixing (shaping, reverb, bus compressor), ambience,
-then ``render_score`` end to end. Run it under ``flock /tmp/musicgen_bench.lock``.
+Stages: synth (every part rendered dry, in parallel), mixing (shaping, stems, reverb, EQ, bus compressor),
+ambience (synthesised while the parts render, in render_score), then ``render_score`` end to end.
+Run it under ``flock /tmp/musicgen_bench.lock``.
 """
 
 from __future__ import annotations
@@ -22,15 +23,18 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from musicgen_app.engines.symbolic.ambience import render_ambience
+from musicgen_app.engines.base import no_progress
+from musicgen_app.engines.symbolic.ambience import mixed_beds
 from musicgen_app.engines.symbolic.fluidsynth import warm_synth
-from musicgen_app.engines.symbolic.mixing import (
-    apply_reverb,
-    bus_compressor_gain,
-    mix_settings_for,
-    shape_part,
+from musicgen_app.engines.symbolic.mixing import mix_settings_for, shape_part
+from musicgen_app.engines.symbolic.render import (  # stages of render_score, timed one by one
+    _compress_and_add_ambience,
+    _duck_curve,
+    _reverb_and_eq,
+    _sum_into_stems,
+    render_part,
+    render_score,
 )
-from musicgen_app.engines.symbolic.render import render_part, render_score
 from musicgen_app.engines.symbolic.score import Note, Part, Score
 
 SOUNDFONT = Path("/usr/share/sounds/sf2/FluidR3_GM.sf2")
@@ -109,17 +113,18 @@ def _render_dry(score: Score, threads: int) -> list[np.ndarray]:
         return list(pool.map(work, score.parts))
 
 
-def _mix(score: Score, dry: list[np.ndarray]) -> np.ndarray:
+def _mix(score: Score, dry: list[np.ndarray]) -> dict[str, np.ndarray]:
+    """What render_score does after the synth: shape, sum into stems, reverb, EQ, bus compressor."""
     settings = mix_settings_for(score)
-    stems: dict[str, np.ndarray] = {}
-    sends: dict[str, np.ndarray] = {}
-    for part, audio in zip(score.parts, dry, strict=True):
-        shaped = shape_part(part, audio, settings=settings, sr=SR)
-        stems[part.stem] = stems.get(part.stem, 0) + shaped
-        sends[part.stem] = sends.get(part.stem, 0) + np.float32(part.reverb_send) * shaped
-    wet = {name: stems[name] + apply_reverb(sends[name], sr=SR) for name in stems}
-    mix = sum(wet.values())
-    return mix * bus_compressor_gain(mix, sr=SR)[:, None]
+    frames = round(score.duration_s * SR)
+    duck = _duck_curve(score, settings, frames=frames, sr=SR)
+    shaped = (
+        shape_part(part, audio, settings=settings, sr=SR, duck=duck, out=audio)
+        for part, audio in zip(score.parts, dry, strict=True)
+    )
+    stems, sends = _sum_into_stems(score.parts, shaped, frames=frames, progress=no_progress)
+    stems = _reverb_and_eq(stems, sends, score, settings, SR)
+    return _compress_and_add_ambience(stems, None, settings, sr=SR)
 
 
 def measure(duration_s: float, threads: int) -> dict[str, float]:
@@ -127,8 +132,8 @@ def measure(duration_s: float, threads: int) -> dict[str, float]:
     frames = round(duration_s * SR)
     _render_dry(realistic_score(2.0), threads)  # warm synths, as a worker process has them
     dry, t_synth = _timed(_render_dry, score, threads)
-    mix, t_mix = _timed(_mix, score, dry)
-    _, t_ambience = _timed(render_ambience, score.ambience, frames=frames, sr=SR, seed=1, music=mix)
+    _, t_mix = _timed(_mix, score, dry)
+    _, t_ambience = _timed(mixed_beds, score.ambience, frames=frames, sr=SR, seed=1)
     _, t_total = _timed(render_score, score, soundfont=SOUNDFONT, threads=threads)
     return {
         "duration_s": duration_s,

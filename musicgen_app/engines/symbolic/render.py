@@ -26,6 +26,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
+from scipy.linalg import blas
 
 from ...formats import SAMPLE_RATE, STEM_NAMES
 from ..base import ProgressFn, Stems, no_progress
@@ -292,7 +293,7 @@ def _shaped_parts(
     def work(part: Part) -> np.ndarray:
         with warm_synth(soundfont, sample_rate=sample_rate) as synth:
             dry = render_part(part, score, synth=synth, sample_rate=sample_rate)
-        return shape_part(part, dry, settings=settings, sr=sample_rate, duck=duck)
+        return shape_part(part, dry, settings=settings, sr=sample_rate, duck=duck, out=dry)
 
     with ThreadPoolExecutor(max_workers=threads, thread_name_prefix="fluidsynth") as pool:
         yield from pool.map(work, score.parts)
@@ -301,17 +302,27 @@ def _shaped_parts(
 def _sum_into_stems(
     parts: tuple[Part, ...], shaped: Iterator[np.ndarray], *, frames: int, progress: ProgressFn
 ) -> tuple[dict[str, np.ndarray], dict[str, np.ndarray]]:
-    """Dry stems and reverb send buses, summed in score order (so the result never depends on timing)."""
-    stems = {name: np.zeros((frames, 2), dtype=np.float32) for name in STEM_NAMES}
+    """Dry stems and reverb send buses, summed in score order (so the result never depends on timing).
+
+    A stem's first part becomes the stem's buffer and later ones are added in place: at 300 s every
+    avoided temporary is 100 MB of fresh pages.
+    """
+    stems: dict[str, np.ndarray] = {}
     sends: dict[str, np.ndarray] = {}
     counts = np.cumsum([len(p.notes) + 1 for p in parts])
     for part, audio, count in zip(parts, shaped, counts, strict=True):
-        stems[part.stem] += audio
         if part.reverb_send > 0.0:
-            bus = sends.setdefault(part.stem, np.zeros((frames, 2), dtype=np.float32))
-            bus += np.float32(part.reverb_send) * audio
+            if part.stem in sends:
+                bus = blas.saxpy(audio.ravel(), sends[part.stem].ravel(), a=part.reverb_send)
+                sends[part.stem] = bus.reshape(audio.shape)
+            else:
+                sends[part.stem] = np.float32(part.reverb_send) * audio
+        if part.stem in stems:
+            stems[part.stem] += audio
+        else:
+            stems[part.stem] = audio
         progress(float(count / counts[-1]))
-    return stems, sends
+    return {name: stems.get(name, np.zeros((frames, 2), np.float32)) for name in STEM_NAMES}, sends
 
 
 def _reverb_and_eq(
