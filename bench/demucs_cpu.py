@@ -1,17 +1,20 @@
 """Demucs separation speed on this CPU: compute seconds per second of audio, over settings.
 
     flock /tmp/musicgen_bench.lock .venv/bin/python bench/demucs_cpu.py [--seconds 30]
-        [--threads 1 2] [--segments 7.8 5] [--overlaps 0.25 0.1 0] [--workers 0 2] [--json PATH]
+        [--threads 1 2] [--workers 0 2] [--segments 7.8 5] [--overlaps 0.25 0.1 0] [--repeat 2]
+        [--json PATH]
 
 The network is the published ``htdemucs`` architecture (HTDemucs, 4 sources, channels 48, depth 4,
-bottom_channels 512, dconv_mode 3, 5 transformer layers, segment 39/5 s, about 42.0 M parameters)
-with random weights: speed does not depend on the weights' values. It is saved in demucs' own
-format and separated through ``musicgen_app.audio.separate.separate``, so the figures include
-loading through the real loader (once), normalisation, segmenting and the stems' sum.
+bottom_channels 512, dconv_mode 3, 5 transformer layers, segment 39/5 s, 42.0 M parameters) with
+random weights: speed does not depend on the weights' values. It is saved in demucs' own format
+and separated through ``musicgen_app.audio.separate.separate``, so the figures include loading
+through the real loader (once, before timing), normalisation, segmenting and the stems' sum.
 
-``s/s`` is wall-clock seconds of compute per second of audio (below 1.0 is faster than realtime);
-``cpu s/s`` is the process CPU time per second of audio, less sensitive to other load on a shared
-machine. The load average is recorded around each run for the same reason.
+Columns: ``segs`` segments run (``demucs segs``: what ``apply_model(split=True)`` would run for
+the same settings); ``s/s`` wall-clock seconds per second of audio, best of ``--repeat`` (below 1
+is faster than realtime, ``xRT`` is its inverse); ``cpu s/s`` process CPU time per second of
+audio, less sensitive to other load on a shared machine; ``load`` the 1-minute load average
+before the run.
 """
 
 from __future__ import annotations
@@ -42,8 +45,8 @@ from musicgen_app.audio.separate import separate
 
 SR = 44_100
 SIGNATURE = "bench042"
-#: The published htdemucs (955717e8) hyper-parameters, as demucs' training grid and the released
-#: checkpoint's kwargs give them; everything else is HTDemucs' default.
+#: The published htdemucs (955717e8) hyper-parameters, as demucs' training grid (grids/mmi.py) and
+#: the released checkpoint's kwargs give them; everything else is HTDemucs' default.
 HTDEMUCS_KWARGS = {
     "channels": 48,
     "depth": 4,
@@ -55,6 +58,10 @@ HTDEMUCS_KWARGS = {
     "segment": Fraction(39, 5),
     "samplerate": SR,
 }
+HEADER = (
+    f"{'threads':>7} {'workers':>7} {'segment':>7} {'overlap':>7} {'segs':>4} {'demucs segs':>11} "
+    f"{'s/s':>6} {'cpu s/s':>7} {'xRT':>5} {'load':>5}"
+)
 
 
 @dataclass(frozen=True)
@@ -63,16 +70,23 @@ class Run:
     workers: int
     segment_s: float
     overlap: float
-    wall_s: float
-    cpu_s: float
     audio_s: float
     segments: int
-    load_before: float
-    load_after: float
+    demucs_segments: int
+    wall_s: float
+    cpu_s: float
+    load: float
 
     @property
     def s_per_s(self) -> float:
         return self.wall_s / self.audio_s
+
+    def row(self) -> str:
+        return (
+            f"{self.threads:>7} {self.workers:>7} {self.segment_s:>7.2f} {self.overlap:>7.2f} "
+            f"{self.segments:>4} {self.demucs_segments:>11} {self.s_per_s:>6.2f} "
+            f"{self.cpu_s / self.audio_s:>7.2f} {1 / self.s_per_s:>5.2f} {self.load:>5.1f}"
+        )
 
 
 def build_repo(directory: Path) -> int:
@@ -86,7 +100,7 @@ def build_repo(directory: Path) -> int:
     return sum(p.numel() for p in model.parameters())
 
 
-def test_mix(seconds: float) -> np.ndarray:
+def bench_mix(seconds: float) -> np.ndarray:
     rng = np.random.default_rng(0)
     t = np.arange(int(seconds * SR)) / SR
     tones = 0.2 * np.sin(2 * np.pi * 55 * t) + 0.1 * np.sin(2 * np.pi * 440 * t)
@@ -94,61 +108,48 @@ def test_mix(seconds: float) -> np.ndarray:
     return (tones[:, None] + noise).astype(np.float32)
 
 
-def measure(
-    mix: np.ndarray, repo: Path, *, threads: int, workers: int, segment_s: float, overlap: float
-) -> Run:
-    torch.set_num_threads(threads)
-    counted: list[float] = []
-    load_before = os.getloadavg()[0]
-    wall, cpu = time.perf_counter(), time.process_time()
-    separate(
-        mix,
-        SR,
-        model=SIGNATURE,
-        repo=repo,
-        overlap=overlap,
-        segment_s=segment_s,
-        workers=workers,
-        progress=counted.append,
-    )
-    wall, cpu = time.perf_counter() - wall, time.process_time() - cpu
+def measure(mix: np.ndarray, repo: Path, *, repeat: int, **settings: float) -> Run:
+    """Best of ``repeat`` separations with ``settings`` (threads, workers, segment_s, overlap)."""
+    torch.set_num_threads(int(settings["threads"]))
+    load = os.getloadavg()[0]
+    best: tuple[float, float, int] | None = None
+    for _ in range(repeat):
+        counted: list[float] = []
+        wall, cpu = time.perf_counter(), time.process_time()
+        separate(
+            mix,
+            SR,
+            model=SIGNATURE,
+            repo=repo,
+            overlap=settings["overlap"],
+            segment_s=settings["segment_s"],
+            workers=int(settings["workers"]),
+            progress=counted.append,
+        )
+        timing = (time.perf_counter() - wall, time.process_time() - cpu, len(counted))
+        best = timing if best is None or timing[0] < best[0] else best
+    segment_frames = int(settings["segment_s"] * SR)
+    stride = int((1 - settings["overlap"]) * segment_frames)
     return Run(
-        threads=threads,
-        workers=workers,
-        segment_s=segment_s,
-        overlap=overlap,
-        wall_s=round(wall, 2),
-        cpu_s=round(cpu, 2),
+        threads=int(settings["threads"]),
+        workers=int(settings["workers"]),
+        segment_s=settings["segment_s"],
+        overlap=settings["overlap"],
         audio_s=mix.shape[0] / SR,
-        segments=len(counted) - 1,
-        load_before=load_before,
-        load_after=os.getloadavg()[0],
-    )
-
-
-HEADER = (
-    f"{'threads':>7} {'workers':>7} {'segment':>7} {'overlap':>7} {'segs':>4} "
-    f"{'wall s':>7} {'s/s':>6} {'cpu s/s':>7} {'xRT':>5} {'load':>9}"
-)
-
-
-def row(run: Run) -> str:
-    return (
-        f"{run.threads:>7} {run.workers:>7} {run.segment_s:>7.2f} {run.overlap:>7.2f} "
-        f"{run.segments:>4} {run.wall_s:>7.1f} {run.s_per_s:>6.2f} {run.cpu_s / run.audio_s:>7.2f} "
-        f"{1 / run.s_per_s:>5.2f} {run.load_before:>4.1f}>{run.load_after:<4.1f}"
+        segments=best[2],
+        demucs_segments=len(range(0, mix.shape[0], stride)),
+        wall_s=round(best[0], 2),
+        cpu_s=round(best[1], 2),
+        load=round(load, 2),
     )
 
 
 def machine() -> dict[str, object]:
     cpu = platform.processor()
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                cpu = line.split(":", 1)[1].strip()
-                break
-    except OSError:
-        pass
+    for line in Path("/proc/cpuinfo").read_text().splitlines():
+        if line.startswith("model name"):
+            cpu = line.split(":", 1)[1].strip()
+            break
     return {
         "cpu": cpu,
         "cores": os.cpu_count(),
@@ -162,36 +163,35 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--seconds", type=float, default=30.0)
     parser.add_argument("--threads", type=int, nargs="+", default=[1, 2])
-    parser.add_argument("--workers", type=int, nargs="+", default=[0])
+    parser.add_argument("--workers", type=int, nargs="+", default=[0, 2])
     parser.add_argument("--segments", type=float, nargs="+", default=[7.8, 5.0])
     parser.add_argument("--overlaps", type=float, nargs="+", default=[0.25, 0.1, 0.0])
+    parser.add_argument("--repeat", type=int, default=2, help="runs per setting; the best counts")
     parser.add_argument("--json", type=Path, help="also write the results here")
     args = parser.parse_args(argv)
 
-    mix = test_mix(args.seconds)
+    mix = bench_mix(args.seconds)
     runs: list[Run] = []
     with tempfile.TemporaryDirectory() as tmp:
         repo = Path(tmp)
         parameters = build_repo(repo)
         print(f"htdemucs architecture, {parameters / 1e6:.1f} M parameters, {args.seconds:g} s of audio")
-        # Load once and warm up, so the first measured run is not charged for it.
+        # Load through the real loader and warm up, so no measured run is charged for it.
         separate(mix[: SR // 2], SR, model=SIGNATURE, repo=repo)
         print(HEADER)
-        for threads, workers, segment_s, overlap in itertools.product(
-            args.threads, args.workers, args.segments, args.overlaps
-        ):
-            run = measure(mix, repo, threads=threads, workers=workers, segment_s=segment_s, overlap=overlap)
-            runs.append(run)
-            print(row(run), flush=True)
-    print("\nfastest first:")
-    print(HEADER)
+        grid = itertools.product(args.threads, args.workers, args.segments, args.overlaps)
+        for threads, workers, segment_s, overlap in grid:
+            settings = {"threads": threads, "workers": workers, "segment_s": segment_s, "overlap": overlap}
+            runs.append(measure(mix, repo, repeat=args.repeat, **settings))
+            print(runs[-1].row(), flush=True)
+    print("\nfastest first:\n" + HEADER)
     for run in sorted(runs, key=lambda run: run.wall_s):
-        print(row(run))
+        print(run.row())
     if args.json:
         report = {
             "bench": "demucs_cpu",
             "date": datetime.now(UTC).isoformat(timespec="seconds"),
-            "command": " ".join([Path(sys.executable).name, *sys.argv]),
+            "command": " ".join(["python", *sys.argv]),
             "machine": machine(),
             "parameters": parameters,
             "runs": [{**asdict(run), "s_per_s": round(run.s_per_s, 3)} for run in runs],

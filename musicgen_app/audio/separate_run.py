@@ -68,7 +68,7 @@ def run_model(
     workers: int,
     progress: ProgressFn,
 ) -> np.ndarray:
-    """The model's sources for ``mix``, float64 ``(sources, frames, channels)``.
+    """The model's sources for ``mix``, float32 ``(sources, frames, channels)``.
 
     Parameters
     ----------
@@ -91,7 +91,7 @@ def run_model(
     )
     out = sum(_one_pass(net, view, segment_s, overlap, workers, done)[..., trim:] for view, trim in views)
     out = out / len(views) * std + mean
-    return out.double().numpy().transpose(0, 2, 1)
+    return out.numpy().transpose(0, 2, 1)
 
 
 def _passes(wav: torch.Tensor, *, shifts: int, seed: int, max_shift: int) -> list[tuple[torch.Tensor, int]]:
