@@ -8,13 +8,14 @@ from __future__ import annotations
 
 import logging
 import secrets
+import threading
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from .config import Settings
 from .engines.registry import EngineConfig
-from .errors import InvalidRequest, NotFound, NotReady, QueueFull
+from .errors import InvalidRequest, MusicgenAppError, NotFound, NotReady, QueueFull
 from .formats import MEDIA_TYPES, STEM_NAMES
 from .jobs.worker import RenderPool, WorkerPool
 from .plan import Plan
@@ -31,6 +32,23 @@ log = logging.getLogger(__name__)
 
 #: Names a caller may ask for: the mix, the stems, and the side files.
 FILE_KINDS = ("mix", *STEM_NAMES, "waveform", "midi")
+
+
+def warm_up_process() -> None:
+    """Load what the first request would otherwise wait for, in the background.
+
+    One torch thread per process: on 2 cores the model calls here (prompt embeddings) run faster and
+    steadier with one thread, and the render processes keep the other core.
+    """
+    try:
+        import torch
+
+        torch.set_num_threads(1)
+        from .prompt import default_matcher
+
+        default_matcher().warm_up()
+    except Exception:  # the prompt reader falls back to word overlap by itself; never fail start-up
+        log.exception("warming up the prompt reader failed")
 
 
 @dataclass(frozen=True)
@@ -61,6 +79,7 @@ class GenerationService:
             demucs_model=settings.demucs_model,
             demucs_repo=settings.demucs_repo,
         )
+        self._musicgen_status: tuple[bool, str] | None = None
         self._workers = WorkerPool(
             self.repo,
             self.files,
@@ -77,6 +96,20 @@ class GenerationService:
     def start(self) -> None:
         self.files.sweep_staging()
         self._workers.start()
+        threading.Thread(target=self._warm_up, name="musicgen-warm-up", daemon=True).start()
+
+    def _warm_up(self) -> None:
+        warm_up_process()
+        self._musicgen_status = self.musicgen_status()
+
+    def musicgen_status(self) -> tuple[bool, str]:
+        """Whether the MusicGen engine can run here, and why not (imports torch on first call)."""
+        from .engines.registry import get_engine
+
+        try:
+            return get_engine("musicgen", self.engine_config).available()
+        except (ImportError, MusicgenAppError) as exc:
+            return False, str(exc)
 
     def stop(self) -> None:
         self._workers.stop()
@@ -166,8 +199,12 @@ class GenerationService:
         from .engines.registry import get_engine
 
         symbolic_ok, symbolic_why = get_engine("symbolic", self.engine_config).available()
+        engines = {"symbolic": {"available": symbolic_ok, "reason": symbolic_why}}
+        if self._musicgen_status is not None:  # known once the background warm-up has looked
+            ok, why = self._musicgen_status
+            engines["musicgen"] = {"available": ok, "reason": why, "model": self.settings.musicgen_model}
         return {
             "status": "ok" if self.repo.ping() else "degraded",
-            "engines": {"symbolic": {"available": symbolic_ok, "reason": symbolic_why}},
+            "engines": engines,
             "queue": {"waiting": self.repo.count_waiting(), "max": self.settings.queue_max},
         }
