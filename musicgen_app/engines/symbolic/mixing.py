@@ -4,6 +4,7 @@ Every step is linear per part or applies one gain curve to every stem, so the st
 
 - a part's reverb return is added to that part's stem (the reverb is linear, so reverberating each stem's
   send bus equals reverberating every part on its own);
+- EQ (high-pass, brightness tilt) filters each stem: it is linear and the same for the stem's parts;
 - the bus compressor's gain is computed from the full mix and applied identically to each stem.
 
 All processing is vectorised numpy/scipy and deterministic: the reverb's impulse response is synthesised
