@@ -139,7 +139,8 @@ def separate_file(
     Parameters
     ----------
     path : any audio file soundfile or ffmpeg can read; mono is used on both channels.
-    out_dir : created if missing; stems are written as ``<path stem>.<stem name>.<fmt>``.
+    out_dir : created if missing; stems are written as ``<path stem>.<stem name>.<fmt>``, tagged
+        with the model and seed (24-bit for wav and flac).
     fmt : output format (``wav``, ``flac``, ``mp3``, ``ogg``); ``None`` keeps the input's format
         when it is one of those, else ``wav``.
     model, repo, shifts, overlap, segment_s, device, workers, progress, seed : as for
@@ -165,7 +166,7 @@ def separate_file(
         progress=progress,
         seed=seed,
     )
-    return write_stems(stems, out_dir, basename=path.stem, fmt=chosen_fmt)
+    return write_stems(stems, out_dir, basename=path.stem, fmt=chosen_fmt, model=model, seed=seed)
 
 
 def _stems_summing_to(mix: np.ndarray, sources: dict[str, np.ndarray], sr: int) -> Stems:

@@ -10,18 +10,16 @@ import numpy as np
 import soundfile as sf
 
 from ..engines.base import Stems
-from ..errors import InvalidRequest, RenderError
+from ..errors import InvalidRequest
 from ..formats import CHANNELS, OUTPUT_FORMATS, SAMPLE_RATE
+from .encode import encode_audio
+from .tags import Tags
 
-__all__ = ["output_format", "read_audio", "write_stems"]
+__all__ = ["STEM_BITS", "STEM_LICENSE", "output_format", "read_audio", "write_stems"]
 
-#: soundfile's (format, subtype) per output format; 24-bit keeps the stems' sum exact to -60 dB.
-_SOUNDFILE_TYPES: dict[str, tuple[str, str]] = {
-    "wav": ("WAV", "PCM_24"),
-    "flac": ("FLAC", "PCM_24"),
-    "mp3": ("MP3", "MPEG_LAYER_III"),
-    "ogg": ("OGG", "VORBIS"),
-}
+#: Lossless stems keep 24 bits, so that their sum stays within -60 dB of the mix even when quiet.
+STEM_BITS = 24
+STEM_LICENSE = "that of the input audio"
 
 
 def read_audio(path: Path) -> tuple[np.ndarray, int]:
@@ -66,41 +64,45 @@ def output_format(path: Path, fmt: str | None) -> str:
     return suffix if suffix in OUTPUT_FORMATS else "wav"
 
 
-def write_stems(stems: Stems, out_dir: Path, *, basename: str, fmt: str) -> dict[str, Path]:
-    """Write each stem to ``out_dir/<basename>.<stem name>.<fmt>``; all four or none.
+def write_stems(
+    stems: Stems, out_dir: Path, *, basename: str, fmt: str, model: str, seed: int
+) -> dict[str, Path]:
+    """Write each stem to ``out_dir/<basename>.<stem name>.<fmt>``, tagged; all four or none.
 
-    Each file is written under a temporary name and renamed into place, and the files of this
-    call are removed again if any of them fails, so a reader never sees a partial set.
+    Each file is written atomically by :func:`encode_audio`, and the files of this call are removed
+    again if any of them fails, so a reader never sees a partial set.
 
     Returns
     -------
     dict
         Stem name to written path, in :data:`STEM_NAMES` order.
+
+    Raises
+    ------
+    GenerationFailed
+        An encoder failed; no stem of this call is left behind.
     """
     out_dir.mkdir(parents=True, exist_ok=True)
     written: dict[str, Path] = {}
     try:
         for name, audio in stems.items():
+            tags = Tags(
+                title=f"{basename} ({name})",
+                engine="demucs",
+                model=model,
+                prompt="",
+                seed=seed,
+                # Separation adds no rights and removes none: the stems are the input's audio.
+                license=STEM_LICENSE,
+            )
             target = out_dir / f"{basename}.{name}.{fmt}"
-            _write_atomically(audio, stems.sample_rate, target, fmt)
+            encode_audio(audio, stems.sample_rate, target, fmt, tags=tags, bits_per_sample=STEM_BITS)
             written[name] = target
     except BaseException:
         for target in written.values():
             target.unlink(missing_ok=True)
         raise
     return written
-
-
-def _write_atomically(audio: np.ndarray, sr: int, target: Path, fmt: str) -> None:
-    partial = target.with_name(f".{target.name}.partial")
-    file_format, subtype = _SOUNDFILE_TYPES[fmt]
-    try:
-        sf.write(partial, audio, sr, format=file_format, subtype=subtype)
-        partial.replace(target)
-    except sf.SoundFileError as exc:
-        raise RenderError(f"could not write {target.name}: {exc}") from exc
-    finally:
-        partial.unlink(missing_ok=True)
 
 
 def _read_with_ffmpeg(path: Path) -> np.ndarray:

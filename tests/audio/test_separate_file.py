@@ -14,7 +14,8 @@ import soundfile as sf
 
 from musicgen_app.audio import separate_audio_io
 from musicgen_app.audio.separate import add_separate_arguments, run_separate, separate_file
-from musicgen_app.errors import InvalidRequest, RenderError
+from musicgen_app.audio.tags import read_tags
+from musicgen_app.errors import GenerationFailed, InvalidRequest
 from musicgen_app.formats import STEM_NAMES
 
 from . import conftest_demucs as fixtures
@@ -101,20 +102,32 @@ def test_an_unknown_output_format_is_refused(tmp_path):
 
 def test_a_failed_write_leaves_no_stem_behind(tiny_repo, tmp_path, monkeypatch):
     source = _write(tmp_path / "song.wav", music_like(1.0, seed=5))
-    real_write = sf.write
+    real_encode = separate_audio_io.encode_audio
     calls = []
 
-    def failing_third(file, *args, **kwargs):
-        calls.append(file)
+    def failing_third(audio, sr, path, fmt, **kwargs):
+        calls.append(path)
         if len(calls) == 3:
-            raise sf.LibsndfileError(0, prefix="disk trouble: ")
-        return real_write(file, *args, **kwargs)
+            raise GenerationFailed("disk trouble")
+        return real_encode(audio, sr, path, fmt, **kwargs)
 
-    monkeypatch.setattr(separate_audio_io.sf, "write", failing_third)
+    monkeypatch.setattr(separate_audio_io, "encode_audio", failing_third)
     out = tmp_path / "out"
-    with pytest.raises(RenderError):
+    with pytest.raises(GenerationFailed, match="disk trouble"):
         separate_file(source, out, model=tiny_repo.sig, repo=tiny_repo.path)
+    assert len(calls) == 3
     assert list(out.iterdir()) == []
+
+
+def test_stems_say_what_made_them(tiny_repo, tmp_path):
+    source = _write(tmp_path / "song.flac", music_like(1.0, seed=8))
+    paths = separate_file(source, tmp_path / "out", model=tiny_repo.sig, repo=tiny_repo.path, seed=5)
+    tags = read_tags(paths["vocals"])
+    assert tags["engine"] == "demucs"
+    assert tags["model"] == tiny_repo.sig
+    assert tags["seed"] == "5"
+    assert "vocals" in tags["title"]
+    assert tags["license"] == "that of the input audio"
 
 
 def _parse(argv: list[str]) -> argparse.Namespace:
