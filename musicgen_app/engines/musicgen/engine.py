@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import numpy as np
+import torch
 
 from ...errors import GenerationFailed, InvalidRequest
 from ...formats import MAX_DURATION_S, MIN_DURATION_S, SAMPLE_RATE
@@ -10,7 +11,7 @@ from ...plan import Plan
 from ..base import EngineResult, ProgressFn, Stems, no_progress
 from .conditioning import conditioning_text
 from .generate import generate_audio
-from .loader import default_device, find_model, load_model
+from .loader import default_device, find_model, load_model, resolve_precision
 from .postprocess import fit_length, to_output_format
 from .sampling import SamplingOptions
 from .tempo_lock import TempoLock, lock_tempo, measure_tempo_bpm
@@ -19,6 +20,9 @@ __all__ = ["DEFAULT_MODEL", "LICENSE", "MusicgenEngine"]
 
 DEFAULT_MODEL = "facebook/musicgen-small"
 LICENSE = "CC-BY-NC-4.0 (MusicGen weights)"
+#: Decoding one token at a time is memory-bound: on a 2-core machine shared with other work, one thread
+#: avoids OpenMP hand-offs and measured faster than two (bench/musicgen_cpu.py).
+CPU_THREADS = 1
 STEMS_NOTICE = (
     "Stems are not separated yet: the whole MusicGen mix is in the 'other' stem and the vocals, drums "
     "and bass stems are silent."
@@ -38,7 +42,10 @@ class MusicgenEngine:
     window_s, prompt_s : longest single generation pass, and the seconds of codes that prompt each
         continuation window beyond it.
     max_tempo_correction : largest relative time-stretch tempo lock applies.
-    quantize_int8 : int8 dynamic quantisation of the decoder's Linear layers on CPU.
+    precision : ``auto`` (the fastest accurate setting measured for the device), ``fp32``, ``bf16`` or
+        ``int8`` (CPU only); see ``loader.prepare_model``.
+    torch_threads : intra-op threads torch uses on CPU, set process-wide when generating (the engine
+        runs in render processes of its own); ``None`` leaves torch's setting alone.
     """
 
     name = "musicgen"
@@ -56,7 +63,8 @@ class MusicgenEngine:
         window_s: float = 30.0,
         prompt_s: float = 10.0,
         max_tempo_correction: float = 0.15,
-        quantize_int8: bool = False,
+        precision: str = "auto",
+        torch_threads: int | None = CPU_THREADS,
     ) -> None:
         if not 0 < prompt_s < window_s:
             raise ValueError(f"need 0 < prompt_s < window_s, got {prompt_s}, {window_s}")
@@ -67,7 +75,8 @@ class MusicgenEngine:
         self.window_s = window_s
         self.prompt_s = prompt_s
         self.max_tempo_correction = max_tempo_correction
-        self.quantize_int8 = quantize_int8
+        self.precision = resolve_precision(precision, self.device)
+        self.torch_threads = torch_threads
 
     def available(self) -> tuple[bool, str]:
         """``(True, "")`` when config and weights are on disk; no weights are read, no network used."""
@@ -84,11 +93,13 @@ class MusicgenEngine:
         """
         if not MIN_DURATION_S <= plan.duration_s <= MAX_DURATION_S:
             raise InvalidRequest.for_field("duration", f"must be {MIN_DURATION_S}..{MAX_DURATION_S} seconds")
+        if self.torch_threads and self.device == "cpu":
+            torch.set_num_threads(self.torch_threads)
         loaded = load_model(
             self.model_id,
             device=self.device,
             local_files_only=self.local_files_only,
-            quantize_int8=self.quantize_int8,
+            precision=self.precision,
         )
         text = conditioning_text(plan)
         lock_wanted = plan.sources.get("tempo") == "explicit"
@@ -140,6 +151,7 @@ class MusicgenEngine:
             "tempo_locked": bool(lock and lock.locked),
             "tempo_stretch_rate": lock.rate if lock else 1.0,
             "device": self.device,
+            "precision": self.precision,
         }
         return EngineResult(
             stems=Stems(vocals=silence, drums=silence, bass=silence, other=audio),

@@ -122,7 +122,8 @@ def _run_window(
         **text_inputs,
         **extra,
         do_sample=False,
-        guidance_scale=sampler.options.guidance_scale if sampler.options.guided else None,
+        # Always explicit: None would fall back to the checkpoint's own guidance (3.0 when published).
+        guidance_scale=sampler.options.guidance_scale,
         max_new_tokens=window.new_frames + _delay_steps(loaded),
         logits_processor=[sampler],
         stopping_criteria=[counter],

@@ -5,7 +5,7 @@ or a local directory written by ``save_pretrained``. Nothing here reads environm
 (``HF_HUB_OFFLINE``) is honoured by ``transformers`` and ``huggingface_hub`` themselves, and callers may
 force it with ``local_files_only=True``.
 
-Loaded models are cached per ``(model_id, device, quantize_int8)`` and shared between threads; they are
+Loaded models are cached per ``(model_id, device, precision)`` and shared between threads; they are
 only ever used for inference and their ``generation_config`` is never changed after loading.
 """
 
@@ -14,6 +14,7 @@ from __future__ import annotations
 import json
 import re
 import threading
+import warnings
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -28,6 +29,8 @@ __all__ = [
     "default_device",
     "find_model",
     "load_model",
+    "prepare_model",
+    "resolve_precision",
 ]
 
 #: ``config.json`` model types this engine can drive, and the ones it recognises but cannot.
@@ -46,7 +49,13 @@ WEIGHT_FILES: tuple[str, ...] = (
     "pytorch_model.bin.index.json",
 )
 
-_cache: dict[tuple[str, str, bool], LoadedModel] = {}
+#: Inference precisions: ``auto`` resolves per device (see :func:`resolve_precision`).
+PRECISIONS: tuple[str, ...] = ("auto", "fp32", "bf16", "int8")
+#: What ``auto`` means on CPU: the fastest setting in bench/musicgen_cpu.py whose next-token distributions
+#: stay close to fp32.
+CPU_PRECISION = "int8"
+
+_cache: dict[tuple[str, str, str], LoadedModel] = {}
 _cache_lock = threading.Lock()
 
 
@@ -176,15 +185,43 @@ def _check_config(model_id: str, *, local_files_only: bool) -> None:
         raise _unavailable(model_id, f"it is a {model_type!r} model, not a MusicGen model")
 
 
-def _quantized(model: Any) -> Any:
-    """Int8 dynamic quantisation of the decoder's Linear layers (CPU inference only)."""
-    from torch.ao.quantization import quantize_dynamic
+def resolve_precision(precision: str, device: str) -> str:
+    """The concrete precision for ``device``: ``auto`` is :data:`CPU_PRECISION` on CPU, fp32 on GPU."""
+    if precision not in PRECISIONS:
+        raise ValueError(f"precision must be one of {PRECISIONS}, got {precision!r}")
+    if precision == "auto":
+        return CPU_PRECISION if device == "cpu" else "fp32"
+    if precision == "int8" and device != "cpu":
+        raise ValueError("int8 dynamic quantisation runs on CPU only")
+    return precision
 
-    model.decoder = quantize_dynamic(model.decoder, {torch.nn.Linear}, dtype=torch.qint8)
+
+def prepare_model(model: Any, *, device: str, precision: str) -> Any:
+    """Move ``model`` to ``device`` in eval mode at ``precision`` (see :data:`PRECISIONS`).
+
+    The text encoder runs once per window and EnCodec sees integer codes, so only the decoder's cost per
+    step matters: ``int8`` quantises its Linear layers dynamically (weights int8, activations quantised
+    on the fly); ``bf16`` casts everything but EnCodec to bfloat16.
+    """
+    precision = resolve_precision(precision, device)
+    model = model.to(device).eval()
+    if precision == "bf16":
+        for part in (model.text_encoder, model.decoder, getattr(model, "enc_to_dec_proj", None)):
+            if part is not None:
+                part.to(torch.bfloat16)
+    elif precision == "int8":
+        from torch.ao.quantization import per_channel_dynamic_qconfig, quantize_dynamic
+
+        # Per-channel weight scales: trained layers have outlier rows that one scale per tensor would crush.
+        qconfig = {torch.nn.Linear: per_channel_dynamic_qconfig}
+        with warnings.catch_warnings():
+            # torch 2.13 announces the move of eager quantisation to torchao; the pinned API still works.
+            warnings.filterwarnings("ignore", message=".*quantize_per", category=UserWarning)
+            model.decoder = quantize_dynamic(model.decoder, qconfig, dtype=torch.qint8)
     return model
 
 
-def _load_uncached(model_id: str, device: str, *, local_files_only: bool, quantize_int8: bool) -> LoadedModel:
+def _load_uncached(model_id: str, device: str, *, local_files_only: bool, precision: str) -> LoadedModel:
     from transformers import AutoProcessor, MusicgenForConditionalGeneration
 
     try:
@@ -195,9 +232,7 @@ def _load_uncached(model_id: str, device: str, *, local_files_only: bool, quanti
         processor = AutoProcessor.from_pretrained(model_id, local_files_only=local_files_only)
     except (OSError, ValueError) as exc:
         raise _unavailable(model_id, f"loading failed ({exc})") from exc
-    model = model.to(device).eval()
-    if quantize_int8 and device == "cpu":
-        model = _quantized(model)
+    model = prepare_model(model, device=device, precision=precision)
     return LoadedModel(
         model_id=model_id,
         device=device,
@@ -216,7 +251,7 @@ def load_model(
     *,
     device: str | None = None,
     local_files_only: bool = False,
-    quantize_int8: bool = False,
+    precision: str = "auto",
 ) -> LoadedModel:
     """The shared, loaded model for ``model_id`` on ``device``; loads it on first use.
 
@@ -225,7 +260,7 @@ def load_model(
     model_id : Hub id or local ``save_pretrained`` directory.
     device : ``cuda`` or ``cpu``; ``None`` picks :func:`default_device`.
     local_files_only : never touch the network, even if ``HF_HUB_OFFLINE`` is not set.
-    quantize_int8 : quantise the decoder's Linear layers to int8 (ignored on GPU).
+    precision : one of :data:`PRECISIONS`; ``auto`` picks the fastest setting measured for the device.
 
     Raises
     ------
@@ -233,12 +268,12 @@ def load_model(
         names the model and how to provide it.
     """
     device = device or default_device()
-    key = (model_id, device, quantize_int8 and device == "cpu")
+    key = (model_id, device, resolve_precision(precision, device))
     with _cache_lock:
         # Loading under the lock: two jobs asking at once must not load a large model twice.
         if key not in _cache:
             _cache[key] = _load_uncached(
-                model_id, device, local_files_only=local_files_only, quantize_int8=key[2]
+                model_id, device, local_files_only=local_files_only, precision=key[2]
             )
         return _cache[key]
 

@@ -28,7 +28,7 @@ class SamplingOptions:
     ----------
     top_k : sample among the ``top_k`` most likely tokens (MusicGen's published default is 250).
     temperature : divides the guided logits; 1.0 keeps the model's distribution.
-    guidance_scale : classifier-free guidance weight; <= 1 disables guidance (and halves the work).
+    guidance_scale : classifier-free guidance weight, >= 1; 1 disables guidance (and halves the work).
     """
 
     top_k: int = 250
@@ -40,10 +40,8 @@ class SamplingOptions:
             raise ValueError(f"top_k must be >= 1, got {self.top_k}")
         if self.temperature <= 0:
             raise ValueError(f"temperature must be positive, got {self.temperature}")
-
-    @property
-    def guided(self) -> bool:
-        return self.guidance_scale > 1.0
+        if self.guidance_scale < 1.0:
+            raise ValueError(f"guidance_scale must be >= 1, got {self.guidance_scale}")
 
 
 def seeded_generator(seed: int, device: str) -> torch.Generator:

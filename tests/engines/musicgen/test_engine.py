@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 from musicgen_app.engines.musicgen.engine import LICENSE, MusicgenEngine
-from musicgen_app.engines.musicgen.loader import clear_cache, load_model
+from musicgen_app.engines.musicgen.loader import CPU_PRECISION, clear_cache, load_model, resolve_precision
 from musicgen_app.errors import EngineUnavailable, InvalidRequest
 from musicgen_app.formats import SAMPLE_RATE
 
@@ -133,3 +133,22 @@ def test_directory_without_weights_is_unavailable(tmp_path):
 def test_duration_out_of_range_is_rejected(tiny_engine):
     with pytest.raises(InvalidRequest):
         tiny_engine.generate(make_plan(duration_s=301.0))
+
+
+@pytest.mark.parametrize("precision", ["fp32", "bf16"])
+def test_other_precisions_run_the_same_path(tiny_musicgen_dir, precision):
+    engine = MusicgenEngine(str(tiny_musicgen_dir), device="cpu", local_files_only=True, precision=precision)
+    result = engine.generate(make_plan())
+
+    assert result.stems.frames == 5 * SAMPLE_RATE
+    assert result.extra["precision"] == precision
+    assert np.all(np.isfinite(result.stems.other))
+
+
+def test_auto_precision_is_resolved_per_device():
+    assert resolve_precision("auto", "cpu") == CPU_PRECISION
+    assert resolve_precision("auto", "cuda") == "fp32"
+    with pytest.raises(ValueError):
+        resolve_precision("int8", "cuda")
+    with pytest.raises(ValueError):
+        resolve_precision("fp8", "cpu")
