@@ -119,7 +119,7 @@ def test_extra_sources_fold_into_other(tmp_path):
     _check_stems(stems, mix, SR)
 
 
-def test_a_model_missing_from_its_directory_says_how_to_provide_it(tmp_path):
+def test_a_model_missing_from_its_directory_says_how_to_provide_it(tmp_path, empty_caches):
     with pytest.raises(EngineUnavailable) as caught:
         separate(music_like(1.0, seed=1), SR, model="htdemucs", repo=tmp_path)
     message = caught.value.message
