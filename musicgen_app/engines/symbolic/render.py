@@ -129,17 +129,8 @@ def _note_jobs(
         release = max(BLOCK_FRAMES, round((end - onset) / BLOCK_FRAMES) * BLOCK_FRAMES)
         # Only a note that may ring past the end depends on where the end is: the others can share renders.
         near_end = frames - onset < release + round(_MAX_TAIL_S * sr)
-        job = _NoteJob(
-            channel,
-            bank,
-            program,
-            note.pitch,
-            note.velocity,
-            release,
-            note.bend,
-            choke - onset if choke >= 0 else -1,
-            frames - onset if near_end else -1,
-        )
+        choke_at, limit = (choke - onset if choke >= 0 else -1), (frames - onset if near_end else -1)
+        job = _NoteJob(channel, bank, program, note.pitch, note.velocity, release, note.bend, choke_at, limit)
         jobs.append((onset, job))
     return jobs
 
@@ -147,10 +138,6 @@ def _note_jobs(
 def _bend_range(job: _NoteJob) -> int:
     """Pitch wheel range in semitones: enough for the glide, at least the GM default of 2."""
     return min(_MAX_BEND_SEMITONES, max(2, math.ceil(abs(job.bend_semitones))))
-
-
-def _bend_value(semitones: float, bend_range: int) -> int:
-    return min(16383, max(0, 8192 + round(8191 * semitones / bend_range)))
 
 
 def _render_head(synth: Synth, job: _NoteJob, frames: int) -> list[np.ndarray]:
@@ -161,8 +148,8 @@ def _render_head(synth: Synth, job: _NoteJob, frames: int) -> list[np.ndarray]:
     blocks = frames // BLOCK_FRAMES
     chunks = []
     for block in range(blocks):
-        semitones = job.bend_semitones * (block + 1) / blocks
-        synth.pitch_bend(job.channel, _bend_value(semitones, bend_range))
+        wheel = 8192 + round(8191 * job.bend_semitones * (block + 1) / blocks / bend_range)
+        synth.pitch_bend(job.channel, min(16383, max(0, wheel)))
         chunks.append(synth.render(BLOCK_FRAMES))
     return chunks
 
@@ -332,19 +319,31 @@ def _reverb_and_eq(
     for name, bus in sends.items():
         stems[name] += apply_reverb(bus, sr=sr, rt60_s=settings.reverb_rt60_s)
     return {
-        name: equalize_stem(audio, stem=name, parts=score.parts_for_stem(name), settings=settings, sr=sr)
+        name: equalize_stem(
+            audio, stem=name, parts=score.parts_for_stem(name), settings=settings, sr=sr, out=audio
+        )
         for name, audio in stems.items()
     }
+
+
+def _mix_of(stems: dict[str, np.ndarray]) -> np.ndarray:
+    mix = stems[STEM_NAMES[0]].copy()
+    for name in STEM_NAMES[1:]:
+        mix += stems[name]
+    return mix
 
 
 def _compress_and_add_ambience(
     stems: dict[str, np.ndarray], beds: np.ndarray | None, settings: MixSettings, *, sr: int
 ) -> dict[str, np.ndarray]:
+    """Stems (owned, changed in place) with one compressor gain applied to all, then ambience in other."""
     if settings.bus_compression:
-        gain = bus_compressor_gain(sum(stems.values()), sr=sr)[:, None]
-        stems = {name: audio * gain for name, audio in stems.items()}
+        gain = bus_compressor_gain(_mix_of(stems), sr=sr)[:, None]
+        for audio in stems.values():
+            audio *= gain
     if beds is not None:
-        stems["other"] = stems["other"] + np.float32(reference_rms(sum(stems.values()))) * beds
+        beds *= np.float32(reference_rms(_mix_of(stems)))
+        stems["other"] += beds
     return stems
 
 
