@@ -17,6 +17,7 @@ there.
 from __future__ import annotations
 
 import pickle
+import re
 import threading
 from collections.abc import Callable
 from pathlib import Path
@@ -41,6 +42,9 @@ _REPO_HINT = (
 # Broken or foreign files surface from torch.load / yaml / state_dict loading as these.
 _LOAD_ERRORS = (ModelLoadingError, OSError, EOFError, pickle.UnpicklingError, KeyError, ValueError)
 
+#: Names become file names (``<name>.yaml``), so no path separators and no leading dot.
+_MODEL_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]*")
+
 _cache: dict[tuple[str, str | None, str], DemucsModel] = {}
 _cache_lock = threading.Lock()
 
@@ -64,9 +68,16 @@ def load_model(name: str, *, repo: Path | None = None, device: str = "cpu") -> D
     Raises
     ------
     EngineUnavailable
-        The model is not on this machine (or its files cannot be loaded); the message says how to
+        ``name`` is not a plain model name (file names are built from it), or the model is not on
+        this machine (or its files cannot be loaded); the message says how to
         provide it.
     """
+    if not _MODEL_NAME.fullmatch(name):
+        # A name no model can have is a model that is not here: the service then keeps the mix.
+        raise EngineUnavailable(
+            f"{name!r} is not a Demucs model name (letters, digits, '_', '-', '.'); "
+            "choose htdemucs, htdemucs_ft or mdx_extra"
+        )
     key = (name, str(repo.resolve()) if repo is not None else None, device)
     # One lock for all loads: loading is rare and must not happen twice for the same model.
     with _cache_lock:
@@ -132,7 +143,10 @@ def _load_from_hf_cache(name: str) -> DemucsModel | None:
     from huggingface_hub import try_to_load_from_cache
 
     repo_id = f"{hf.DEFAULT_NAMESPACE}/{hf.hf_repo_name(name)}"
-    bag_path = try_to_load_from_cache(repo_id, f"{name}.yaml")
+    try:
+        bag_path = try_to_load_from_cache(repo_id, f"{name}.yaml")
+    except ValueError:  # a name the hub would refuse (``a..b``) cannot be in its cache either
+        return None
     if not isinstance(bag_path, str):
         return None
     with open(bag_path) as file:

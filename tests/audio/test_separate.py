@@ -128,6 +128,12 @@ def test_a_model_missing_from_its_directory_says_how_to_provide_it(tmp_path, emp
     assert caught.value.code == "engine_unavailable"
 
 
+@pytest.mark.parametrize("name", ["../htdemucs", "hf://adefossez/htdemucs", "a b"])
+def test_names_that_are_not_model_names_are_refused_before_any_file_is_touched(tmp_path, name):
+    with pytest.raises(EngineUnavailable, match="not a Demucs model name"):
+        separate(music_like(1.0, seed=1), SR, model=name, repo=tmp_path)
+
+
 def test_a_missing_directory_is_reported(tmp_path):
     with pytest.raises(EngineUnavailable, match="does not exist"):
         separate(music_like(1.0, seed=1), SR, model="htdemucs", repo=tmp_path / "nowhere")
@@ -202,7 +208,7 @@ def test_the_model_is_loaded_once_and_shared_between_threads(tiny_repo, monkeypa
 )
 def test_bad_input_is_an_invalid_request(tiny_repo, mix, options, field):
     with pytest.raises(InvalidRequest) as caught:
-        separate(mix, SR, model=tiny_repo.sig, repo=tiny_repo.path, **options)
+        separate(mix, SR, **{"model": tiny_repo.sig, "repo": tiny_repo.path, **options})
     assert caught.value.details[0].field == field
 
 
