@@ -11,7 +11,7 @@ from ...plan import Plan
 from ..base import EngineResult, ProgressFn, no_progress
 from .ambience import AMBIENCES
 from .compose import compose
-from .fluidsynth import INSTALL_HINT, check_soundfont, library_available, load_library
+from .fluidsynth import INSTALL_HINT, check_soundfont, library_available, load_library, preload
 from .midi import score_to_midi
 from .render import render_score
 from .score import Score
@@ -51,6 +51,16 @@ class SymbolicEngine:
         if not self.soundfont.is_file():
             return False, f"SoundFont {self.soundfont} not found; {INSTALL_HINT}"
         return True, ""
+
+    def warm_up(self) -> None:
+        """Load the SoundFont into one warm synth per render thread, so the first job does not wait.
+
+        Raises
+        ------
+        EngineUnavailable
+            When libfluidsynth or the SoundFont is missing.
+        """
+        preload(self.soundfont, sample_rate=SAMPLE_RATE, count=self.threads)
 
     def generate(self, plan: Plan, *, progress: ProgressFn = no_progress) -> EngineResult:
         """Compose and render ``plan``: four stems, the score's MIDI and section markers.

@@ -19,7 +19,7 @@ import ctypes
 import ctypes.util
 import threading
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from functools import lru_cache
 from pathlib import Path
 
@@ -36,6 +36,7 @@ __all__ = [
     "check_soundfont",
     "library_available",
     "load_library",
+    "preload",
     "warm_synth",
 ]
 
@@ -291,3 +292,16 @@ def warm_synth(soundfont: Path, *, sample_rate: int = 44_100) -> Iterator[Synth]
             idle.append(synth)
             return
     synth.close()
+
+
+def preload(soundfont: Path, *, sample_rate: int = 44_100, count: int = 1) -> None:
+    """Make sure ``count`` warm synths for ``soundfont`` wait in the pool (call at worker start-up).
+
+    Raises
+    ------
+    EngineUnavailable
+        When the library or the SoundFont is missing.
+    """
+    with ExitStack() as lent:
+        for _ in range(count):
+            lent.enter_context(warm_synth(soundfont, sample_rate=sample_rate))

@@ -7,6 +7,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from musicgen_app.engines.symbolic import fluidsynth
 from musicgen_app.engines.symbolic.engine import ENGINE_VERSION, LICENSE, SymbolicEngine
 from musicgen_app.engines.symbolic.fluidsynth import library_available
 from musicgen_app.errors import EngineUnavailable
@@ -89,3 +90,16 @@ def test_same_plan_same_audio_and_the_seed_matters() -> None:
 def test_unknown_ambience_gives_a_notice() -> None:
     result = SymbolicEngine(SOUNDFONT).generate(_plan(duration_s=5.0, ambience=("campfire",)))
     assert any("campfire" in notice for notice in result.notices)
+
+
+@needs_fluidsynth
+def test_warm_up_leaves_one_synth_per_thread_in_the_pool(monkeypatch) -> None:
+    monkeypatch.setattr(fluidsynth, "_idle", {})  # an empty pool, as in a new worker process
+    SymbolicEngine(SOUNDFONT, threads=2).warm_up()
+
+    def no_new_synths(*_args, **_kwargs):
+        raise AssertionError("warm_up should have left enough synths in the pool")
+
+    monkeypatch.setattr(fluidsynth.Synth, "__init__", no_new_synths)
+    with fluidsynth.warm_synth(SOUNDFONT) as one, fluidsynth.warm_synth(SOUNDFONT) as two:
+        assert one is not two
