@@ -177,7 +177,10 @@ def main(argv: list[str] | None = None) -> int:
         parameters = build_repo(repo)
         print(f"htdemucs architecture, {parameters / 1e6:.1f} M parameters, {args.seconds:g} s of audio")
         # Load through the real loader and warm up, so no measured run is charged for it.
+        load_s = time.perf_counter()
         separate(mix[: SR // 2], SR, model=SIGNATURE, repo=repo)
+        load_s = round(time.perf_counter() - load_s, 2)
+        print(f"loading and one 0.5 s separation: {load_s} s")
         print(HEADER)
         grid = itertools.product(args.threads, args.workers, args.segments, args.overlaps)
         for threads, workers, segment_s, overlap in grid:
@@ -194,6 +197,7 @@ def main(argv: list[str] | None = None) -> int:
             "command": " ".join(["python", *sys.argv]),
             "machine": machine(),
             "parameters": parameters,
+            "load_and_first_segment_s": load_s,
             "runs": [{**asdict(run), "s_per_s": round(run.s_per_s, 3)} for run in runs],
         }
         args.json.write_text(json.dumps(report, indent=2) + "\n")

@@ -69,8 +69,7 @@ def load_model(name: str, *, repo: Path | None = None, device: str = "cpu") -> D
     ------
     EngineUnavailable
         ``name`` is not a plain model name (file names are built from it), or the model is not on
-        this machine (or its files cannot be loaded); the message says how to
-        provide it.
+        this machine or its files cannot be loaded; the message says how to provide it.
     """
     if not _MODEL_NAME.fullmatch(name):
         # A name no model can have is a model that is not here: the service then keeps the mix.
