@@ -109,12 +109,15 @@ def build_parser() -> argparse.ArgumentParser:
     _add_generate(sub)
     sub.add_parser("serve", help="serve the studio and the API (same as python app.py)")
     sub.add_parser("genres", help="list the known genres")
-    try:
-        from .audio.separate import add_separate_arguments
+    from .audio.separate_cli import add_separate_arguments
+    from .config import load_settings
 
-        add_separate_arguments(sub.add_parser("separate", help="split an audio file into 4 stems"))
-    except ImportError:
-        pass
+    settings = load_settings()
+    add_separate_arguments(
+        sub.add_parser("separate", help="split an audio file into 4 stems (Demucs)"),
+        default_model=settings.demucs_model,
+        default_repo=settings.demucs_repo,
+    )
     return parser
 
 
@@ -123,7 +126,7 @@ def main(argv: list[str] | None = None) -> int:
     handlers = {"generate": _generate, "serve": _serve, "genres": _genres}
     try:
         if args.command == "separate":
-            from .audio.separate import run_separate
+            from .audio.separate_cli import run_separate
 
             return run_separate(args)
         return handlers[args.command](args)

@@ -102,13 +102,15 @@ def _unescape(value: str) -> str:
 def riff_info_strings(tags: Tags) -> dict[str, str]:
     """``soundfile.SoundFile`` string attributes that libsndfile writes as RIFF INFO chunks."""
     lines = [f"{key}: {_escape(getattr(tags, key))}" for key in _ICMT_KEYS if getattr(tags, key)]
-    return {
+    strings = {
         "title": tags.title,
         "artist": tags.artist,
         "copyright": tags.license,
         "software": tags.software,
         "comment": "\n".join(lines),
     }
+    # libsndfile refuses an empty string ("bad string"): an empty field is simply not written
+    return {name: value for name, value in strings.items() if value}
 
 
 def _read_id3(path: Path) -> dict[str, str]:

@@ -73,3 +73,14 @@ def test_a_long_unicode_prompt_survives_wav(tmp_path):
     tags = make_tags(prompt="🎹" * 2000)
     path = encode_audio(np.zeros((100, 2), np.float32), SR, tmp_path / "t.wav", "wav", tags=tags)
     assert read_tags(path)["prompt"] == "🎹" * 2000
+
+
+def test_wav_with_empty_license_still_encodes(tmp_path) -> None:
+    import numpy as np
+
+    from musicgen_app.audio.encode import encode_audio
+    from musicgen_app.audio.tags import Tags, read_tags
+
+    tags = Tags(title="t", engine="demucs", model="m", prompt="p", seed="1", license="")
+    path = encode_audio(np.zeros((4410, 2), np.float32), 44_100, tmp_path / "a.wav", "wav", tags=tags)
+    assert read_tags(path)["title"] == "t"

@@ -1,0 +1,57 @@
+"""The CLI writes a whole track to a directory, and refuses bad input with one clear line."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+import soundfile as sf
+
+from musicgen_app.cli import main
+from musicgen_app.formats import STEM_NAMES
+
+
+def test_generate_writes_mix_stems_waveform_midi_and_manifest(tmp_path, capsys) -> None:
+    code = main(
+        [
+            "generate",
+            "reggae one drop with organ",
+            "--duration",
+            "5",
+            "--format",
+            "wav",
+            "--seed",
+            "7",
+            "--engine",
+            "symbolic",
+            "--out",
+            str(tmp_path),
+        ]
+    )
+    assert code == 0
+    manifest = json.loads((tmp_path / "manifest.json").read_text())
+    assert set(manifest["files"]) >= {"mix", *STEM_NAMES, "waveform", "midi", "manifest"}
+    for relative in manifest["files"].values():
+        assert (tmp_path / relative).is_file()
+    info = sf.info(tmp_path / manifest["files"]["mix"])
+    assert (info.samplerate, info.channels, info.frames) == (44_100, 2, 5 * 44_100)
+    assert manifest["plan"]["genre"] == "reggae" and manifest["plan"]["seed"] == 7
+    assert json.loads(capsys.readouterr().out)["engine"] == "symbolic"
+
+
+def test_bad_input_exits_non_zero_with_one_line() -> None:
+    run = subprocess.run(
+        [sys.executable, "-m", "musicgen_app", "generate", "lofi", "--duration", "301"],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert run.returncode == 2
+    lines = [line for line in run.stderr.splitlines() if line.strip()]
+    assert lines == ["error: duration: must be from 5 to 300, got 301"]
+
+
+def test_unknown_genre_names_the_closest(capsys) -> None:
+    assert main(["generate", "a beat", "--genre", "jaz", "--out", "/nonexistent"]) == 2
+    assert "jazz" in capsys.readouterr().err
