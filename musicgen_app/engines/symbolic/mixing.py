@@ -132,17 +132,10 @@ def apply_gain_pan(
     return out
 
 
-def _midi_to_hz(pitch: float) -> float:
-    return 440.0 * 2.0 ** ((pitch - 69.0) / 12.0)
-
-
-def _highpass_cutoff_hz(parts: Sequence[Part]) -> float:
+def _highpass_sos(parts: Sequence[Part], sr: int) -> np.ndarray:
     # Below the parts' lowest fundamental there is only rumble that muddies the bass.
     lowest = min((n.pitch for part in parts for n in part.notes), default=60)
-    return min(max(0.6 * _midi_to_hz(lowest), 35.0), 110.0)
-
-
-def _highpass_sos(cutoff_hz: float, sr: int) -> np.ndarray:
+    cutoff_hz = min(max(0.6 * 440.0 * 2.0 ** ((lowest - 69.0) / 12.0), 35.0), 110.0)
     return signal.butter(2, cutoff_hz, btype="highpass", fs=sr, output="sos")
 
 
@@ -229,7 +222,7 @@ def equalize_stem(
         return audio
     sections = []
     if stem != "bass":
-        sections.append(_highpass_sos(_highpass_cutoff_hz(melodic), sr))
+        sections.append(_highpass_sos(melodic, sr))
     if abs(settings.brightness - 0.5) > 0.01:
         sections.append(_tilt_sos(settings.brightness, sr))
     return _filter_channels(audio, np.concatenate(sections), out) if sections else audio
@@ -282,10 +275,8 @@ def duck_envelope(
 def reverb_impulse(
     *, sr: int, rt60_s: float = 1.6, predelay_s: float = 0.015, seed: int = REVERB_SEED
 ) -> np.ndarray:
-    """A synthetic room: decorrelated stereo impulse response ``(n, 2)`` float32, unit energy per channel.
-
-    Early reflections (sparse taps over 70 ms) and a noise tail whose highs decay faster than its lows.
-    """
+    """A synthetic room: decorrelated stereo impulse response ``(n, 2)`` float32, unit energy per channel:
+    early reflections (sparse taps over 70 ms), then a noise tail whose highs decay faster than its lows."""
     rng = np.random.default_rng(seed)
     tail_frames = int(rt60_s * 1.1 * sr)
     t = np.arange(tail_frames)[:, None] / sr
@@ -360,7 +351,9 @@ def _block_levels_db(mix: np.ndarray, hop: int) -> np.ndarray:
     return 10.0 * np.log10(power.reshape(-1, hop).mean(axis=1, dtype=np.float64) / 2.0 + _EPS)
 
 
-def _gain_reduction_db(level_db: np.ndarray, *, threshold_db: float, ratio: float, knee_db: float):
+def _gain_reduction_db(
+    level_db: np.ndarray, *, threshold_db: float, ratio: float, knee_db: float
+) -> np.ndarray:
     over = level_db - threshold_db
     slope = 1.0 - 1.0 / ratio
     in_knee = np.clip(over + knee_db / 2.0, 0.0, knee_db)
@@ -401,11 +394,7 @@ def bus_compressor_gain(
 
 
 def _upsample_linear(points: np.ndarray, hop: int, frames: int) -> np.ndarray:
-    """Linear interpolation of one value per ``hop`` frames up to ``frames`` values, float32.
-
-    Each point holds for the start of its block and ramps to the next (faster than ``np.interp``,
-    which searches for every output frame).
-    """
+    """One value per ``hop`` frames, ramped linearly to the next: ``(frames,)`` float32."""
     after = np.append(points[1:], points[-1])
     ramp = np.arange(hop, dtype=np.float32) / np.float32(hop)
     return (points[:, None] + (after - points)[:, None] * ramp).ravel()[:frames]
