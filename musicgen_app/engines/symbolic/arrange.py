@@ -103,8 +103,12 @@ def _melodic_lineup(plan: Plan, style: Style, melodic: list[Instrument]) -> list
         return [("bass", name), ("chords", name), ("lead", name)]
     claimed: dict[str, str] = {}
     extras: list[str] = []
+    no_bass = _excluded(plan, "bass")
     for inst in melodic:
-        role = next((r for r in _roles_for(inst) if r not in claimed), None)
+        if no_bass and inst.family == "bass":
+            continue
+        roles = [r for r in _roles_for(inst) if not (no_bass and r == "bass")]
+        role = next((r for r in roles if r not in claimed), None)
         if role is None:
             extras.append(inst.name)
         else:
@@ -190,7 +194,7 @@ def arrange(plan: Plan, style: Style) -> list[PartSpec]:
     melodic = [
         instrument(n)
         for n in plan.instruments
-        if instrument(n).family not in ("percussion", "drums", "voice")
+        if instrument(n).family not in ("percussion", "drums", "voice") and not _excluded(plan, n)
     ]
     drums_allowed = not _excluded(plan, "drums")
     solo = _is_solo(plan, melodic)

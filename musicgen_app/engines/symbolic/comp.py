@@ -125,7 +125,8 @@ def _bar_notes(ctx: Context, role: str, bar: int, voicer: _Voicer, variant: int)
         span = ctx.chord(at)
         end = min(at + length * articulation, span.end_beat)
         for pitch, offset in _pitches(symbol, voicer.voices(span)):
-            if pitch <= 127 and end - at - offset > 0.02:
+            pitch -= 12 * max(0, -(-(pitch - voicer.high) // 12))  # arpeggios wrap inside the window
+            if end - at - offset > 0.02:
                 notes.append(Note(at + offset, end - at - offset, pitch, _velocity(symbol, kind, energy)))
         if kind == "pad" and at + length > span.end_beat + 1e-9:
             nxt = ctx.changes.next_after(span)

@@ -67,6 +67,25 @@ def _notes_for(ctx: Context, spec: PartSpec, tones: list[Tone], vocals: bool) ->
     )
 
 
+def _fade(notes: tuple[Note, ...], form: Form, meter: Meter) -> tuple[Note, ...]:
+    """Velocities taper over the last section down to 35 %: the plan asked for a fade-out."""
+    if not form.sections:
+        return notes
+    start = form.sections[-1].start_bar * meter.beats_per_bar
+    span = max(1e-9, form.end_beat - start)
+    out = []
+    for note in notes:
+        share = min(1.0, max(0.0, (note.start_beat - start) / span))
+        velocity = max(1, round(note.velocity * (1.0 - 0.65 * share)))
+        out.append(Note(note.start_beat, note.duration_beats, note.pitch, velocity, note.bend))
+    return tuple(out)
+
+
+def _form_kind(plan: Plan, kind: str) -> str:
+    """A drop asked for in a song-shaped style turns the form into build / drop / breakdown."""
+    return "edm" if "drop" in plan.structure and kind in ("song", "loop") else kind
+
+
 def _part(spec: PartSpec, notes: tuple[Note, ...]) -> Part:
     return Part(
         name=spec.name,
@@ -90,6 +109,9 @@ def _carve(
     kit = next((i for i, (s, _) in enumerate(out) if s.role == "drums"), None)
     if kit is None:
         return out
+    for piece in (p for p in KIT_PIECE_KEYS if ctx.plan.excludes(p)):
+        spec, notes = out[kit]
+        out[kit] = (spec, carve_kit(ctx, notes, piece)[0])  # "no hi-hats": the kit plays without
     for piece in (p for p in ctx.plan.instruments if p in KIT_PIECE_KEYS and not ctx.plan.excludes(p)):
         spec, notes = out[kit]
         rest, taken = carve_kit(ctx, notes, piece)
@@ -143,7 +165,7 @@ def compose(plan: Plan) -> Score:
     style = style_for(plan.genre)
     meter = _meter(plan)
     form = plan_form(
-        style.form,
+        _form_kind(plan, style.form),
         duration_s=plan.duration_s,
         tempo_bpm=plan.tempo_bpm,
         meter=meter,
@@ -156,7 +178,10 @@ def compose(plan: Plan) -> Score:
     ctx = build_context(plan, style, meter, form, changes, has_kit="drums" in roles, has_arp="arp" in roles)
     tones = write_line(ctx) if roles & {"lead", "vocals"} else []
     raw = {spec.name: _notes_for(ctx, spec, tones, "vocals" in roles) for spec in specs}
-    parts = [_part(spec, _fit(notes, form)) for spec, notes in _carve(ctx, specs, raw)]
+    parts = []
+    for spec, notes in _carve(ctx, specs, raw):
+        fitted = _fit(notes, form)
+        parts.append(_part(spec, _fade(fitted, form, meter) if "fade out" in plan.structure else fitted))
     meta = {
         "style": style.id,
         "form": " ".join(f"{s.name}:{s.bars}" for s in form.sections),

@@ -79,14 +79,15 @@ def _timing(duration_s: float, tempo_bpm: float, meter: Meter) -> tuple[int, flo
     return math.ceil(ending / bar - 1e-9), ending, end, total
 
 
-def _lengths(middle: int, unit: int) -> list[int]:
-    lengths: list[int] = []
-    remaining = middle
-    while remaining > 0:
-        take = remaining if remaining < 2 * unit and unit != 12 else min(unit, remaining)
-        lengths.append(take)
-        remaining -= take
-    return lengths
+def _lengths(middle: int, unit: int) -> tuple[list[int], int]:
+    """Section lengths for the middle, and the bars left over for the outro."""
+    count, rest = divmod(middle, unit)
+    lengths = [unit] * count
+    if rest >= 4 and (rest * 2 >= unit or not lengths):
+        return [*lengths, rest], 0
+    if not lengths:
+        return [rest] if rest else [], 0
+    return lengths, rest
 
 
 def _frame(bars: int, kind: str, structure: tuple[str, ...]) -> tuple[int, int, int]:
@@ -105,10 +106,18 @@ def _frame(bars: int, kind: str, structure: tuple[str, ...]) -> tuple[int, int, 
 
 
 def _names(kind: str, count: int) -> list[str]:
+    """Section names: the form's cycle, its middle repeated for long tracks, ending on the peak."""
     cycle = _CYCLES[kind]
-    names = [cycle[i % len(cycle)] for i in range(count)]
+    if count > len(cycle):
+        extras = [cycle[1 + i % (len(cycle) - 2)] for i in range(count - len(cycle))]
+        return [*cycle[:-1], *extras, cycle[-1]]
+    names = list(cycle[:count])
     if count >= 2 and names[-1] not in PEAK_NAMES:
+        # The middle ends on its peak; a contrast section that would be lost moves one place earlier.
+        contrast = names[-1]
         names[-1] = _PEAKS[kind]
+        if count >= 3 and contrast not in names and contrast not in cycle[:2]:
+            names[-2] = contrast
     return names
 
 
@@ -148,7 +157,11 @@ def plan_form(
         names, lengths = (["phrase"], [body_bars]) if body_bars else ([], [])
     else:
         intro, outro, unit = _frame(body_bars, kind, structure)
-        lengths = _lengths(body_bars - intro - outro, unit)
+        lengths, spare = _lengths(body_bars - intro - outro, unit)
+        if outro:
+            outro += spare
+        elif spare:
+            lengths[-1] += spare
         names = _names(kind, len(lengths))
         if intro:
             names, lengths = ["intro", *names], [intro, *lengths]

@@ -13,7 +13,7 @@ import numpy as np
 
 from .context import Context
 from .harmony import scale_for_chord
-from .meter import Meter
+from .meter import Meter, swing_beat
 
 __all__ = ["Motif", "Tone", "make_motif", "realise", "write_line"]
 
@@ -170,10 +170,13 @@ class _Writer:
         for index, ((pos, length), step) in enumerate(zip(motif.rhythm, motif.steps, strict=True)):
             degree += step
             degree = max(-5, min(12, degree))
-            at = start + pos
+            style = self.ctx.style
+            swung = swing_beat(pos, swing=style.swing, unit=style.swing_unit)
+            at, length = start + swung, length - (swung - pos)
             strong = self.ctx.meter.is_strong(pos)
             if index == last_index and end_targets is not None:
-                degree = self._snap(degree, at, end_targets & self._chord_degrees(at) or end_targets)
+                # Land on a target the chord agrees with; over a chord without one, on a chord tone.
+                degree = self._snap(degree, at, end_targets & self._chord_degrees(at) or None)
             elif strong or length >= 1.0:
                 degree = self._snap(degree, at)
             self.tones.append(Tone(at, length, degree, strong, 0.1 if strong else 0.0))
@@ -265,7 +268,9 @@ def realise(
     if not tones:
         return []
     scale = ctx.mode_scale
-    tonic_pitch = centre - ((centre - ctx.tonic) % 12)
+    # Degrees 0..4 (where tunes mostly live) sit around the centre, not above it.
+    below = centre - 5 - ((centre - 5 - ctx.tonic) % 12)
+    tonic_pitch = below + 12 if centre - 5 - below > 6 else below
     lo, hi = max(low, centre - 10), min(high, centre + 12)
     if hi - lo < 12:
         lo, hi = low, high

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cached_property
 
 import numpy as np
 
@@ -23,11 +24,11 @@ class Meter:
         """``"4/4"``, ``"3/4"``, ``"6/8"``: how pattern tables are indexed."""
         return f"{self.numerator}/{self.denominator}"
 
-    @property
+    @cached_property
     def compound(self) -> bool:
         return is_compound((self.numerator, self.denominator))
 
-    @property
+    @cached_property
     def beats_per_bar(self) -> float:
         return beats_per_bar((self.numerator, self.denominator))
 
@@ -36,17 +37,17 @@ class Meter:
         """Eighth notes per beat (3 in compound meters, else 2)."""
         return 3 if self.compound else 2
 
-    @property
+    @cached_property
     def steps_per_bar(self) -> int:
         """Sixteenth-note steps in one bar."""
         return max(1, round(self.beats_per_bar * self.subdivision * 2))
 
-    @property
+    @cached_property
     def pulses(self) -> tuple[float, ...]:
         """Onsets of every beat in a bar (7/8 has beats at 0, 1, 2, 3 and a short one at 3)."""
         return tuple(float(b) for b in range(int(np.ceil(self.beats_per_bar - 1e-9))))
 
-    @property
+    @cached_property
     def strong_beats(self) -> tuple[float, ...]:
         """Beats that carry chord tones and accents: 1 and 3 in 4/4, 1 in 3/4, 1 and 2 in 6/8."""
         if self.key == "4/4":

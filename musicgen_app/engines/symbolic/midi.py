@@ -111,9 +111,11 @@ def _part_events(part: Part, channel: int, tpb: int) -> list:
             events.append(
                 (0, 2, mido.Message("control_change", channel=channel, control=control, value=value))
             )
-    for note in part.notes:
+    next_onset = _next_onsets(part, tpb)
+    for index, note in enumerate(part.notes):
         on = round(note.start_beat * tpb)
-        off = max(on + 1, round(note.end_beat * tpb))
+        # A repeated pitch must not be cut by the previous note's late note-off.
+        off = max(on + 1, min(round(note.end_beat * tpb), next_onset[index]))
         events.append(
             (on, 5, mido.Message("note_on", channel=channel, note=note.pitch, velocity=note.velocity))
         )
@@ -128,6 +130,17 @@ def _part_events(part: Part, channel: int, tpb: int) -> list:
                 )
             events.append((off, 4, mido.Message("pitchwheel", channel=channel, pitch=0)))
     return events
+
+
+def _next_onsets(part: Part, tpb: int) -> list[int]:
+    """For each note, the tick where the next note of the same pitch starts (or infinity)."""
+    out = [1 << 62] * len(part.notes)
+    seen: dict[int, int] = {}
+    for index in range(len(part.notes) - 1, -1, -1):
+        note = part.notes[index]
+        out[index] = seen.get(note.pitch, 1 << 62)
+        seen[note.pitch] = round(note.start_beat * tpb)
+    return out
 
 
 def _channels(parts: tuple[Part, ...]) -> list[int]:

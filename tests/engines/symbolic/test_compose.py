@@ -157,3 +157,19 @@ def test_tempo_and_duration_are_exact_at_awkward_values():
         max(n.end_beat for p in score.parts for n in p.notes),
         seconds_to_beats(17.3, 173) - seconds_to_beats(min(max(0.06 * 17.3, 0.35), 2.5), 173),
     )
+
+
+def test_fade_out_tapers_the_last_section():
+    score = compose(make_plan("pop", duration_s=60.0, structure=("fade out",)))
+    last = score.sections[-2]  # the section before the ending chord
+    start = last.start_bar * score.beats_per_bar
+    chords = [n for n in score.part("chords").notes if n.start_beat >= start]
+    half = len(chords) // 2
+    early = sum(n.velocity for n in chords[:half]) / half
+    late = sum(n.velocity for n in chords[half:]) / (len(chords) - half)
+    assert late < early * 0.8
+
+
+def test_a_drop_turns_a_song_into_build_and_drop():
+    names = {s.name for s in compose(make_plan("pop", duration_s=120.0, structure=("drop",))).sections}
+    assert {"build", "drop"} <= names

@@ -128,3 +128,9 @@ def test_mix_hints_are_in_range():
     score = compose(make_plan("synthwave", vocals=True, instruments=("congas",)))
     for part in score.parts:
         assert -1 <= part.pan <= 1 and 0 <= part.reverb_send <= 1 and -30 < part.gain_db <= 6
+
+
+def test_excluded_kit_piece_leaves_the_kit():
+    score = compose(make_plan("pop", excluded=("hi-hats",)))
+    assert not {n.pitch for n in score.part("drums").notes} & {42, 44, 46}
+    assert {n.pitch for n in score.part("drums").notes} & {36, 38}
