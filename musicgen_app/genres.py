@@ -1,7 +1,8 @@
 """The genres the product knows: ids, aliases, tempo ranges and a description each.
 
-This table is the shared vocabulary: the prompt reader maps words to these ids, the composer has one style per
-id, ``GET /v1/genres`` lists them. Descriptions are written for people and for the sentence-embedding fallback.
+This table is the shared vocabulary: the prompt reader maps words to these ids, the composer has one style
+per id, ``GET /v1/genres`` lists them. Descriptions are written for people and for the sentence-embedding
+fallback.
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ from dataclasses import dataclass, replace
 
 from .errors import ErrorDetail, UnknownGenre
 
-__all__ = ["Genre", "GENRES", "genre_by_id", "resolve_genre", "closest_genres", "normalise_term"]
+__all__ = ["GENRES", "Genre", "closest_genres", "genre_by_id", "normalise_term", "resolve_genre"]
 
 
 @dataclass(frozen=True)
@@ -49,6 +50,8 @@ def _g(id_, name, aliases, tempo, default, description, **kw) -> Genre:
     return Genre(id_, name, tuple(aliases), tempo, default, description, **kw)
 
 
+# A table reads better one genre per entry than as the formatter would lay it out.
+# fmt: off
 GENRES: tuple[Genre, ...] = (
     _g("lo-fi", "Lo-fi", ("lofi", "lo fi", "lo-fi hip hop", "chillhop", "lofi hip hop", "study beats"),
        (65, 95), 80, "Chill, dusty hip-hop beats with jazzy Rhodes chords, soft swung drums, vinyl crackle "
@@ -128,6 +131,7 @@ GENRES: tuple[Genre, ...] = (
        110, "Light acoustic background music: ukulele or acoustic guitar, claps, glockenspiel and simple "
        "bright melodies; happy, optimistic, for videos and ads."),
 )
+# fmt: on
 
 # More names people use for each genre (subgenres, scenes, spellings). Kept apart from the table above
 # so the table stays readable; merged into ``aliases`` below, after the table's own aliases.

@@ -8,11 +8,22 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-__all__ = ["Instrument", "INSTRUMENTS", "instrument", "instrument_terms", "FAMILIES"]
+__all__ = ["FAMILIES", "INSTRUMENTS", "Instrument", "instrument", "instrument_terms"]
 
 FAMILIES = (
-    "drums", "percussion", "bass", "keys", "guitar", "strings", "brass", "woodwind", "synth", "pad",
-    "voice", "mallet", "plucked",
+    "drums",
+    "percussion",
+    "bass",
+    "keys",
+    "guitar",
+    "strings",
+    "brass",
+    "woodwind",
+    "synth",
+    "pad",
+    "voice",
+    "mallet",
+    "plucked",
 )
 
 
@@ -55,6 +66,8 @@ def _i(name, family, program, low, high, *terms, stem="other", keys=()) -> Instr
     return Instrument(name, family, program, low, high, stem, tuple(keys), tuple(terms))
 
 
+# A table reads better one instrument per entry than as the formatter would lay it out.
+# fmt: off
 INSTRUMENTS: tuple[Instrument, ...] = (
     # drums and percussion (drum channel; program unused)
     _i("drums", "drums", 0, 35, 81, "drum kit", "drum", "beat", "kit", "brushed drums", "brushes",
@@ -68,7 +81,8 @@ INSTRUMENTS: tuple[Instrument, ...] = (
     _i("cymbals", "drums", 0, 49, 57, "cymbal", "crash", "ride", stem="drums", keys=(49, 51, 57)),
     _i("percussion", "percussion", 0, 54, 82, "perc", "ticking percussion", "shaker",
        stem="drums", keys=(54, 70, 82, 75)),
-    _i("congas", "percussion", 0, 62, 64, "conga", "bongos", "bongo", stem="drums", keys=(62, 63, 64, 60, 61)),
+    _i("congas", "percussion", 0, 60, 64, "conga", "bongos", "bongo", stem="drums",
+       keys=(62, 63, 64, 60, 61)),
     _i("timbales", "percussion", 0, 65, 66, "timbale", stem="drums", keys=(65, 66)),
     _i("tabla", "percussion", 0, 60, 64, "tablas", stem="drums", keys=(60, 61, 62, 63, 64)),
     _i("talking drums", "percussion", 0, 60, 64, "talking drum", "djembe", stem="drums",
@@ -111,7 +125,8 @@ INSTRUMENTS: tuple[Instrument, ...] = (
        "nylon string guitar"),
     _i("electric guitar", "guitar", 27, 40, 88, "clean guitar", "jazz guitar", "guitar",
        "skanking guitar", "rhythm guitar", "funk guitar", "reverb guitars", "guitars"),
-    _i("distorted guitar", "guitar", 30, 40, 88, "distorted guitars", "overdriven guitar", "distortion guitar",
+    _i("distorted guitar", "guitar", 30, 40, 88, "distorted guitars", "overdriven guitar",
+       "distortion guitar",
        "power chords", "riff", "distorted electric guitars", "heavy guitars", "overdrive"),
     _i("banjo", "plucked", 105, 48, 84),
     _i("ukulele", "plucked", 24, 60, 84, "uke"),
@@ -159,6 +174,7 @@ INSTRUMENTS: tuple[Instrument, ...] = (
     _i("vocals", "voice", 53, 52, 79, "vocal", "voice", "voices", "vocal oohs", "oohs", "singing",
        "female vocal", "male vocal", "vocal chops", "humming"),
 )
+# fmt: on
 
 _BY_NAME = {inst.name: inst for inst in INSTRUMENTS}
 
