@@ -9,19 +9,20 @@ from __future__ import annotations
 import json
 import re
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
 from .audio.encode import encode_audio
-from .audio.master import master
+from .audio.master import MasterResult, master
 from .audio.tags import Tags
 from .audio.waveform import waveform_json
 from .engines.base import EngineResult, ProgressFn, Stems, no_progress
 from .engines.registry import EngineConfig, choose_engine
 from .errors import EngineUnavailable
+from .formats import TARGET_LUFS
 from .plan import Plan
 
 __all__ = ["JobSpec", "TrackOutcome", "produce_track", "track_title"]
@@ -29,6 +30,8 @@ __all__ = ["JobSpec", "TrackOutcome", "produce_track", "track_title"]
 # Share of the job's progress each stage is given (the engine's own work dominates).
 _ENGINE_SHARE = 0.75
 _SEPARATION_SHARE = 0.1
+#: Highest sample peak a stem may have in its file (16-bit full scale, with a hair of margin).
+_STEM_PEAK_LIMIT = 0.999
 
 
 @dataclass(frozen=True)
@@ -98,9 +101,33 @@ def _without_stem_notices(notices: tuple[str, ...]) -> tuple[str, ...]:
 
 
 def _replace(result: EngineResult, **changes: Any) -> EngineResult:
-    from dataclasses import replace
-
     return replace(result, **changes)
+
+
+def _stems_within_full_scale(mastered: MasterResult) -> tuple[MasterResult, tuple[str, ...]]:
+    """Lower everything alike when a stem alone would clip, so the stem files still sum to the mix.
+
+    A mastered mix stays under its ceiling, but a separated stem can peak above full scale when other
+    stems cancel it in the mix; clipping that stem in a fixed-point file would break the sum.
+    """
+    peak = max(float(np.max(np.abs(audio), initial=0.0)) for _, audio in mastered.stems.items())
+    if peak <= _STEM_PEAK_LIMIT:
+        return mastered, ()
+    scale = _STEM_PEAK_LIMIT / peak
+    change_db = 20 * np.log10(scale)
+    stems = mastered.stems.map(lambda audio: audio * np.float32(scale))
+    notice = (
+        f"Every stem was lowered by {-change_db:.1f} dB so that no stem clips; "
+        f"the mix is quieter than the usual {TARGET_LUFS:.0f} LUFS."
+    )
+    lowered = replace(
+        mastered,
+        stems=stems,
+        gain_db=mastered.gain_db + change_db,
+        loudness_lufs=mastered.loudness_lufs + change_db,
+        true_peak_dbtp=mastered.true_peak_dbtp + change_db,
+    )
+    return lowered, (notice,)
 
 
 def _encode_all(stems: Stems, out_dir: Path, fmt: str, tags: Tags) -> dict[str, str]:
@@ -135,7 +162,7 @@ def produce_track(spec: JobSpec, out_dir: Path, *, progress: ProgressFn = no_pro
     engine, notices = choose_engine(spec.engine, spec.config)
     result = engine.generate(plan, progress=_scaled(progress, 0.0, _ENGINE_SHARE))
     result = _separate_if_needed(result, spec, _scaled(progress, _ENGINE_SHARE, _SEPARATION_SHARE))
-    mastered = master(result.stems)
+    mastered, level_notices = _stems_within_full_scale(master(result.stems))
     progress(0.88)
     tags = Tags(
         title=track_title(plan.prompt),
@@ -161,7 +188,7 @@ def produce_track(spec: JobSpec, out_dir: Path, *, progress: ProgressFn = no_pro
         key=plan.key_name,
         loudness_lufs=round(mastered.loudness_lufs, 2),
         true_peak_dbtp=round(mastered.true_peak_dbtp, 2),
-        notices=(*notices, *result.notices),
+        notices=(*notices, *result.notices, *level_notices),
         sections=tuple(result.sections),
         extra=dict(result.extra),
     )
