@@ -136,9 +136,8 @@ VARIANTS: dict[str, Variant] = {
     for v in (
         Variant("hf-default", 2, "fp32", "hf", {}),
         Variant("hf-threads1", 1, "fp32", "hf", {}),
-        Variant("hf-eager-attention", 2, "fp32", "hf", {"attn": "eager"}),
-        Variant("hf-static-cache", 2, "fp32", "hf", {"cache_implementation": "static"}),
-        Variant("engine-fp32", 2, "fp32", "engine", {}),
+        Variant("hf-eager-attention-threads1", 1, "fp32", "hf", {"attn": "eager"}),
+        Variant("hf-static-cache-threads1", 1, "fp32", "hf", {"cache_implementation": "static"}),
         Variant("engine-fp32-threads1", 1, "fp32", "engine", {}),
         Variant("engine-bf16", 2, "bf16", "engine", {}),
         Variant("engine-bf16-threads1", 1, "bf16", "engine", {}),
@@ -146,7 +145,7 @@ VARIANTS: dict[str, Variant] = {
         Variant("engine-int8-threads1", 1, "int8", "engine", {}),
     )
 }
-COMPILE_VARIANT = Variant("hf-static-compile", 2, "fp32", "hf", {"compile": True})
+COMPILE_VARIANT = Variant("hf-static-compile-threads1", 1, "fp32", "hf", {"compile": True})
 
 
 def run_hf(model, processor, seconds: float, options: dict) -> None:
@@ -234,11 +233,11 @@ def print_table(rows: list[dict], seconds: float) -> None:
     print(
         f"\nmusicgen-small architecture, random weights, {seconds:g} s audio, CFG {GUIDANCE}, top-k {TOP_K}"
     )
-    print(f"{'variant':24} {'thr':>3} {'prec':>5} {'s/audio s':>10} {'speed-up':>9} {'max KL':>10}")
+    print(f"{'variant':28} {'thr':>3} {'prec':>5} {'s/audio s':>10} {'speed-up':>9} {'max KL':>10}")
     for row in rows:
         kl = f"{row['kl_max']:.2e}" if "kl_max" in row else "-"
         print(
-            f"{row['variant']:24} {row['threads']:>3} {row['precision']:>5} {row['rtf']:>10.2f} "
+            f"{row['variant']:28} {row['threads']:>3} {row['precision']:>5} {row['rtf']:>10.2f} "
             f"{baseline / row['rtf']:>8.2f}x {kl:>10}"
         )
 

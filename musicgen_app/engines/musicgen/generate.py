@@ -13,6 +13,7 @@ from dataclasses import dataclass
 
 import numpy as np
 import torch
+from transformers import LogitsProcessorList, StoppingCriteriaList
 
 from ..base import ProgressFn, no_progress
 from .loader import LoadedModel
@@ -125,8 +126,8 @@ def _run_window(
         # Always explicit: None would fall back to the checkpoint's own guidance (3.0 when published).
         guidance_scale=sampler.options.guidance_scale,
         max_new_tokens=window.new_frames + _delay_steps(loaded),
-        logits_processor=[sampler],
-        stopping_criteria=[counter],
+        logits_processor=LogitsProcessorList([sampler]),
+        stopping_criteria=StoppingCriteriaList([counter]),
     )
     if counter.last_ids is None:
         raise RuntimeError("generate() made no step")

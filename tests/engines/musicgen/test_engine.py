@@ -72,12 +72,25 @@ def test_explicit_tempo_is_locked_or_explained(tiny_engine):
         assert any("could not be locked to 120 BPM" in notice for notice in result.notices)
 
 
-def test_stereo_checkpoint_gives_two_distinct_channels(tiny_stereo_musicgen_dir):
-    engine = MusicgenEngine(str(tiny_stereo_musicgen_dir), device="cpu", local_files_only=True)
-    audio = engine.generate(make_plan()).stems.other
+def test_stereo_checkpoint_gives_two_distinct_channels_across_windows(tiny_stereo_musicgen_dir):
+    engine = MusicgenEngine(
+        str(tiny_stereo_musicgen_dir), device="cpu", local_files_only=True, window_s=8.0, prompt_s=3.0
+    )
+    result = engine.generate(make_plan(duration_s=12.0))
 
-    assert audio.shape == (5 * SAMPLE_RATE, 2)
+    audio = result.stems.other
+    assert result.extra["windows"] == 2
+    assert audio.shape == (12 * SAMPLE_RATE, 2)
     assert not np.allclose(audio[:, 0], audio[:, 1])
+
+
+def test_guidance_can_be_switched_off(tiny_musicgen_dir):
+    engine = MusicgenEngine(str(tiny_musicgen_dir), device="cpu", local_files_only=True, guidance_scale=1.0)
+    guided = MusicgenEngine(str(tiny_musicgen_dir), device="cpu", local_files_only=True)
+
+    plain = engine.generate(make_plan()).stems.other
+    assert plain.shape == (5 * SAMPLE_RATE, 2)
+    assert not np.allclose(plain, guided.generate(make_plan()).stems.other)
 
 
 def test_model_is_loaded_once_per_process(tiny_musicgen_dir):
@@ -152,3 +165,13 @@ def test_auto_precision_is_resolved_per_device():
         resolve_precision("int8", "cuda")
     with pytest.raises(ValueError):
         resolve_precision("fp8", "cpu")
+
+
+def test_shared_generation_config_is_never_changed(tiny_engine, tiny_musicgen_dir):
+    loaded = load_model(str(tiny_musicgen_dir), device="cpu", local_files_only=True)
+    before = loaded.model.generation_config.to_dict()
+
+    tiny_engine.generate(make_plan(duration_s=5.0))
+
+    assert loaded.model.generation_config.to_dict() == before
+    assert before["guidance_scale"] == 3.0 and before["do_sample"] is True
