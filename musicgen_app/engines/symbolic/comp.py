@@ -141,6 +141,8 @@ def _plays(ctx: Context, role: str, bar: int) -> bool:
         return pad_plays(ctx, bar)
     if role == "arp":
         return ctx.energy(bar) >= 0.45 or not ctx.has_kit
+    if role == "choir":
+        return ctx.energy(bar) >= 0.5 or ctx.section(bar).name in ("phrase", "outro")
     return True
 
 

@@ -212,7 +212,8 @@ def write_line(ctx: Context, *, label: str = "melody", sections: frozenset[str] 
             motifs[source],
             lift,
             density,
-            ctx.rng(f"{label}:{section.name}:{count}"),
+            ctx.rng(f"{label}:{section.name}"),
+            variation=ctx.rng(f"{label}:{section.name}:{count}") if count else None,
         )
     return writer.tones
 
@@ -225,11 +226,22 @@ def _derive(
     if base is None:
         return make_motif(meter, density, rng)
     if source == "chorus":
-        varied = _vary_rhythm(base, meter, density, rng)
-        return Motif(varied.rhythm, (0, *[abs(s) if i % 2 else s for i, s in enumerate(varied.steps[1:])]))
+        # A hook of its own: longer notes, a leap up from the start, then a stepwise fall.
+        rhythm = _rhythm(meter, max(0.0, density - 0.12), rng)
+        leap = int(rng.choice([2, 3, 4]))
+        fall = [int(s) for s in rng.choice([-1, -1, 0, 1, -2], size=max(0, len(rhythm) - 2))]
+        return Motif(rhythm, (0, leap, *fall)[: len(rhythm)])
     if source == "bridge":
         return _invert(_vary_rhythm(base, meter, max(0.0, density - 0.15), rng))
     return _vary_rhythm(make_motif(meter, density, rng), meter, density, rng)
+
+
+def _ornament(motif: Motif, rng: np.random.Generator) -> Motif:
+    """A varied repeat: about a quarter of the steps move by one degree."""
+    steps = [
+        s + int(rng.choice([-1, 1])) if i and rng.random() < 0.25 else s for i, s in enumerate(motif.steps)
+    ]
+    return Motif(motif.rhythm, tuple(steps))
 
 
 def _section(
@@ -241,7 +253,10 @@ def _section(
     lift: int,
     density: float,
     rng: np.random.Generator,
+    *,
+    variation: np.random.Generator | None = None,
 ) -> None:
+    """Write a section as 4-bar phrases; a repeated section (``variation`` given) is ornamented."""
     tonic_targets = {0, 2}
     open_targets = {1, 4}
     anchor = 2 + lift
@@ -257,6 +272,8 @@ def _section(
                 return
             last = k == len(plan) - 1
             targets = (tonic_targets if answer else open_targets) if last else None
+            if variation is not None and not last:
+                bar_motif = _ornament(bar_motif, variation)
             writer.bar(ctx.bar_start(bar), bar_motif, level + shift, end_targets=targets)
             level = anchor + (shift if not last else 0)
 
@@ -269,8 +286,9 @@ def realise(
         return []
     scale = ctx.mode_scale
     # Degrees 0..4 (where tunes mostly live) sit around the centre, not above it.
-    below = centre - 5 - ((centre - 5 - ctx.tonic) % 12)
-    tonic_pitch = below + 12 if centre - 5 - below > 6 else below
+    # Tunes mostly span degrees 0..7, so the tonic sits about half an octave under the centre.
+    below = centre - 6 - ((centre - 6 - ctx.tonic) % 12)
+    tonic_pitch = below + 12 if centre - 6 - below > 6 else below
     lo, hi = max(low, centre - 10), min(high, centre + 12)
     if hi - lo < 12:
         lo, hi = low, high

@@ -2,12 +2,18 @@
 
 from __future__ import annotations
 
+import hashlib
 import math
+import os
+import subprocess
+import sys
+from pathlib import Path
 
 import pytest
 
 from musicgen_app.engines.symbolic.compose import compose
 from musicgen_app.engines.symbolic.harmony import tonic_pc
+from musicgen_app.engines.symbolic.midi import score_to_midi
 from musicgen_app.engines.symbolic.score import Score, seconds_to_beats
 from musicgen_app.errors import InvalidRequest
 from musicgen_app.genres import GENRES
@@ -173,3 +179,25 @@ def test_fade_out_tapers_the_last_section():
 def test_a_drop_turns_a_song_into_build_and_drop():
     names = {s.name for s in compose(make_plan("pop", duration_s=120.0, structure=("drop",))).sections}
     assert {"build", "drop"} <= names
+
+
+def test_same_score_in_another_process_with_another_hash_seed():
+    code = (
+        "import hashlib, sys\n"
+        "from tests.engines.symbolic.plan_factory import make_plan\n"
+        "from musicgen_app.engines.symbolic.compose import compose\n"
+        "from musicgen_app.engines.symbolic.midi import score_to_midi\n"
+        "plan = make_plan('afrobeat', instruments=('congas', 'vocals'), duration_s=40.0)\n"
+        "sys.stdout.write(hashlib.sha256(score_to_midi(compose(plan))).hexdigest())\n"
+    )
+    env = {**os.environ, "PYTHONHASHSEED": "12345"}
+    other = subprocess.run(
+        [sys.executable, "-c", code],
+        env=env,
+        capture_output=True,
+        text=True,
+        check=True,
+        cwd=Path(__file__).resolve().parents[3],
+    ).stdout
+    plan = make_plan("afrobeat", instruments=("congas", "vocals"), duration_s=40.0)
+    assert other == hashlib.sha256(score_to_midi(compose(plan))).hexdigest()
