@@ -10,7 +10,7 @@ from ...formats import MAX_DURATION_S, MIN_DURATION_S, SAMPLE_RATE
 from ...plan import Plan
 from ..base import EngineResult, ProgressFn, Stems, no_progress
 from .conditioning import conditioning_text
-from .generate import generate_audio
+from .generate import GeneratedAudio, generate_audio
 from .loader import default_device, find_model, load_model, resolve_precision
 from .postprocess import fit_length, to_output_format
 from .sampling import SamplingOptions
@@ -68,6 +68,8 @@ class MusicgenEngine:
     ) -> None:
         if not 0 < prompt_s < window_s:
             raise ValueError(f"need 0 < prompt_s < window_s, got {prompt_s}, {window_s}")
+        if not 0.0 <= max_tempo_correction < 0.5:
+            raise ValueError(f"max_tempo_correction must be within 0..0.5, got {max_tempo_correction}")
         self.model_id = model_id
         self.device = device or default_device()
         self.local_files_only = local_files_only
@@ -93,31 +95,11 @@ class MusicgenEngine:
         """
         if not MIN_DURATION_S <= plan.duration_s <= MAX_DURATION_S:
             raise InvalidRequest.for_field("duration", f"must be {MIN_DURATION_S}..{MAX_DURATION_S} seconds")
-        if self.torch_threads and self.device == "cpu":
-            torch.set_num_threads(self.torch_threads)
-        loaded = load_model(
-            self.model_id,
-            device=self.device,
-            local_files_only=self.local_files_only,
-            precision=self.precision,
-        )
         text = conditioning_text(plan)
         lock_wanted = plan.sources.get("tempo") == "explicit"
         # Speeding audio up shortens it: make enough that the largest allowed correction still fills it.
         margin = 1.0 + self.max_tempo_correction if lock_wanted else 1.0
-        try:
-            generated = generate_audio(
-                loaded,
-                text,
-                duration_s=plan.duration_s * margin,
-                seed=plan.seed,
-                sampling=self.sampling,
-                window_s=self.window_s,
-                prompt_s=self.prompt_s,
-                progress=progress,
-            )
-        except RuntimeError as exc:
-            raise GenerationFailed(f"MusicGen generation failed: {exc}") from exc
+        generated = self._generate(text, plan, duration_s=plan.duration_s * margin, progress=progress)
         audio = to_output_format(generated.audio, generated.sr, out_sr=SAMPLE_RATE)
         measured_bpm = measure_tempo_bpm(audio, SAMPLE_RATE, prior_bpm=plan.tempo_bpm)
         lock: TempoLock | None = None
@@ -131,6 +113,29 @@ class MusicgenEngine:
             )
         audio = fit_length(audio, round(plan.duration_s * SAMPLE_RATE), sr=SAMPLE_RATE)
         return self._result(audio, text=text, windows=generated.windows, measured_bpm=measured_bpm, lock=lock)
+
+    def _generate(self, text: str, plan: Plan, *, duration_s: float, progress: ProgressFn) -> GeneratedAudio:
+        if self.torch_threads and self.device == "cpu":
+            torch.set_num_threads(self.torch_threads)
+        loaded = load_model(
+            self.model_id,
+            device=self.device,
+            local_files_only=self.local_files_only,
+            precision=self.precision,
+        )
+        try:
+            return generate_audio(
+                loaded,
+                text,
+                duration_s=duration_s,
+                seed=plan.seed,
+                sampling=self.sampling,
+                window_s=self.window_s,
+                prompt_s=self.prompt_s,
+                progress=progress,
+            )
+        except RuntimeError as exc:
+            raise GenerationFailed(f"MusicGen generation failed: {exc}") from exc
 
     def _result(
         self, audio: np.ndarray, *, text: str, windows: int, measured_bpm: float, lock: TempoLock | None

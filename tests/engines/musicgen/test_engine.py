@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import itertools
 import json
+import shutil
 
+import huggingface_hub.constants
 import numpy as np
 import pytest
 
@@ -111,13 +113,38 @@ def test_missing_model_is_unavailable_with_a_clear_message(tmp_path):
     assert "MUSICGEN_APP_MUSICGEN_MODEL" in message and "Hugging Face cache" in message
 
 
+def _fake_hub_cache(root, repo_id: str, files_from=None):
+    """The Hugging Face cache layout: models--org--name/{refs/main, snapshots/<rev>/files}."""
+    repo = root / ("models--" + repo_id.replace("/", "--"))
+    snapshot = repo / "snapshots" / "0123abcd"
+    snapshot.mkdir(parents=True)
+    (repo / "refs").mkdir()
+    (repo / "refs" / "main").write_text("0123abcd")
+    for source in sorted(files_from.iterdir()) if files_from else []:
+        shutil.copy(source, snapshot / source.name)
+    return snapshot
+
+
 def test_hub_id_not_in_cache_is_unavailable(tmp_path, monkeypatch):
-    monkeypatch.setenv("HF_HUB_CACHE", str(tmp_path))
+    monkeypatch.setattr(huggingface_hub.constants, "HF_HUB_CACHE", str(tmp_path))
     engine = MusicgenEngine("facebook/musicgen-small", device="cpu", local_files_only=True)
 
     ok, why = engine.available()
     assert ok is False
     assert "facebook/musicgen-small" in why and "not in the local Hugging Face cache" in why
+    with pytest.raises(EngineUnavailable, match="facebook/musicgen-small"):
+        engine.generate(make_plan())
+
+
+def test_hub_id_in_the_cache_is_available_and_loads_offline(tmp_path, monkeypatch, tiny_musicgen_dir):
+    monkeypatch.setattr(huggingface_hub.constants, "HF_HUB_CACHE", str(tmp_path))
+    _fake_hub_cache(tmp_path, "acme/musicgen-tiny", files_from=tiny_musicgen_dir)
+    engine = MusicgenEngine("acme/musicgen-tiny", device="cpu", local_files_only=True)
+
+    assert engine.available() == (True, "")
+    result = engine.generate(make_plan())
+    assert result.model == "acme/musicgen-tiny"
+    assert result.stems.frames == 5 * SAMPLE_RATE
 
 
 def test_tiny_checkpoint_is_available(tiny_engine):
