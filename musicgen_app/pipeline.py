@@ -79,14 +79,20 @@ def _separate_if_needed(result: EngineResult, spec: JobSpec, progress: ProgressF
     if result.extra.get("stems_separated", True):
         return result
     try:
+        import torch
+
         from .audio.separate import separate
 
+        # MusicGen leaves torch on one thread (fastest for its decoding): then separate segments in two
+        # threads instead, which is as fast as two torch threads (bench/demucs_cpu.py).
+        workers = 2 if torch.get_num_threads() == 1 else 0
         stems = separate(
             result.stems.mix(),
             result.stems.sample_rate,
             model=spec.config.demucs_model,
             repo=spec.config.demucs_repo,
             progress=progress,
+            workers=workers,
         )
     except (ImportError, EngineUnavailable) as exc:
         notice = f"Stems could not be separated ({exc}); the whole mix is in the 'other' stem."
