@@ -89,18 +89,8 @@ def _is_solo(plan: Plan, melodic: list[Instrument]) -> bool:
     return "solo" in words and len(melodic) == 1 and melodic[0].family in _SOLO_FAMILIES
 
 
-def _melodic_lineup(plan: Plan, style: Style, melodic: list[Instrument]) -> list[tuple[str, str]]:
-    """``(role, instrument)`` pairs for the pitched parts (voices excluded)."""
-    defaults = {
-        "bass": style.bass_instrument,
-        "chords": style.chords_instrument,
-        "pad": style.pad_instrument,
-        "lead": style.lead_instrument,
-        "arp": style.arp_instrument,
-    }
-    if _is_solo(plan, melodic):
-        name = melodic[0].name
-        return [("bass", name), ("chords", name), ("lead", name)]
+def _claim_roles(plan: Plan, melodic: list[Instrument]) -> tuple[dict[str, str], list[str]]:
+    """Roles the named instruments take (first come, best suited), and the ones left over."""
     claimed: dict[str, str] = {}
     extras: list[str] = []
     no_bass = _excluded(plan, "bass")
@@ -113,9 +103,28 @@ def _melodic_lineup(plan: Plan, style: Style, melodic: list[Instrument]) -> list
             extras.append(inst.name)
         else:
             claimed[role] = inst.name
+    if len(melodic) >= 2 and "lead" not in claimed:
+        # A named lineup plays its own tune: the harmony instrument takes the melody too.
+        carrier = next((claimed[r] for r in ("chords", "arp", "pad") if r in claimed), None)
+        if carrier:
+            claimed["lead"] = carrier
+    return claimed, extras
+
+
+def _melodic_lineup(plan: Plan, style: Style, melodic: list[Instrument]) -> list[tuple[str, str]]:
+    """``(role, instrument)`` pairs for the pitched parts (voices excluded)."""
+    defaults = {
+        "bass": style.bass_instrument,
+        "chords": style.chords_instrument,
+        "pad": style.pad_instrument,
+        "lead": style.lead_instrument,
+        "arp": style.arp_instrument,
+    }
+    if _is_solo(plan, melodic):
+        roles = ("chords", "lead") if _excluded(plan, "bass") else ("bass", "chords", "lead")
+        return [(role, melodic[0].name) for role in roles]
+    claimed, extras = _claim_roles(plan, melodic)
     lineup_given = len(melodic) >= 2
-    if lineup_given and "lead" not in claimed:
-        claimed["lead"] = next(iter(claimed.values()))
     pairs: list[tuple[str, str]] = []
     for role in MELODIC_ROLES:
         if role == "bass" and _excluded(plan, "bass"):
@@ -126,8 +135,7 @@ def _melodic_lineup(plan: Plan, style: Style, melodic: list[Instrument]) -> list
             name = _fallback(role, defaults[role], plan)
             if name:
                 pairs.append((role, name))
-    pairs += [("counter", name) for name in extras]
-    return pairs
+    return pairs + [("counter", name) for name in extras]
 
 
 def _voice_parts(plan: Plan, style: Style) -> list[tuple[str, str]]:

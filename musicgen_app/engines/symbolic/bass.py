@@ -40,6 +40,12 @@ _PATTERNS: dict[str, tuple[tuple[float, float, str], ...]] = {
 # fmt: on
 
 
+#: Idioms whose syncopation needs a kit to make sense; without one the bass walks the beats.
+_PULSE_WITHOUT_KIT = frozenset(
+    {"root", "808", "rolling", "offbeat", "reese", "wobble", "tumbao", "funk", "afro", "boom_chick"}
+)
+
+
 def fit_pitch(pc: int, *, low: int, high: int, near: float) -> int:
     """The pitch of class ``pc`` inside ``[low, high]`` closest to ``near``."""
     candidates = [p for p in range(low, high + 1) if p % 12 == pc]
@@ -140,6 +146,16 @@ def _walking_bar(line: _Line, ctx: Context, bar: int, vel: int, rng: np.random.G
         line.add(at, 0.9, pc, vel + (6 if beat == 0 else 0))
 
 
+def _beats_bar(line: _Line, ctx: Context, bar: int, vel: int) -> None:
+    """Roots on every beat (fifths in the middle): the pulse when there are no drums."""
+    pulses = ctx.meter.pulses
+    for index, beat in enumerate(pulses):
+        at = ctx.bar_start(bar) + beat
+        chord = ctx.chord(at).chord
+        pc = chord.fifth if len(pulses) >= 3 and index == len(pulses) // 2 else chord.root
+        line.add(at, min(0.8, ctx.bar_beats - beat), pc, vel + (12 if index == 0 else 0))
+
+
 def _pedal_bar(line: _Line, ctx: Context, bar: int, vel: int) -> None:
     for span in ctx.spans_in_bar(bar):
         line.add(span.start_beat, span.duration_beats * 0.95, span.chord.root, vel)
@@ -159,7 +175,9 @@ def _bar(line: _Line, ctx: Context, bar: int, rng: np.random.Generator) -> None:
     energy = ctx.energy(bar)
     idiom = ctx.style.bass
     vel = int(70 + 35 * energy)
-    if energy < 0.42 and idiom not in ("808", "walking", "reese"):
+    if not ctx.has_kit and idiom in _PULSE_WITHOUT_KIT:
+        _beats_bar(line, ctx, bar, vel)
+    elif energy < 0.42 and idiom not in ("808", "walking", "reese"):
         _pedal_bar(line, ctx, bar, vel - 8)
     elif idiom in _PATTERNS and ctx.meter.key == "4/4":
         _pattern_bar(line, ctx, bar, _PATTERNS[idiom], vel)

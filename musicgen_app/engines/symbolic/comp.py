@@ -50,9 +50,20 @@ def figure_for(ctx: Context, role: str, bar: int) -> str:
     name = style.figure_peak if energy >= 0.74 and style.figure_peak else style.figure
     if not ctx.has_kit and not ctx.has_arp and FIGURE_KINDS[name] == "pad":
         return "arp8"  # nothing else keeps the pulse
+    if not ctx.has_kit and FIGURE_KINDS[name] == "rhythm" and not _on_every_beat(ctx, name):
+        return "pulse8"
     if energy < 0.35 and ctx.has_kit and FIGURE_KINDS[name] == "rhythm":
         return "whole"
     return name
+
+
+def _on_every_beat(ctx: Context, name: str) -> bool:
+    """Whether every variant of a figure strikes on every beat of the bar."""
+    for text in _strings_for(ctx, name):
+        onsets = {round(pos, 6) for pos, _, _ in _hits(text, ctx.bar_beats)}
+        if not all(round(beat, 6) in onsets for beat in ctx.meter.pulses):
+            return False
+    return True
 
 
 def pad_plays(ctx: Context, bar: int) -> bool:
@@ -107,9 +118,11 @@ class _Voicer:
         return self.cache[span.start_beat]
 
 
-def _velocity(symbol: str, kind: str, energy: float) -> int:
+def _velocity(symbol: str, kind: str, energy: float, position: float) -> int:
+    """Louder for accents, and on the beat, so figures state the pulse."""
     base = (52 + 30 * energy) if kind == "pad" else (62 + 38 * energy)
-    return int(base + (10 if symbol in "CD" else 0))
+    on_beat = 6 if abs(position - round(position)) < 1e-6 else 0
+    return int(min(127, base + (10 if symbol in "CD" else 0) + on_beat + (6 if position == 0 else 0)))
 
 
 def _bar_notes(ctx: Context, role: str, bar: int, voicer: _Voicer, variant: int) -> list[Note]:
@@ -127,12 +140,14 @@ def _bar_notes(ctx: Context, role: str, bar: int, voicer: _Voicer, variant: int)
         for pitch, offset in _pitches(symbol, voicer.voices(span)):
             pitch -= 12 * max(0, -(-(pitch - voicer.high) // 12))  # arpeggios wrap inside the window
             if end - at - offset > 0.02:
-                notes.append(Note(at + offset, end - at - offset, pitch, _velocity(symbol, kind, energy)))
+                notes.append(
+                    Note(at + offset, end - at - offset, pitch, _velocity(symbol, kind, energy, pos))
+                )
         if kind == "pad" and at + length > span.end_beat + 1e-9:
             nxt = ctx.changes.next_after(span)
             tail = min(at + length, nxt.end_beat) - nxt.start_beat
             for pitch in voicer.voices(nxt):
-                notes.append(Note(nxt.start_beat, tail, pitch, _velocity("c", kind, energy)))
+                notes.append(Note(nxt.start_beat, tail, pitch, _velocity("c", kind, energy, 0.5)))
     return notes
 
 

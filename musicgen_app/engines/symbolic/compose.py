@@ -176,18 +176,7 @@ def compose(plan: Plan) -> Score:
     specs = arrange(plan, style)
     roles = {s.role for s in specs}
     ctx = build_context(plan, style, meter, form, changes, has_kit="drums" in roles, has_arp="arp" in roles)
-    tones = write_line(ctx) if roles & {"lead", "vocals"} else []
-    raw = {spec.name: _notes_for(ctx, spec, tones, "vocals" in roles) for spec in specs}
-    parts = []
-    for spec, notes in _carve(ctx, specs, raw):
-        fitted = _fit(notes, form)
-        parts.append(_part(spec, _fade(fitted, form, meter) if "fade out" in plan.structure else fitted))
-    meta = {
-        "style": style.id,
-        "form": " ".join(f"{s.name}:{s.bars}" for s in form.sections),
-        "progressions": "; ".join(f"{k}: {v}" for k, v in changes.progressions.items()),
-        "lineup": ", ".join(f"{p.name}={p.instrument}" for p in parts),
-    }
+    parts = _compose_parts(ctx, specs)
     return Score(
         tempo_bpm=plan.tempo_bpm,
         time_signature=plan.time_signature,
@@ -197,5 +186,28 @@ def compose(plan: Plan) -> Score:
         parts=tuple(parts),
         sections=_sections(form, meter),
         ambience=plan.ambience,
-        meta=meta,
+        meta=_meta(ctx, parts),
     )
+
+
+def _compose_parts(ctx: Context, specs: list[PartSpec]) -> list[Part]:
+    roles = {s.role for s in specs}
+    tones = write_line(ctx) if roles & {"lead", "vocals"} else []
+    raw = {spec.name: _notes_for(ctx, spec, tones, "vocals" in roles) for spec in specs}
+    parts = []
+    for spec, notes in _carve(ctx, specs, raw):
+        fitted = _fit(notes, ctx.form)
+        if "fade out" in ctx.plan.structure:
+            fitted = _fade(fitted, ctx.form, ctx.meter)
+        parts.append(_part(spec, fitted))
+    return parts
+
+
+def _meta(ctx: Context, parts: list[Part]) -> dict[str, str]:
+    """What the composer decided, for display and provenance."""
+    return {
+        "style": ctx.style.id,
+        "form": " ".join(f"{s.name}:{s.bars}" for s in ctx.form.sections),
+        "progressions": "; ".join(f"{k}: {v}" for k, v in ctx.changes.progressions.items()),
+        "lineup": ", ".join(f"{p.name}={p.instrument}" for p in parts),
+    }

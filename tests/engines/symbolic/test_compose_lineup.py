@@ -134,3 +134,9 @@ def test_excluded_kit_piece_leaves_the_kit():
     score = compose(make_plan("pop", excluded=("hi-hats",)))
     assert not {n.pitch for n in score.part("drums").notes} & {42, 44, 46}
     assert {n.pitch for n in score.part("drums").notes} & {36, 38}
+
+
+def test_a_trio_melody_goes_to_the_piano_not_the_bass():
+    score = compose(make_plan("jazz", instruments=("upright bass", "drums", "piano")))
+    assert score.part("lead").instrument == "piano"
+    assert score.part("bass").instrument == "upright bass"
