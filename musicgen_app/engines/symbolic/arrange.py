@@ -31,7 +31,7 @@ _FAMILY_ROLES: dict[str, tuple[str, ...]] = {
 _INSTRUMENT_ROLES: dict[str, tuple[str, ...]] = {
     "violin": ("lead",), "fiddle": ("lead",), "viola": ("chords", "pad"), "cello": ("bass",),
     "contrabass": ("bass",), "pizzicato strings": ("chords", "arp"), "drone": ("pad",),
-    "harp": ("arp", "chords"), "music box": ("lead", "arp"), "brass": ("chords", "lead"),
+    "harp": ("arp", "chords"), "music box": ("lead", "arp"), "brass": ("lead", "chords"),
     "square lead": ("lead", "arp"), "pluck": ("arp", "lead", "chords"), "harmonica": ("lead",),
 }
 #: Stand-ins when the style's instrument for a role is excluded.
@@ -43,6 +43,13 @@ _FALLBACKS: dict[str, tuple[str, ...]] = {
     "arp": ("pluck", "harp", "synth"),
 }
 _SOLO_FAMILIES = frozenset({"keys", "guitar", "plucked"})
+_LINEUP_WORDS = frozenset({"solo", "duo", "trio", "quartet", "quintet", "only", "just"})
+#: Which families suit a role best when several named instruments could take it (lower is better).
+_AFFINITY: dict[str, dict[str, int]] = {
+    "chords": {"guitar": 0, "keys": 0, "plucked": 1, "strings": 2, "pad": 3},
+    "lead": {"woodwind": 0, "brass": 0, "strings": 0, "synth": 1, "mallet": 1},
+}
+_CLAIM_ORDER = ("bass", "chords", "lead", "pad", "arp")
 _MIX: dict[str, tuple[float, float, float]] = {  # gain_db, pan, extra reverb
     "drums": (0.0, 0.0, -0.1), "perc": (-5.0, 0.35, -0.05), "bass": (-1.0, 0.0, -0.15),
     "chords": (-4.0, -0.2, 0.0), "pad": (-9.0, 0.25, 0.15), "lead": (-2.0, 0.1, 0.05),
@@ -85,30 +92,41 @@ def _roles_for(inst: Instrument) -> tuple[str, ...]:
 
 
 def _is_solo(plan: Plan, melodic: list[Instrument]) -> bool:
-    words = set(re.findall(r"[a-z]+", plan.prompt.lower()))
-    return "solo" in words and len(melodic) == 1 and melodic[0].family in _SOLO_FAMILIES
+    return "solo" in _words(plan) and len(melodic) == 1 and melodic[0].family in _SOLO_FAMILIES
+
+
+def _words(plan: Plan) -> set[str]:
+    return set(re.findall(r"[a-z]+", plan.prompt.lower()))
+
+
+def _explicit_lineup(plan: Plan, melodic: list[Instrument]) -> bool:
+    """The prompt lists the band ("trio", "only"...) or names three pitched instruments or more."""
+    return len(melodic) >= 3 or bool(_words(plan) & _LINEUP_WORDS and melodic)
 
 
 def _claim_roles(plan: Plan, melodic: list[Instrument]) -> tuple[dict[str, str], list[str]]:
-    """Roles the named instruments take (first come, best suited), and the ones left over."""
-    claimed: dict[str, str] = {}
-    extras: list[str] = []
+    """Roles the named instruments take (each role to the best suited), and the ones left over."""
     no_bass = _excluded(plan, "bass")
-    for inst in melodic:
-        if no_bass and inst.family == "bass":
-            continue
-        roles = [r for r in _roles_for(inst) if not (no_bass and r == "bass")]
-        role = next((r for r in roles if r not in claimed), None)
-        if role is None:
-            extras.append(inst.name)
-        else:
-            claimed[role] = inst.name
-    if len(melodic) >= 2 and "lead" not in claimed:
-        # A named lineup plays its own tune: the harmony instrument takes the melody too.
-        carrier = next((claimed[r] for r in ("chords", "arp", "pad") if r in claimed), None)
+    remaining = [i for i in melodic if not (no_bass and i.family == "bass")]
+    claimed: dict[str, str] = {}
+    # First choices first: an instrument takes its second-best role only if nobody wants it more.
+    for rank in range(3):
+        for role in _CLAIM_ORDER:
+            if role in claimed or (role == "bass" and no_bass):
+                continue
+            fits = [i for i in remaining if len(_roles_for(i)) > rank and _roles_for(i)[rank] == role]
+            if fits:
+                best = min(fits, key=lambda i: _AFFINITY.get(role, {}).get(i.family, 5))
+                claimed[role] = best.name
+                remaining.remove(best)
+    if "lead" not in claimed:
+        # Named instruments carry the tune rather than a stand-in the prompt never mentioned.
+        carrier = next(
+            (n for r, n in claimed.items() if r != "bass" and "lead" in _roles_for(instrument(n))), None
+        )
         if carrier:
             claimed["lead"] = carrier
-    return claimed, extras
+    return claimed, [i.name for i in remaining]
 
 
 def _melodic_lineup(plan: Plan, style: Style, melodic: list[Instrument]) -> list[tuple[str, str]]:
@@ -124,7 +142,7 @@ def _melodic_lineup(plan: Plan, style: Style, melodic: list[Instrument]) -> list
         roles = ("chords", "lead") if _excluded(plan, "bass") else ("bass", "chords", "lead")
         return [(role, melodic[0].name) for role in roles]
     claimed, extras = _claim_roles(plan, melodic)
-    lineup_given = len(melodic) >= 2
+    lineup_given = _explicit_lineup(plan, melodic)
     pairs: list[tuple[str, str]] = []
     for role in MELODIC_ROLES:
         if role == "bass" and _excluded(plan, "bass"):

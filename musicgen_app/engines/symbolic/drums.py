@@ -86,8 +86,10 @@ def kick_onsets(ctx: Context, bar: int) -> list[float]:
 
 
 def _fill(ctx: Context, bar: int, rng: np.random.Generator, previous: str) -> tuple[str, dict[str, str]]:
+    last = bar == ctx.body_bars - 1
     nxt = min(bar + 1, ctx.body_bars - 1)
-    long = ctx.energy(nxt) > ctx.energy(bar) + 0.1 and ctx.bar_beats >= 3
+    # Longer fills lift into a stronger section, and into the final chord.
+    long = (last or ctx.energy(nxt) > ctx.energy(bar) + 0.1) and ctx.bar_beats >= 3
     names = [n for n, lanes in FILLS.items() if (max(len(s) for s in lanes.values()) > 4) == long]
     names = [n for n in names if n != previous] or names
     name = names[int(rng.integers(len(names)))]
@@ -128,13 +130,26 @@ def drum_notes(ctx: Context) -> list[Note]:
         scale = (0.8, 0.8, 0.95, 1.05)[level] * (0.85 + 0.3 * ctx.plan.energy)
         phrase_end = (ctx.bar_in_section(bar) + 1) % 8 == 0
         fill = None
-        if (ctx.is_section_end(bar) or phrase_end) and bar < ctx.body_bars - 1 and level >= 1:
+        if (ctx.is_section_end(bar) or phrase_end) and level >= 1 and ctx.bar_start(bar + 1) <= (
+            ctx.form.ending_beat + 1e-9
+        ):
             previous_fill, fill = _fill(ctx, bar, rng, previous_fill)
         notes += _bar_notes(ctx, bar, lanes, fill, scale)
-        if ctx.bar_in_section(bar) == 0 and bar > 0 and level >= 2:
-            notes.append(Note(ctx.bar_start(bar), 1.0, DRUM_KEYS["crash"], int(min(127, 110 * scale))))
+        notes += _accents(ctx, bar, level, scale)
     notes = humanise(notes, rng, timing_beats=ctx.style.looseness, velocity=0.1)
     return notes + ending_hits(ctx)
+
+
+def _accents(ctx: Context, bar: int, level: int, scale: float) -> list[Note]:
+    """A crash where a section starts (and every four bars at the peak), an open hat to lift it."""
+    in_section = ctx.bar_in_section(bar)
+    notes: list[Note] = []
+    if level >= 2 and bar > 0 and (in_section == 0 or (level == 3 and in_section % 4 == 0)):
+        velocity = int(min(127, (110 if in_section == 0 else 92) * scale))
+        notes.append(Note(ctx.bar_start(bar), 1.0, DRUM_KEYS["crash"], velocity))
+    if level == 3 and in_section % 2 == 1 and ctx.meter.key == "4/4" and not ctx.is_section_end(bar):
+        notes.append(Note(ctx.bar_start(bar) + 3.5, 0.5, DRUM_KEYS["open"], int(min(127, 88 * scale))))
+    return notes
 
 
 def ending_hits(ctx: Context) -> list[Note]:

@@ -140,3 +140,21 @@ def test_a_trio_melody_goes_to_the_piano_not_the_bass():
     score = compose(make_plan("jazz", instruments=("upright bass", "drums", "piano")))
     assert score.part("lead").instrument == "piano"
     assert score.part("bass").instrument == "upright bass"
+
+
+@pytest.mark.parametrize(
+    ("genre", "names", "roles"),
+    [
+        (
+            "country",
+            ("banjo", "fiddle", "acoustic guitar"),
+            {"chords": "acoustic guitar", "lead": "fiddle", "arp": "banjo"},
+        ),
+        ("trap", ("808", "hi-hats", "bells"), {"bass": "808", "lead": "bells"}),
+        ("ambient", ("harp", "flute"), {"arp": "harp", "lead": "flute"}),
+        ("acoustic", ("ukulele",), {"chords": "ukulele", "lead": "ukulele"}),
+    ],
+)
+def test_named_instruments_take_the_roles_they_suit(genre, names, roles):
+    score = compose(make_plan(genre, instruments=names))
+    assert {role: score.part(role).instrument for role in roles} == roles
