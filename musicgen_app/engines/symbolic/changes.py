@@ -44,6 +44,7 @@ class Changes:
 
 
 def tonic_symbol(mode: str) -> str:
+    """``I`` in major-like modes, ``i`` in minor-like ones."""
     return "I" if mode in _MAJOR_LIKE else "i"
 
 

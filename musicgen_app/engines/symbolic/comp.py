@@ -67,6 +67,7 @@ def _on_every_beat(ctx: Context, name: str) -> bool:
 
 
 def pad_plays(ctx: Context, bar: int) -> bool:
+    """Whether the pad sounds in ``bar``: at high energy, and in intros, bridges and breakdowns."""
     section = ctx.section(bar)
     return ctx.energy(bar) >= 0.7 or section.name not in ("verse", "build", "head", "solo", "theme")
 

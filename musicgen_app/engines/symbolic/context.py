@@ -110,5 +110,6 @@ def build_context(
     has_kit: bool,
     has_arp: bool,
 ) -> Context:
+    """The :class:`Context` for one composition, with per-bar sections and energy."""
     sections, energy = _bar_energy(form)
     return Context(plan, style, meter, form, changes, sections, energy, has_kit, has_arp)

@@ -130,8 +130,10 @@ def drum_notes(ctx: Context) -> list[Note]:
         scale = (0.8, 0.8, 0.95, 1.05)[level] * (0.85 + 0.3 * ctx.plan.energy)
         phrase_end = (ctx.bar_in_section(bar) + 1) % 8 == 0
         fill = None
-        if (ctx.is_section_end(bar) or phrase_end) and level >= 1 and ctx.bar_start(bar + 1) <= (
-            ctx.form.ending_beat + 1e-9
+        if (
+            (ctx.is_section_end(bar) or phrase_end)
+            and level >= 1
+            and ctx.bar_start(bar + 1) <= (ctx.form.ending_beat + 1e-9)
         ):
             previous_fill, fill = _fill(ctx, bar, rng, previous_fill)
         notes += _bar_notes(ctx, bar, lanes, fill, scale)

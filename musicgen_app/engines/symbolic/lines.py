@@ -104,4 +104,5 @@ def counter_notes(ctx: Context, *, low: int, high: int) -> list[Note]:
 
 
 def is_legato(family: str) -> bool:
+    """Whether an instrument family slurs its notes (strings, voices, winds, pads)."""
     return family in _LEGATO_FAMILIES

@@ -119,7 +119,7 @@ def _window_signature(score: Score, start_bar: int, bars: int) -> tuple:
     )
 
 
-@pytest.mark.parametrize("genre", ["techno", "house", "lo-fi", "pop", "ambient"])
+@pytest.mark.parametrize("genre", GENRE_IDS)
 def test_no_identical_eight_bars_three_times_in_a_row(genre):
     score = compose(make_plan(genre, duration_s=300.0))
     last_bar = score.sections[-1].start_bar
