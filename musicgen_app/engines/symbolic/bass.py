@@ -40,6 +40,8 @@ _PATTERNS: dict[str, tuple[tuple[float, float, str], ...]] = {
 # fmt: on
 
 
+#: Idioms that walk into chord changes with an approach note now and then.
+_APPROACHING = frozenset({"root", "pulse8", "one_drop", "boom_chick"})
 #: Idioms whose syncopation needs a kit to make sense; without one the bass walks the beats.
 _PULSE_WITHOUT_KIT = frozenset(
     {"root", "808", "rolling", "offbeat", "reese", "wobble", "tumbao", "funk", "afro", "boom_chick"}
@@ -171,6 +173,24 @@ def _glides(notes: list[Note], rng: np.random.Generator) -> list[Note]:
     return out
 
 
+def _approaches(
+    ctx: Context, notes: list[Note], rng: np.random.Generator, *, low: int, high: int
+) -> list[Note]:
+    """Some short notes just before a chord change lead into the new root by a step."""
+    out = list(notes)
+    for i in range(1, len(out) - 1):
+        note, nxt = out[i], out[i + 1]
+        change = abs(ctx.chord(nxt.start_beat).start_beat - nxt.start_beat) < 1e-6
+        same_chord = ctx.chord(out[i - 1].start_beat) is ctx.chord(note.start_beat)
+        wanted = change and same_chord and note.duration_beats <= 1.0 and nxt.pitch != note.pitch
+        if wanted and rng.random() < 0.35:
+            step = 1 if rng.random() < 0.5 else 2
+            pitch = nxt.pitch - step if note.pitch < nxt.pitch else nxt.pitch + step
+            if low <= pitch <= high:
+                out[i] = Note(note.start_beat, note.duration_beats, pitch, max(1, note.velocity - 6))
+    return out
+
+
 def _bar(line: _Line, ctx: Context, bar: int, rng: np.random.Generator) -> None:
     energy = ctx.energy(bar)
     idiom = ctx.style.bass
@@ -201,6 +221,8 @@ def bass_notes(ctx: Context, *, low: int, high: int) -> list[Note]:
     notes = line.notes
     if ctx.style.bass == "808":
         notes = _glides(notes, rng)
+    elif ctx.style.bass in _APPROACHING:
+        notes = _approaches(ctx, notes, rng, low=low, high=high)
     notes = humanise(notes, rng, timing_beats=ctx.style.looseness * 0.5, velocity=0.08)
     final: ChordSpan = ctx.final
     pitch = fit_pitch(final.chord.root, low=low, high=min(high, low + 14), near=low + 7)

@@ -52,6 +52,8 @@ def tune_notes(
         if (sections is None or _section_name(ctx, t.start_beat) in sections)
         and _section_name(ctx, t.start_beat) not in exclude
     ]
+    if label == "vocals":
+        chosen = _singable(chosen)
     centre = ctx.style.lead_centre + round((ctx.plan.brightness - 0.5) * 8)
     centre = min(max(centre, low + 7), high - 7) if high - low >= 14 else (low + high) // 2
     articulation = 0.97 if legato else 0.88
@@ -65,6 +67,20 @@ def tune_notes(
     pitch = fit_pitch(ctx.tonic, low=low, high=high, near=near)
     notes.append(Note(final.start_beat, final.duration_beats, pitch, 84))
     return notes
+
+
+def _singable(tones: list[Tone]) -> list[Tone]:
+    """Voices do not sing sixteenth runs: short weak notes fold into the note before them."""
+    out: list[Tone] = []
+    for tone in tones:
+        if out and tone.duration_beats < 0.3 and not tone.strong:
+            last = out[-1]
+            if tone.start_beat - last.start_beat < 2.0:
+                length = tone.start_beat + tone.duration_beats - last.start_beat
+                out[-1] = Tone(last.start_beat, length, last.degree, last.strong, last.accent)
+                continue
+        out.append(tone)
+    return out
 
 
 def counter_notes(ctx: Context, *, low: int, high: int) -> list[Note]:
