@@ -37,12 +37,12 @@ def beats_per_bar(time_signature: tuple[int, int]) -> float:
 
 
 def beats_to_seconds(beats: float, tempo_bpm: float) -> float:
-    """Convert a position in beats (quarter notes) to seconds at a constant tempo."""
+    """Convert a position in beats (units of ``tempo_bpm``) to seconds at a constant tempo."""
     return beats * 60.0 / tempo_bpm
 
 
 def seconds_to_beats(seconds: float, tempo_bpm: float) -> float:
-    """Convert seconds to beats (quarter notes) at a constant tempo."""
+    """Convert seconds to beats (units of ``tempo_bpm``) at a constant tempo."""
     return seconds * tempo_bpm / 60.0
 
 
