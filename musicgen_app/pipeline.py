@@ -25,11 +25,17 @@ from .errors import EngineUnavailable
 from .formats import TARGET_LUFS
 from .plan import Plan
 
-__all__ = ["JobSpec", "TrackOutcome", "produce_track", "track_title"]
+__all__ = ["STAGES", "JobSpec", "TrackOutcome", "produce_track", "track_title"]
 
-# Share of the job's progress each stage is given (the engine's own work dominates).
-_ENGINE_SHARE = 0.75
-_SEPARATION_SHARE = 0.1
+#: Where each stage starts in a job's progress (0..1), and its name for people (the studio shows it).
+STAGES: tuple[tuple[float, str], ...] = (
+    (0.0, "Generating the music"),
+    (0.75, "Separating the stems"),
+    (0.85, "Mastering"),
+    (0.88, "Encoding the mix and the stems"),
+    (0.98, "Saving the files"),
+)
+_ENGINE_AT, _SEPARATION_AT, _MASTER_AT, _ENCODE_AT, _SAVE_AT = (start for start, _ in STAGES)
 #: Highest sample peak a stem may have in its file (16-bit full scale, with a hair of margin).
 _STEM_PEAK_LIMIT = 0.999
 
@@ -166,10 +172,10 @@ def produce_track(spec: JobSpec, out_dir: Path, *, progress: ProgressFn = no_pro
     """
     plan = Plan.from_dict(spec.plan)
     engine, notices = choose_engine(spec.engine, spec.config)
-    result = engine.generate(plan, progress=_scaled(progress, 0.0, _ENGINE_SHARE))
-    result = _separate_if_needed(result, spec, _scaled(progress, _ENGINE_SHARE, _SEPARATION_SHARE))
+    result = engine.generate(plan, progress=_scaled(progress, _ENGINE_AT, _SEPARATION_AT - _ENGINE_AT))
+    result = _separate_if_needed(result, spec, _scaled(progress, _SEPARATION_AT, _MASTER_AT - _SEPARATION_AT))
     mastered, level_notices = _stems_within_full_scale(master(result.stems))
-    progress(0.88)
+    progress(_ENCODE_AT)
     tags = Tags(
         title=track_title(plan.prompt),
         engine=f"{engine.name} {engine.version}",
@@ -184,7 +190,7 @@ def produce_track(spec: JobSpec, out_dir: Path, *, progress: ProgressFn = no_pro
     if result.midi is not None:
         (out_dir / "track.mid").write_bytes(result.midi)
         files["midi"] = "track.mid"
-    progress(0.98)
+    progress(_SAVE_AT)
     return TrackOutcome(
         files=files,
         engine=engine.name,

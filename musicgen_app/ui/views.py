@@ -11,6 +11,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from ..formats import STEM_NAMES
+from ..pipeline import STAGES
 from ..track import Track
 
 __all__ = [
@@ -28,14 +29,8 @@ __all__ = [
 
 HISTORY_HEADERS = ["Created (UTC)", "Prompt", "Genre", "BPM", "Length", "Engine", "Status", "ID"]
 
-# Where each stage of the pipeline starts, in the job's progress (0..1); see pipeline.produce_track.
-_STAGES = (
-    (0.98, "Saving the files"),
-    (0.88, "Encoding the mix and the stems"),
-    (0.85, "Mastering"),
-    (0.75, "Separating the stems"),
-    (0.0, "Generating the music"),
-)
+# The pipeline's stages, latest first, so the first one the progress has reached names the stage.
+_STAGES = tuple(reversed(STAGES))
 _PROMPT_CHARS = 60
 
 
