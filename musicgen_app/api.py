@@ -124,6 +124,7 @@ def track_public(track: Track, base: str) -> dict[str, Any]:
         "true_peak_dbtp": track.true_peak_dbtp,
         "sections": [{"name": n, "start_s": t} for n, t in track.sections],
         "plan": track.plan,
+        "details": track.details,
     }
 
 

@@ -75,6 +75,9 @@ class TrackPublic(TrackGenerate):
     true_peak_dbtp: float | None
     sections: list[dict[str, Any]]
     plan: dict[str, Any]
+    details: dict[str, Any] = Field(
+        default_factory=dict, description="What the engine reports (parts, measured tempo, windows...)"
+    )
 
 
 class TracksPublic(BaseModel):

@@ -60,6 +60,7 @@ class Track:
     notices: tuple[str, ...] = ()
     files: dict[str, str] = field(default_factory=dict)
     sections: tuple[tuple[str, float], ...] = ()
+    details: dict[str, Any] = field(default_factory=dict)
     loudness_lufs: float | None = None
     true_peak_dbtp: float | None = None
     started_at: dt.datetime | None = None

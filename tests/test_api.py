@@ -65,6 +65,7 @@ def test_generate_answers_with_resolved_fields_and_completes(lofi) -> None:
     assert set(lofi["stems"]) == set(STEM_NAMES) and all(lofi["stems"].values())
     assert lofi["engine"] == "symbolic" and "royalty-free" in lofi["license"].lower()
     assert "rain" in lofi["plan"]["ambience"]
+    assert lofi["details"]["parts"], "the symbolic engine reports the parts it played"
 
 
 def test_track_is_listed_newest_first(api_client, lofi) -> None:

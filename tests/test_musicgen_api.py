@@ -51,6 +51,8 @@ def test_musicgen_track_has_demucs_stems_that_sum_to_the_mix(neural_client) -> N
     assert track["engine"] == "musicgen" and "CC-BY-NC-4.0" in track["license"]
     assert all(track["stems"][name] for name in STEM_NAMES)
     assert track["midi_url"] is None
+    assert isinstance(track["details"]["measured_tempo_bpm"], float)  # reported when no tempo was asked
+    assert track["details"]["stems_separated"] is True
     assert not [n for n in track["notices"] if "separat" in n.lower()]
     mix, sr = decode(neural_client.get(f"/v1/music/{track['id']}/audio").content)
     assert (sr, mix.shape) == (44_100, (5 * 44_100, 2))

@@ -6,6 +6,7 @@ claimed again once its lease expires, up to ``max_attempts`` times, then marked 
 
 from __future__ import annotations
 
+import json
 import logging
 import multiprocessing
 import os
@@ -14,6 +15,7 @@ import threading
 import uuid
 from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
+from typing import Any
 
 from ..engines.registry import EngineConfig
 from ..errors import MusicgenAppError
@@ -26,6 +28,15 @@ from .render_process import run_job, warm_up
 __all__ = ["RenderPool", "WorkerPool"]
 
 log = logging.getLogger(__name__)
+
+
+def _json_safe(value: Any) -> Any:
+    """Engine facts as plain JSON values (numpy scalars become numbers, anything else its text)."""
+
+    def fallback(item: Any) -> Any:
+        return item.item() if hasattr(item, "item") else str(item)
+
+    return json.loads(json.dumps(value, default=fallback))
 
 
 class RenderPool:
@@ -176,6 +187,7 @@ class WorkerPool:
             sections=[list(s) for s in outcome.sections],
             loudness_lufs=outcome.loudness_lufs,
             true_peak_dbtp=outcome.true_peak_dbtp,
+            details=_json_safe(outcome.extra),
         )
         if not stored:
             # deleted meanwhile, or our lease was taken over: never leave orphan files for a gone track

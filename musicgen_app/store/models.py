@@ -64,6 +64,7 @@ class TrackRow(Base):
     notices: Mapped[list[str]] = mapped_column(JSON, default=list)
     files: Mapped[dict[str, str]] = mapped_column(JSON, default=dict)
     sections: Mapped[list[Any]] = mapped_column(JSON, default=list)
+    details: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     loudness_lufs: Mapped[float | None] = mapped_column(Float, default=None)
     true_peak_dbtp: Mapped[float | None] = mapped_column(Float, default=None)
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utc_now)

@@ -26,6 +26,7 @@ def _to_track(row: TrackRow) -> Track:
     values["notices"] = tuple(row.notices or ())
     values["sections"] = tuple((str(n), float(t)) for n, t in (row.sections or ()))
     values["files"] = dict(row.files or {})
+    values["details"] = dict(row.details or {})
     return Track(**values)
 
 
