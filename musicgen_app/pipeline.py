@@ -102,18 +102,14 @@ def _separate_if_needed(result: EngineResult, spec: JobSpec, progress: ProgressF
         )
     except (ImportError, EngineUnavailable) as exc:
         notice = f"Stems could not be separated ({exc}); the whole mix is in the 'other' stem."
-        return _replace(result, notices=(*_without_stem_notices(result.notices), notice))
+        return replace(result, notices=(*_without_stem_notices(result.notices), notice))
     extra = {**result.extra, "stems_separated": True}
     notices = _without_stem_notices(result.notices)
-    return _replace(result, stems=stems, extra=extra, notices=notices)
+    return replace(result, stems=stems, extra=extra, notices=notices)
 
 
 def _without_stem_notices(notices: tuple[str, ...]) -> tuple[str, ...]:
     return tuple(n for n in notices if "not separated" not in n.lower())
-
-
-def _replace(result: EngineResult, **changes: Any) -> EngineResult:
-    return replace(result, **changes)
 
 
 def _stems_within_full_scale(mastered: MasterResult) -> tuple[MasterResult, tuple[str, ...]]:
