@@ -227,6 +227,13 @@ def build_router(service: GenerationService) -> APIRouter:
         """Known genres with aliases, tempo ranges and a description."""
         return {"data": [g.as_dict() for g in GENRES], "count": len(GENRES)}
 
+    @router.api_route(
+        "/v1/{path:path}", methods=["GET", "POST", "PUT", "PATCH", "DELETE"], include_in_schema=False
+    )
+    def unknown_route(path: str) -> None:
+        """Anything else under /v1 is ours to refuse (the studio is mounted at / and would answer)."""
+        raise NotFound("no such route under /v1; see /docs")
+
     @router.get("/healthz", tags=["meta"])
     def read_health() -> dict[str, Any]:
         """Liveness and what can run here."""

@@ -75,7 +75,7 @@ def _manifest(plan: dict[str, Any], outcome: Any, request: dict[str, Any]) -> di
         "loudness_lufs": outcome.loudness_lufs,
         "true_peak_dbtp": outcome.true_peak_dbtp,
         "notices": list(outcome.notices),
-        "sections": [list(s) for s in outcome.sections],
+        "sections": [{"name": name, "start_s": start} for name, start in outcome.sections],
     }
 
 

@@ -65,5 +65,8 @@ def choose_engine(requested: str, config: EngineConfig) -> tuple[Engine, tuple[s
         return musicgen, ()
     if requested == "musicgen":
         raise EngineUnavailable(f"the musicgen engine cannot run: {why}")
-    notice = f"Made with the symbolic engine: MusicGen is not available here ({why})."
+    first_sentence = why.split(". ")[0].rstrip(".")
+    notice = (
+        f"Made with the symbolic engine: MusicGen is not available here ({first_sentence}; see /healthz)."
+    )
     return get_engine("symbolic", config), (notice,)

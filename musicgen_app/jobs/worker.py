@@ -99,6 +99,9 @@ class WorkerPool:
         self._id_prefix = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:6]}"
 
     def start(self) -> None:
+        recovered = self._repo.expire_leases(self._owner_is_dead)
+        if recovered:
+            log.info("%d job(s) interrupted by a stop or crash will run again now", recovered)
         for index in range(self._threads_wanted):
             thread = threading.Thread(
                 target=self._loop,
@@ -108,6 +111,29 @@ class WorkerPool:
             )
             thread.start()
             self._threads.append(thread)
+
+    def _owner_is_dead(self, owner: str) -> bool:
+        """Whether the worker named ``owner`` (``host:pid:token:index``) has certainly stopped.
+
+        Only workers of this host can be judged. A worker with this process's pid but another token is a
+        previous incarnation (containers restart with the same pid); otherwise the pid must be gone.
+        """
+        host, _, rest = owner.partition(":")
+        pid_text, _, token_and_index = rest.partition(":")
+        if host != socket.gethostname() or not pid_text.isdigit():
+            return False
+        if token_and_index.startswith(self._id_prefix.rsplit(":", 1)[-1] + ":"):
+            return False
+        pid = int(pid_text)
+        if pid == os.getpid():
+            return True
+        try:
+            os.kill(pid, 0)
+        except ProcessLookupError:
+            return True
+        except PermissionError:  # alive, under another user
+            return False
+        return False
 
     def wake(self) -> None:
         self._wake.set()

@@ -123,3 +123,14 @@ def test_unknown_and_malformed_ids(repo) -> None:
     for bad in ["../../etc/passwd", "..%2F..%2Fetc", "A" * 32, "", "0" * 31]:
         with pytest.raises(NotFound):
             check_track_id(bad)
+
+
+def test_leases_of_dead_owners_end_at_once(repo) -> None:
+    dead = repo.add(make_track())
+    alive = repo.add(make_track())
+    repo.claim_next("dead-worker", lease_s=300, max_attempts=3)
+    repo.claim_next("live-worker", lease_s=300, max_attempts=3)
+    assert repo.expire_leases(lambda owner: owner == "dead-worker") == 1
+    again = repo.claim_next("new-worker", lease_s=300, max_attempts=3)
+    assert again.id == dead.id and again.attempts == 2
+    assert repo.get(alive.id).status == "processing"
