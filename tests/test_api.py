@@ -7,8 +7,8 @@ import json
 
 import numpy as np
 import pytest
-from musicgen_app.audio.loudness import integrated_loudness_lufs, true_peak_dbtp
 
+from musicgen_app.audio.loudness import integrated_loudness_lufs, true_peak_dbtp
 from musicgen_app.formats import MEDIA_TYPES, OUTPUT_FORMATS, STEM_NAMES
 
 from .helpers import decode, residual_db, wait_for_track
