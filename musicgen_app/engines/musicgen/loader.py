@@ -33,14 +33,13 @@ __all__ = [
     "resolve_precision",
 ]
 
-#: ``config.json`` model types this engine can drive, and the ones it recognises but cannot.
-SUPPORTED_MODEL_TYPES: tuple[str, ...] = ("musicgen",)
-UNSUPPORTED_MODEL_TYPES: dict[str, str] = {
-    "musicgen_melody": (
-        "melody checkpoints (MusicgenMelodyForConditionalGeneration) condition on a chromagram and are "
-        "not supported by this engine; use musicgen-small, -medium, -large or a -stereo variant"
-    ),
+#: ``config.json`` model types this engine can drive, with the ``transformers`` class that loads each.
+#: Melody checkpoints are driven by text alone: without a melody their chroma input is the null chroma.
+MODEL_CLASSES: dict[str, str] = {
+    "musicgen": "MusicgenForConditionalGeneration",
+    "musicgen_melody": "MusicgenMelodyForConditionalGeneration",
 }
+SUPPORTED_MODEL_TYPES: tuple[str, ...] = tuple(MODEL_CLASSES)
 #: Any one of these next to config.json means the weights are there.
 WEIGHT_FILES: tuple[str, ...] = (
     "model.safetensors",
@@ -68,13 +67,16 @@ class LoadedModel:
     ----------
     model_id : the id or directory it was loaded from.
     device : ``cuda`` or ``cpu``.
-    model : the ``MusicgenForConditionalGeneration`` (eval mode, shared, never mutated).
-    processor : the matching ``MusicgenProcessor`` (tokenizer + feature extractor).
+    model : the ``MusicgenForConditionalGeneration`` or ``MusicgenMelodyForConditionalGeneration`` (eval
+        mode, shared, never mutated).
+    processor : turns text into ``input_ids`` and ``attention_mask``: the ``MusicgenProcessor``, or for a
+        melody checkpoint its tokenizer alone (see :func:`_load_text_processor`).
     sr : sample rate of the audio the model makes (32 kHz for the published checkpoints).
     frame_rate_hz : audio code frames per second (50 for the published checkpoints).
     hop_length : audio samples per code frame (640 for the published checkpoints).
     audio_channels : 1 (mono) or 2 (stereo checkpoints).
-    max_frames : the longest code sequence the decoder can attend to.
+    max_frames : the longest code sequence the decoder can attend to (after a melody checkpoint's chroma
+        conditioning frames, which come first in its decoder's sequence).
     """
 
     model_id: str
@@ -122,9 +124,7 @@ def _model_type_problem(config_path: Path) -> str:
         return f"its config.json cannot be read ({exc})"
     if model_type in SUPPORTED_MODEL_TYPES:
         return ""
-    return UNSUPPORTED_MODEL_TYPES.get(
-        model_type, f"its config.json describes a {model_type!r} model, not a MusicGen model"
-    )
+    return f"its config.json describes a {model_type!r} model, not a MusicGen model"
 
 
 def _cached_file(model_id: str, filename: str) -> Path | None:
@@ -175,15 +175,32 @@ def find_model(model_id: str) -> tuple[bool, str]:
     return True, ""
 
 
-def _check_config(model_id: str, *, local_files_only: bool) -> None:
+def _model_type(model_id: str, *, local_files_only: bool) -> str:
+    """The checkpoint's ``model_type``, checked to be one of :data:`SUPPORTED_MODEL_TYPES`."""
     from transformers import AutoConfig
 
     config = AutoConfig.from_pretrained(model_id, local_files_only=local_files_only)
     model_type = getattr(config, "model_type", "")
-    if model_type in UNSUPPORTED_MODEL_TYPES:
-        raise _unavailable(model_id, UNSUPPORTED_MODEL_TYPES[model_type])
     if model_type not in SUPPORTED_MODEL_TYPES:
         raise _unavailable(model_id, f"it is a {model_type!r} model, not a MusicGen model")
+    return model_type
+
+
+def _load_text_processor(model_id: str, model_type: str, *, local_files_only: bool) -> Any:
+    """What tokenizes the conditioning text for ``model_type``.
+
+    ``MusicgenMelodyProcessor`` needs torchaudio only for its chroma feature extractor; text conditioning
+    needs none of it, so melody checkpoints get their tokenizer (same call signature, same outputs).
+    """
+    from transformers import AutoProcessor, AutoTokenizer
+
+    loader = AutoTokenizer if model_type == "musicgen_melody" else AutoProcessor
+    return loader.from_pretrained(model_id, local_files_only=local_files_only)
+
+
+def _max_frames(config: Any) -> int:
+    """Code frames the decoder's positions leave after any chroma conditioning placed before them."""
+    return int(config.decoder.max_position_embeddings) - int(getattr(config, "chroma_length", 0))
 
 
 def resolve_precision(precision: str, device: str) -> str:
@@ -220,7 +237,8 @@ def prepare_model(model: Any, *, device: str, precision: str) -> Any:
     precision = resolve_precision(precision, device)
     model = model.to(device).eval()
     if precision == "bf16":
-        for part in (model.text_encoder, model.decoder, getattr(model, "enc_to_dec_proj", None)):
+        projections = [getattr(model, name, None) for name in ("enc_to_dec_proj", "audio_enc_to_dec_proj")]
+        for part in (model.text_encoder, model.decoder, *projections):
             if part is not None:
                 part.to(torch.bfloat16)
     elif precision == "int8":
@@ -229,14 +247,13 @@ def prepare_model(model: Any, *, device: str, precision: str) -> Any:
 
 
 def _load_uncached(model_id: str, device: str, *, local_files_only: bool, precision: str) -> LoadedModel:
-    from transformers import AutoProcessor, MusicgenForConditionalGeneration
+    import transformers
 
     try:
-        _check_config(model_id, local_files_only=local_files_only)
-        model = MusicgenForConditionalGeneration.from_pretrained(
-            model_id, local_files_only=local_files_only, dtype=torch.float32
-        )
-        processor = AutoProcessor.from_pretrained(model_id, local_files_only=local_files_only)
+        model_type = _model_type(model_id, local_files_only=local_files_only)
+        model_class = getattr(transformers, MODEL_CLASSES[model_type])
+        model = model_class.from_pretrained(model_id, local_files_only=local_files_only, dtype=torch.float32)
+        processor = _load_text_processor(model_id, model_type, local_files_only=local_files_only)
     except (OSError, ValueError) as exc:
         raise _unavailable(model_id, f"loading failed ({exc})") from exc
     model = prepare_model(model, device=device, precision=precision)
@@ -249,7 +266,7 @@ def _load_uncached(model_id: str, device: str, *, local_files_only: bool, precis
         frame_rate_hz=int(model.config.audio_encoder.frame_rate),
         hop_length=int(model.config.audio_encoder.hop_length),
         audio_channels=int(model.config.decoder.audio_channels),
-        max_frames=int(model.config.decoder.max_position_embeddings),
+        max_frames=_max_frames(model.config),
     )
 
 

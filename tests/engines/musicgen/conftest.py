@@ -9,6 +9,7 @@ loader, the same path a real checkpoint takes.
 
 from __future__ import annotations
 
+import json
 import string
 from pathlib import Path
 
@@ -29,8 +30,9 @@ def _tiny_tokenizer():
     return T5Tokenizer(vocab=pieces, extra_ids=0)
 
 
-def _tiny_config(audio_channels: int):
-    from transformers import EncodecConfig, MusicgenConfig, MusicgenDecoderConfig, T5Config
+def _tiny_sub_configs():
+    """The tiny T5 text encoder and 32 kHz EnCodec shared by the plain and the melody checkpoints."""
+    from transformers import EncodecConfig, T5Config
 
     text = T5Config(vocab_size=128, d_model=16, d_kv=4, d_ff=32, num_layers=2, num_heads=4)
     text.relative_attention_num_buckets = 8
@@ -46,7 +48,11 @@ def _tiny_config(audio_channels: int):
         num_lstm_layers=1,
         use_conv_shortcut=False,
     )
-    decoder = MusicgenDecoderConfig(
+    return text, audio
+
+
+def _tiny_decoder_kwargs(audio_channels: int) -> dict:
+    return dict(
         vocab_size=TINY_CODEBOOK,
         max_position_embeddings=512,
         num_hidden_layers=2,
@@ -58,16 +64,18 @@ def _tiny_config(audio_channels: int):
         pad_token_id=TINY_CODEBOOK,
         bos_token_id=TINY_CODEBOOK,
     )
+
+
+def _tiny_config(audio_channels: int):
+    from transformers import MusicgenConfig, MusicgenDecoderConfig
+
+    text, audio = _tiny_sub_configs()
+    decoder = MusicgenDecoderConfig(**_tiny_decoder_kwargs(audio_channels))
     return MusicgenConfig(text_encoder=text, audio_encoder=audio, decoder=decoder)
 
 
-def build_tiny_musicgen(directory: Path, *, audio_channels: int = 1, seed: int = 0) -> Path:
-    """Write a random-weight MusicGen (model + processor) to ``directory`` with ``save_pretrained``."""
-    import torch
-    from transformers import EncodecFeatureExtractor, MusicgenForConditionalGeneration, MusicgenProcessor
-
-    torch.manual_seed(seed)
-    model = MusicgenForConditionalGeneration(_tiny_config(audio_channels))
+def _save_random_model(model, directory: Path) -> None:
+    """Give ``model`` the published generation defaults and write it to ``directory``."""
     # EnCodec initialises its codebooks to zeros (they are learned by k-means): without random entries
     # every code would decode to the same sound and seeds could not be told apart.
     for layer in model.audio_encoder.quantizer.layers:
@@ -82,8 +90,60 @@ def build_tiny_musicgen(directory: Path, *, audio_channels: int = 1, seed: int =
         max_length=1500,
     )
     model.save_pretrained(directory)
+
+
+def build_tiny_musicgen(directory: Path, *, audio_channels: int = 1, seed: int = 0) -> Path:
+    """Write a random-weight MusicGen (model + processor) to ``directory`` with ``save_pretrained``."""
+    import torch
+    from transformers import EncodecFeatureExtractor, MusicgenForConditionalGeneration, MusicgenProcessor
+
+    torch.manual_seed(seed)
+    _save_random_model(MusicgenForConditionalGeneration(_tiny_config(audio_channels)), directory)
     extractor = EncodecFeatureExtractor(feature_size=audio_channels, sampling_rate=32_000)
     MusicgenProcessor(feature_extractor=extractor, tokenizer=_tiny_tokenizer()).save_pretrained(directory)
+    return directory
+
+
+#: The chroma feature extractor's settings as the published melody checkpoints ship them. It is written
+#: as JSON because constructing ``MusicgenMelodyFeatureExtractor`` needs torchaudio, which is not pinned.
+MELODY_PREPROCESSOR = {
+    "feature_extractor_type": "MusicgenMelodyFeatureExtractor",
+    "processor_class": "MusicgenMelodyProcessor",
+    "feature_size": 12,
+    "sampling_rate": 32_000,
+    "hop_length": 4096,
+    "chunk_length": 30,
+    "n_fft": 16384,
+    "num_chroma": 12,
+    "padding_side": "right",
+    "padding_value": 0.0,
+    "return_attention_mask": False,
+    "stem_indices": [3, 2],
+}
+
+
+def build_tiny_melody(directory: Path, *, seed: int = 0) -> Path:
+    """Write a random-weight MusicGen melody checkpoint (model, tokenizer, chroma settings) to ``directory``.
+
+    Its decoder is 2 layers over 4 codebooks, like the plain tiny model; conditioning is 8 chroma frames
+    (235 when published) followed by the text, all placed before the codes in the decoder's sequence.
+    """
+    import torch
+    from transformers import (
+        MusicgenMelodyConfig,
+        MusicgenMelodyDecoderConfig,
+        MusicgenMelodyForConditionalGeneration,
+    )
+
+    text, audio = _tiny_sub_configs()
+    decoder = MusicgenMelodyDecoderConfig(**_tiny_decoder_kwargs(1))
+    config = MusicgenMelodyConfig(
+        text_encoder=text, audio_encoder=audio, decoder=decoder, num_chroma=12, chroma_length=8
+    )
+    torch.manual_seed(seed)
+    _save_random_model(MusicgenMelodyForConditionalGeneration(config), directory)
+    _tiny_tokenizer().save_pretrained(directory)
+    (directory / "preprocessor_config.json").write_text(json.dumps(MELODY_PREPROCESSOR, indent=2))
     return directory
 
 
@@ -108,6 +168,12 @@ def tiny_musicgen_dir(tmp_path_factory) -> Path:
 def tiny_stereo_musicgen_dir(tmp_path_factory) -> Path:
     """A stereo tiny MusicGen checkpoint directory (8 codebooks, interleaved left/right)."""
     return build_tiny_musicgen(tmp_path_factory.mktemp("tiny-musicgen-stereo"), audio_channels=2)
+
+
+@pytest.fixture(scope="session")
+def tiny_melody_dir(tmp_path_factory) -> Path:
+    """A tiny MusicGen melody checkpoint directory."""
+    return build_tiny_melody(tmp_path_factory.mktemp("tiny-musicgen-melody"))
 
 
 @pytest.fixture(scope="session")
