@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import secrets
 import sys
 from pathlib import Path
 from typing import Any
@@ -31,10 +30,9 @@ def _add_generate(sub: argparse._SubParsersAction) -> None:
 
 def _generate(args: argparse.Namespace) -> int:
     from .config import load_settings
-    from .engines.registry import EngineConfig
     from .pipeline import JobSpec, produce_track
     from .prompt.interpret import interpret
-    from .request import MAX_SEED, parse_request
+    from .request import parse_request
 
     body = {
         k: getattr(args, k)
@@ -43,14 +41,8 @@ def _generate(args: argparse.Namespace) -> int:
     }
     request = parse_request(body)
     settings = load_settings()
-    seed = request.seed if request.seed is not None else secrets.randbelow(MAX_SEED + 1)
-    plan = interpret(request, seed=seed)
-    config = EngineConfig(
-        soundfont=settings.soundfont,
-        musicgen_model=settings.musicgen_model,
-        demucs_model=settings.demucs_model,
-        demucs_repo=settings.demucs_repo,
-    )
+    plan = interpret(request, seed=request.seed_or_new())
+    config = settings.engine_config()
     args.out.mkdir(parents=True, exist_ok=True)
     spec = JobSpec("0" * 32, plan.as_dict(), request.output_format, request.engine, config)
     outcome = produce_track(spec, args.out, progress=_print_progress)

@@ -11,6 +11,8 @@ from pathlib import Path
 from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from .engines.registry import EngineConfig
+
 __all__ = ["DEFAULT_SOUNDFONT", "Settings", "load_settings"]
 
 DEFAULT_SOUNDFONT = Path("/usr/share/sounds/sf2/FluidR3_GM.sf2")
@@ -54,6 +56,15 @@ class Settings(BaseSettings):
     @property
     def tracks_dir(self) -> Path:
         return self.data_dir / "tracks"
+
+    def engine_config(self) -> EngineConfig:
+        """What the engines need from these settings."""
+        return EngineConfig(
+            soundfont=self.soundfont,
+            musicgen_model=self.musicgen_model,
+            demucs_model=self.demucs_model,
+            demucs_repo=self.demucs_repo,
+        )
 
 
 def load_settings(**overrides: object) -> Settings:

@@ -116,7 +116,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--genres", nargs="*", default=None, help="genre ids (default: all)")
     args = parser.parse_args(argv)
     settings = load_settings()
-    config = EngineConfig(soundfont=settings.soundfont)
+    config = settings.engine_config()
     genres = [g for g in GENRES if not args.genres or g.id in args.genres]
     rows = []
     for genre in genres:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import secrets
 from dataclasses import dataclass
 from typing import Any
 
@@ -16,7 +17,7 @@ from .formats import (
     OUTPUT_FORMATS,
 )
 
-__all__ = ["MAX_SEED", "GenerationRequest", "parse_request"]
+__all__ = ["MAX_SEED", "GenerationRequest", "new_seed", "parse_request"]
 
 MAX_SEED = 2**32 - 1
 _FIELDS = ("prompt", "duration", "genre", "tempo", "output_format", "seed", "engine")
@@ -34,6 +35,10 @@ class GenerationRequest:
     seed: int | None = None
     engine: str = "auto"
 
+    def seed_or_new(self) -> int:
+        """The requested seed, or a fresh random one when none was asked for."""
+        return self.seed if self.seed is not None else new_seed()
+
     def as_body(self) -> dict[str, Any]:
         """The request in the REST body's vocabulary (what a caller would send)."""
         return {
@@ -45,6 +50,11 @@ class GenerationRequest:
             "seed": self.seed,
             "engine": self.engine,
         }
+
+
+def new_seed() -> int:
+    """A fresh random seed (from the OS, never the global random state)."""
+    return secrets.randbelow(MAX_SEED + 1)
 
 
 def _is_int(value: Any) -> bool:

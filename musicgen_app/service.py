@@ -7,19 +7,17 @@ worker threads and the render processes, all created from a :class:`Settings` va
 from __future__ import annotations
 
 import logging
-import secrets
 import threading
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from .config import Settings
-from .engines.registry import EngineConfig
-from .errors import InvalidRequest, MusicgenAppError, NotFound, NotReady, QueueFull
+from .errors import InvalidRequest, NotFound, NotReady, QueueFull
 from .formats import MEDIA_TYPES, STEM_NAMES
 from .jobs.worker import RenderPool, WorkerPool
 from .plan import Plan
-from .request import MAX_SEED, GenerationRequest, parse_request
+from .request import GenerationRequest, parse_request
 from .store.db import make_engine, make_sessionmaker
 from .store.files import FileStore
 from .store.models import utc_now
@@ -73,12 +71,7 @@ class GenerationService:
         self._engine = make_engine(settings.resolved_database_url)
         self.repo = TrackRepository(make_sessionmaker(self._engine))
         self.files = FileStore(settings.tracks_dir)
-        self.engine_config = EngineConfig(
-            soundfont=settings.soundfont,
-            musicgen_model=settings.musicgen_model,
-            demucs_model=settings.demucs_model,
-            demucs_repo=settings.demucs_repo,
-        )
+        self.engine_config = settings.engine_config()
         self._musicgen_status: tuple[bool, str] | None = None
         self._workers = WorkerPool(
             self.repo,
@@ -104,12 +97,9 @@ class GenerationService:
 
     def musicgen_status(self) -> tuple[bool, str]:
         """Whether the MusicGen engine can run here, and why not (imports torch on first call)."""
-        from .engines.registry import get_engine
+        from .engines.registry import engine_status
 
-        try:
-            return get_engine("musicgen", self.engine_config).available()
-        except (ImportError, MusicgenAppError) as exc:
-            return False, str(exc)
+        return engine_status("musicgen", self.engine_config)
 
     def stop(self) -> None:
         self._workers.stop()
@@ -122,7 +112,7 @@ class GenerationService:
         from .prompt.interpret import interpret
 
         request = parse_request(body)
-        seed = request.seed if request.seed is not None else secrets.randbelow(MAX_SEED + 1)
+        seed = request.seed_or_new()
         if request.engine == "auto" and self.settings.engine != "auto":
             request = GenerationRequest(**{**request.__dict__, "engine": self.settings.engine})
         return request, interpret(request, seed=seed)

@@ -9,7 +9,7 @@ from pathlib import Path
 from ..errors import EngineUnavailable, InvalidRequest
 from .base import Engine
 
-__all__ = ["EngineConfig", "choose_engine", "get_engine"]
+__all__ = ["EngineConfig", "choose_engine", "engine_status", "get_engine"]
 
 
 @dataclass(frozen=True)
@@ -48,6 +48,16 @@ def get_engine(name: str, config: EngineConfig) -> Engine:
         return _engines[key]
 
 
+def engine_status(name: str, config: EngineConfig) -> tuple[bool, str]:
+    """Whether engine ``name`` can run here, and why not; never raises (no weights are loaded)."""
+    try:
+        return get_engine(name, config).available()
+    except ImportError as exc:  # an install without torch/transformers
+        return False, f"not installed ({exc.name or exc})"
+    except EngineUnavailable as exc:
+        return False, exc.message
+
+
 def choose_engine(requested: str, config: EngineConfig) -> tuple[Engine, tuple[str, ...]]:
     """Resolve ``auto`` to a concrete engine; returns the engine and notices for the user.
 
@@ -56,13 +66,9 @@ def choose_engine(requested: str, config: EngineConfig) -> tuple[Engine, tuple[s
     """
     if requested == "symbolic":
         return get_engine("symbolic", config), ()
-    try:
-        musicgen = get_engine("musicgen", config)
-        ok, why = musicgen.available()
-    except (ImportError, EngineUnavailable) as exc:  # an install without torch/transformers
-        ok, why = False, str(exc)
+    ok, why = engine_status("musicgen", config)
     if ok:
-        return musicgen, ()
+        return get_engine("musicgen", config), ()
     if requested == "musicgen":
         raise EngineUnavailable(f"the musicgen engine cannot run: {why}")
     first_sentence = why.split(". ")[0].rstrip(".")

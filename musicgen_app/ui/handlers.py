@@ -11,7 +11,6 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
-import secrets
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -20,7 +19,7 @@ from typing import TYPE_CHECKING, Any
 from ..errors import MusicgenAppError, NotFound
 from ..formats import STEM_NAMES
 from ..remix import remix_file_name, remix_stems
-from ..request import MAX_SEED
+from ..request import new_seed
 from ..track import Track
 from . import views
 from .waveform_plot import parse_waveform, waveform_svg
@@ -37,21 +36,12 @@ AUTO = "auto"
 _REMIXES_KEPT = 8
 
 
-def new_seed() -> int:
-    """A fresh random seed (from the OS, never the global random state)."""
-    return secrets.randbelow(MAX_SEED + 1)
-
-
 def musicgen_status(service: GenerationService) -> tuple[bool, str]:
     """Whether the MusicGen engine can run here, and why not; cheap (no weights are loaded)."""
-    try:
-        from ..engines.registry import get_engine
+    from ..engines.registry import engine_status
 
-        return get_engine("musicgen", service.engine_config).available()
-    except ImportError as exc:
-        return False, f"not installed ({exc.name or exc})"
-    except MusicgenAppError as exc:
-        return False, exc.message
+    try:
+        return engine_status("musicgen", service.engine_config)
     except Exception as exc:  # a broken cache or install must not break the page: say so instead
         log.warning("MusicGen availability check failed: %s", exc)
         return False, f"the availability check failed ({type(exc).__name__})"
