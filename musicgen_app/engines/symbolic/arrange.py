@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from ...instruments import Instrument, instrument
 from ...plan import Plan
 from .styles import Style
+from .styles.production import production_for
 
 __all__ = ["MELODIC_ROLES", "PartSpec", "arrange"]
 
@@ -228,7 +229,8 @@ def arrange(plan: Plan, style: Style) -> list[PartSpec]:
     specs: list[PartSpec] = []
     taken: set[str] = set()
     if drums_allowed and not solo and (style.has_drums or wants_kit):
-        specs.append(_spec(_unique("drums", taken), "drums", "drums", style, index=0))
+        kit = production_for(style.id).kit_program
+        specs.append(_spec(_unique("drums", taken), "drums", "drums", style, index=0, program=kit))
     for index, (role, name) in enumerate(_melodic_lineup(plan, style, melodic)):
         specs.append(_spec(_unique(role, taken), role, name, style, index=index))
     for role, name in _voice_parts(plan, style):

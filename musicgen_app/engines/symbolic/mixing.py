@@ -24,6 +24,7 @@ from scipy import fft as sp_fft
 from scipy import signal
 
 from .score import Part, Score, beats_to_seconds
+from .styles.production import production_for
 
 __all__ = [
     "MixSettings",
@@ -37,17 +38,10 @@ __all__ = [
     "mix_settings_for",
     "pan_gains",
     "reverb_impulse",
+    "score_genre",
     "shape_part",
 ]
 
-#: Sidechain depth (0..1 of the gain) for styles that pump; others are not ducked.
-SIDECHAIN_DEPTH_BY_GENRE: dict[str, float] = {
-    "house": 0.55,
-    "techno": 0.5,
-    "dubstep": 0.45,
-    "synthwave": 0.35,
-    "drum and bass": 0.3,
-}
 KICK_KEYS = (35, 36)
 REVERB_SEED = 20_240_601
 _EPS = 1e-12
@@ -82,19 +76,23 @@ def _meta_float(score: Score, key: str, default: float, low: float, high: float)
     return min(max(value, low), high) if math.isfinite(value) else default
 
 
+def score_genre(score: Score) -> str:
+    """The genre id a score was composed in (``meta["genre"]``, else ``meta["style"]``), or ``""``."""
+    return str(score.meta.get("genre") or score.meta.get("style") or "")
+
+
 def mix_settings_for(score: Score) -> MixSettings:
     """Mix settings for ``score``, read from ``score.meta``.
 
-    Keys read: ``genre`` or ``style`` (electronic styles duck under the kick), ``sidechain_depth`` (0..1,
-    overrides the genre), ``brightness`` (0..1), ``reverb_rt60_s``, ``bus_compression`` (``off`` turns
-    it off). Missing or malformed values fall back to defaults.
+    Keys read: ``genre`` or ``style`` (the style's production sets the sidechain pumping and the room),
+    ``sidechain_depth`` (0..1, overrides the style), ``brightness`` (0..1), ``reverb_rt60_s``,
+    ``bus_compression`` (``off`` turns it off). Missing or malformed values fall back to defaults.
     """
-    genre = score.meta.get("genre") or score.meta.get("style") or ""
-    genre_depth = SIDECHAIN_DEPTH_BY_GENRE.get(str(genre), 0.0)
+    production = production_for(score_genre(score))
     return MixSettings(
-        sidechain_depth=_meta_float(score, "sidechain_depth", genre_depth, 0.0, 0.9),
+        sidechain_depth=_meta_float(score, "sidechain_depth", production.sidechain_depth, 0.0, 0.9),
         brightness=_meta_float(score, "brightness", 0.5, 0.0, 1.0),
-        reverb_rt60_s=_meta_float(score, "reverb_rt60_s", 1.6, 0.3, 4.0),
+        reverb_rt60_s=_meta_float(score, "reverb_rt60_s", production.reverb_rt60_s, 0.3, 4.0),
         bus_compression=str(score.meta.get("bus_compression", "on")).lower() not in ("off", "0", "false"),
     )
 

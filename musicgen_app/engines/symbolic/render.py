@@ -31,6 +31,7 @@ from scipy.linalg import blas
 from ...formats import SAMPLE_RATE, STEM_NAMES
 from ..base import ProgressFn, Stems, no_progress
 from .ambience import mixed_beds, reference_rms
+from .effects import apply_chain
 from .fluidsynth import BLOCK_FRAMES, DRUM_BANK, DRUM_CHANNEL, Synth, check_soundfont, warm_synth
 from .mixing import (
     MixSettings,
@@ -40,9 +41,12 @@ from .mixing import (
     equalize_stem,
     kick_frames,
     mix_settings_for,
+    score_genre,
     shape_part,
 )
 from .score import Part, Score
+from .styles.production import Production, production_for
+from .voices import SYNTH_VOICES, render_synth_voice
 
 __all__ = ["beats_to_frames", "render_part", "render_score"]
 
@@ -271,15 +275,30 @@ def _duck_curve(score: Score, settings: MixSettings, *, frames: int, sr: int) ->
     )
 
 
+def _dry_part(part: Part, score: Score, *, soundfont: Path, sample_rate: int) -> np.ndarray:
+    """A part as its instrument sounds before the mix: a numpy voice, else FluidSynth."""
+    if part.instrument in SYNTH_VOICES:
+        return render_synth_voice(part, score, sample_rate=sample_rate)
+    with warm_synth(soundfont, sample_rate=sample_rate) as synth:
+        return render_part(part, score, synth=synth, sample_rate=sample_rate)
+
+
 def _shaped_parts(
-    score: Score, *, soundfont: Path, sample_rate: int, settings: MixSettings, threads: int
+    score: Score,
+    *,
+    soundfont: Path,
+    sample_rate: int,
+    settings: MixSettings,
+    production: Production,
+    threads: int,
 ) -> Iterator[np.ndarray]:
-    """Each part rendered and shaped (gain, pan, ducking), in score order, ``threads`` at a time."""
+    """Each part rendered, through its instrument's chain, and shaped (gain, pan, ducking), in score
+    order, ``threads`` at a time."""
     duck = _duck_curve(score, settings, frames=round(score.duration_s * sample_rate), sr=sample_rate)
 
     def work(part: Part) -> np.ndarray:
-        with warm_synth(soundfont, sample_rate=sample_rate) as synth:
-            dry = render_part(part, score, synth=synth, sample_rate=sample_rate)
+        dry = _dry_part(part, score, soundfont=soundfont, sample_rate=sample_rate)
+        dry = apply_chain(dry, production.part_chain(part.instrument), sr=sample_rate)
         return shape_part(part, dry, settings=settings, sr=sample_rate, duck=duck, out=dry)
 
     with ThreadPoolExecutor(max_workers=threads, thread_name_prefix="fluidsynth") as pool:
@@ -313,17 +332,23 @@ def _sum_into_stems(
 
 
 def _reverb_and_eq(
-    stems: dict[str, np.ndarray], sends: dict[str, np.ndarray], score: Score, settings: MixSettings, sr: int
+    stems: dict[str, np.ndarray],
+    sends: dict[str, np.ndarray],
+    score: Score,
+    settings: MixSettings,
+    production: Production,
+    sr: int,
 ) -> dict[str, np.ndarray]:
-    """Each stem plus the reverb return of its own send bus, then equalised."""
+    """Each stem plus the reverb return of its own send bus, equalised, then through the style's stem
+    chain (each stem on its own, so they still sum to the mix)."""
     for name, bus in sends.items():
         stems[name] += apply_reverb(bus, sr=sr, rt60_s=settings.reverb_rt60_s)
-    return {
-        name: equalize_stem(
-            audio, stem=name, parts=score.parts_for_stem(name), settings=settings, sr=sr, out=audio
-        )
-        for name, audio in stems.items()
-    }
+    out = {}
+    for name, audio in stems.items():
+        parts = score.parts_for_stem(name)
+        audio = equalize_stem(audio, stem=name, parts=parts, settings=settings, sr=sr, out=audio)
+        out[name] = apply_chain(audio, production.stem_chain(name), sr=sr) if parts else audio
+    return out
 
 
 def _mix_of(stems: dict[str, np.ndarray]) -> np.ndarray:
@@ -381,17 +406,23 @@ def render_score(
         raise ValueError(f"threads must be >= 1 and sample_rate > 0, got {threads}, {sample_rate}")
     soundfont = check_soundfont(soundfont)
     settings = mix_settings_for(score)
+    production = production_for(score_genre(score))
     frames = round(score.duration_s * sample_rate)
     # Ambience needs nothing from the music but its final level: synthesise it while the parts render.
     with ThreadPoolExecutor(max_workers=1, thread_name_prefix="ambience") as side:
         beds = side.submit(mixed_beds, score.ambience, frames=frames, sr=sample_rate, seed=seed)
         shaped = _shaped_parts(
-            score, soundfont=soundfont, sample_rate=sample_rate, settings=settings, threads=threads
+            score,
+            soundfont=soundfont,
+            sample_rate=sample_rate,
+            settings=settings,
+            production=production,
+            threads=threads,
         )
         stems, sends = _sum_into_stems(
             score.parts, shaped, frames=frames, progress=lambda done: progress(_PARTS_SHARE * done)
         )
-        stems = _reverb_and_eq(stems, sends, score, settings, sample_rate)
+        stems = _reverb_and_eq(stems, sends, score, settings, production, sample_rate)
         progress(_REVERB_DONE)
         bed = beds.result() if score.ambience else None
     stems = _compress_and_add_ambience(stems, bed, settings, sr=sample_rate)
