@@ -22,7 +22,7 @@ import math
 from collections import OrderedDict
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import numpy as np
@@ -45,7 +45,7 @@ from .mixing import (
     shape_part,
 )
 from .score import Part, Score
-from .styles.production import Production, production_for
+from .styles.production import DI_PROGRAMS, Production, production_for
 from .voices import SYNTH_VOICES, render_synth_voice
 
 __all__ = ["beats_to_frames", "render_part", "render_score"]
@@ -279,6 +279,8 @@ def _dry_part(part: Part, score: Score, *, soundfont: Path, sample_rate: int) ->
     """A part as its instrument sounds before the mix: a numpy voice, else FluidSynth."""
     if part.instrument in SYNTH_VOICES:
         return render_synth_voice(part, score, sample_rate=sample_rate)
+    if part.instrument in DI_PROGRAMS and not part.is_drum:
+        part = replace(part, program=DI_PROGRAMS[part.instrument])
     with warm_synth(soundfont, sample_rate=sample_rate) as synth:
         return render_part(part, score, synth=synth, sample_rate=sample_rate)
 

@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 
 from ..effects import Chain, Chorus, Compress, Crush, Drive, Filter, Gain, Tremolo, Wear, Width
 
-__all__ = ["DRUM_KITS", "PRODUCTIONS", "Production", "production_for"]
+__all__ = ["DI_PROGRAMS", "DRUM_KITS", "PRODUCTIONS", "Production", "production_for"]
 
 #: The drum kits of the General MIDI (GS) percussion bank: bank 128 preset numbers.
 DRUM_KITS: dict[str, int] = {
@@ -85,10 +85,10 @@ class Production:
 #: A clean-ish amp: some breakup, the cabinet's band.
 AMP_CRUNCH: Chain = (Filter("highpass", 90.0), Drive(12.0, mix=0.8), Filter("peak", 1800.0, 3.0, 1.0),
                      Filter("lowpass", 5200.0))
-#: A high-gain amp: mids pushed into the drive (a tube screamer), scooped after, the cabinet's roll-off.
-AMP_HIGH_GAIN: Chain = (Filter("highpass", 110.0), Filter("peak", 800.0, 6.0, 0.9), Drive(30.0),
-                        Filter("peak", 450.0, -5.0, 0.9), Filter("peak", 2600.0, 4.0, 1.2),
-                        Filter("lowpass", 5600.0), Compress(6.0, 4.0, 5.0, 80.0))
+#: A high-gain amp fed a clean guitar: mids pushed into the drive (a tube screamer), scooped after, and
+#: the steep roll-off of a 4x12 cabinet that turns the fizz of hard clipping into a wall.
+AMP_HIGH_GAIN: Chain = (Filter("highpass", 100.0), Filter("peak", 800.0, 6.0, 0.9), Drive(36.0),
+                        Filter("peak", 450.0, -4.0, 0.9), Filter("lowpass", 5000.0, slope_db=24))
 #: A Hammond through a Leslie: growl from the preamp, the horn's doppler and its sweep across the stereo.
 ROTARY: Chain = (Drive(8.0, mix=0.5), Chorus(6.2, 0.18, 0.45, 3.0), Tremolo(6.2, 0.22, math.pi / 2),
                  Filter("lowpass", 7500.0))
@@ -119,13 +119,17 @@ DEFAULT_PART_CHAINS: dict[str, Chain] = {
     "clavinet": FUNK_BITE,
     "acoustic guitar": ACOUSTIC_MIC,
 }
+#: Instruments rendered from another General MIDI program than their own, because their chain makes the
+#: sound: a distorted guitar is a clean guitar's signal through the amp (GM's distortion samples through
+#: a second drive only fizz). The MIDI export keeps the instrument's own program.
+DI_PROGRAMS: dict[str, int] = {"distorted guitar": 27}
 _ELECTRONIC_DRUMS: Chain = (Compress(6.0, 3.0, 5.0, 80.0, parallel=0.7),)
 
 PRODUCTIONS: dict[str, Production] = {
     "hip-hop": Production(
-        kit="standard",
-        stems={"drums": DRUMS_BOOM_BAP, "other": SAMPLED, "bass": (Drive(6.0, mix=0.5),)},
-        stem_gain_db={"drums": 3.0, "bass": 1.5, "other": -1.5},
+        kit="tr808",
+        stems={"drums": DRUMS_BOOM_BAP, "other": SAMPLED},
+        stem_gain_db={"drums": 6.0, "bass": 2.0, "other": -3.0},
         reverb_rt60_s=0.9,
     ),
     "lo-fi": Production(kit="standard", reverb_rt60_s=1.4),
@@ -136,14 +140,14 @@ PRODUCTIONS: dict[str, Production] = {
         reverb_rt60_s=1.2,
     ),
     "metal": Production(
-        kit="power",
+        kit="standard",
         stems={"drums": DRUMS_PUNCH, "bass": (Drive(14.0, mix=0.6), Filter("lowpass", 4000.0))},
         reverb_rt60_s=1.0,
     ),
     "rock": Production(kit="power", reverb_rt60_s=1.3),
     "blues": Production(kit="room", reverb_rt60_s=1.4),
     "funk": Production(
-        kit="standard",
+        kit="room",
         parts={"electric guitar": FUNK_BITE},
         stems={"drums": (Compress(8.0, 4.0, 5.0, 70.0, parallel=0.6),)},
         stem_gain_db={"drums": 1.5, "bass": 2.0},
