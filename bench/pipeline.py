@@ -1,6 +1,6 @@
 """Seconds per stage of one symbolic job, and its realtime factor, for 30 s and 300 s tracks.
 
-    python bench/pipeline.py [--durations 30 300] [--format mp3] [--json PATH]
+    python bench/pipeline.py [--durations 30 300] [--format mp3] [--prompt TEXT] [--json PATH]
 
 Stages: plan, compose, render (FluidSynth, all parts), master, encode mix, encode stems (4), waveform, MIDI,
 then the whole job as the service runs it (stems encoded two at a time) for the wall-clock figure.
@@ -40,8 +40,8 @@ def timed(fn, *args, **kwargs):
     return result, time.perf_counter() - start
 
 
-def stage_times(duration_s: int, fmt: str, out: Path) -> dict[str, float]:
-    request = parse_request({"prompt": PROMPT, "duration": duration_s, "output_format": fmt})
+def stage_times(duration_s: int, fmt: str, out: Path, prompt: str = PROMPT) -> dict[str, float]:
+    request = parse_request({"prompt": prompt, "duration": duration_s, "output_format": fmt})
     plan, t_plan = timed(interpret, request, seed=7)
     score, t_compose = timed(compose, plan)
     stems, t_render = timed(render_score, score, soundfont=DEFAULT_SOUNDFONT)
@@ -50,7 +50,7 @@ def stage_times(duration_s: int, fmt: str, out: Path) -> dict[str, float]:
         title="bench",
         engine="symbolic",
         model="FluidR3_GM",
-        prompt=PROMPT,
+        prompt=prompt,
         seed="7",
         license="royalty-free",
     )
@@ -73,9 +73,9 @@ def stage_times(duration_s: int, fmt: str, out: Path) -> dict[str, float]:
     }
 
 
-def whole_job(duration_s: int, fmt: str, out: Path) -> float:
+def whole_job(duration_s: int, fmt: str, out: Path, prompt: str = PROMPT) -> float:
     request = parse_request(
-        {"prompt": PROMPT, "duration": duration_s, "output_format": fmt, "engine": "symbolic"}
+        {"prompt": prompt, "duration": duration_s, "output_format": fmt, "engine": "symbolic"}
     )
     plan = interpret(request, seed=7)
     spec = JobSpec("0" * 32, plan.as_dict(), fmt, "symbolic", EngineConfig(DEFAULT_SOUNDFONT))
@@ -88,6 +88,7 @@ def main() -> None:
     parser.add_argument("--durations", type=int, nargs="+", default=[30, 300])
     parser.add_argument("--format", default="mp3")
     parser.add_argument("--json", type=Path, default=None)
+    parser.add_argument("--prompt", default=PROMPT, help="the prompt of every job (default: lo-fi, rain)")
     args = parser.parse_args()
     rows = []
     with tempfile.TemporaryDirectory() as tmp:
@@ -95,8 +96,8 @@ def main() -> None:
         # the figures below are a warm worker's, as the service runs jobs.
         _, warm_s = timed(whole_job, 5, args.format, Path(tmp))
         for duration in args.durations:
-            stages = stage_times(duration, args.format, Path(tmp))
-            job_s = whole_job(duration, args.format, Path(tmp))
+            stages = stage_times(duration, args.format, Path(tmp), args.prompt)
+            job_s = whole_job(duration, args.format, Path(tmp), args.prompt)
             rows.append(
                 {
                     "duration_s": duration,
@@ -121,6 +122,7 @@ def main() -> None:
             "cores": __import__("os").cpu_count(),
             "python": platform.python_version(),
         }
+        meta["prompt"] = args.prompt
         args.json.write_text(json.dumps({"meta": meta, "warm_up_s": warm_s, "rows": rows}, indent=2))
 
 

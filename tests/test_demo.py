@@ -27,3 +27,18 @@ def test_demo_renders_a_page_for_the_chosen_genres(tmp_path) -> None:
     page = (tmp_path / "index.html").read_text()
     assert rows[0]["audio"] in page and rows[0]["png"] in page
     assert (tmp_path / rows[0]["audio"]).stat().st_size > 10_000
+
+
+def test_demo_shows_a_stem_readout_and_an_earlier_run_beside(tmp_path) -> None:
+    before, after = tmp_path / "before", tmp_path / "after"
+    assert demo.main(["--out", str(before), "--duration", "5", "--genres", "trap", "--format", "wav"]) == 0
+    args = ["--out", str(after), "--duration", "5", "--genres", "trap", "--before", str(before)]
+    assert demo.main([*args, "--format", "wav"]) == 0
+    row = json.loads((after / "index.json").read_text())[0]
+    readout = {r["name"]: r for r in row["readout"]}
+    assert set(readout) == {"mix", "vocals", "drums", "bass", "other"}
+    assert abs(readout["mix"]["loudness_lufs"] + 14.0) < 1.0
+    assert abs(sum(readout["bass"]["band_percent"].values()) - 100.0) < 0.5
+    page = (after / "index.html").read_text()
+    assert "before" in page and "after" in page
+    assert "../before/" + row["audio"] in page  # the earlier run's track, linked from the new page

@@ -12,7 +12,7 @@ from .comp import figure_notes
 from .context import Context, build_context, derive_rng
 from .drums import drum_notes
 from .form import Form, plan_form
-from .lines import VOCAL_SECTIONS, counter_notes, is_legato, tune_notes
+from .lines import VOCAL_SECTIONS, bend_into, counter_notes, is_legato, tune_notes
 from .melody import Tone, write_line
 from .meter import Meter
 from .percussion import KIT_PIECE_KEYS, carve_kit, percussion_notes
@@ -62,9 +62,12 @@ def _notes_for(ctx: Context, spec: PartSpec, tones: list[Tone], vocals: bool) ->
             ctx, tones, low=spec.low, high=spec.high, legato=True, sections=VOCAL_SECTIONS, label="vocals"
         )
     exclude = VOCAL_SECTIONS if vocals else frozenset()
-    return tune_notes(
+    notes = tune_notes(
         ctx, tones, low=spec.low, high=spec.high, legato=is_legato(family), exclude=exclude, label="lead"
     )
+    if family == "guitar":
+        notes = bend_into(notes, ctx.rng("lead:bends"), share=ctx.style.bends)
+    return notes
 
 
 def _fade(notes: tuple[Note, ...], form: Form, meter: Meter) -> tuple[Note, ...]:

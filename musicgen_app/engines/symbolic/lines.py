@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import numpy as np
+
 from .bass import fit_pitch
 from .context import Context
 from .melody import Tone, realise
 from .meter import humanise
 from .score import Note
 
-__all__ = ["VOCAL_SECTIONS", "counter_notes", "tune_notes"]
+__all__ = ["VOCAL_SECTIONS", "bend_into", "counter_notes", "tune_notes"]
 
 #: Where wordless vocals carry the tune; the lead instrument answers in the other sections.
 VOCAL_SECTIONS = frozenset(
@@ -27,6 +29,7 @@ VOCAL_SECTIONS = frozenset(
     }
 )
 _LEGATO_FAMILIES = frozenset({"strings", "voice", "pad", "woodwind", "brass"})
+_BENDABLE_BEATS = (0.4, 1.5)  # long enough to hear the bend, short enough that it still moves
 
 
 def _section_name(ctx: Context, beat: float) -> str:
@@ -122,3 +125,18 @@ def counter_notes(ctx: Context, *, low: int, high: int) -> list[Note]:
 def is_legato(family: str) -> bool:
     """Whether an instrument family slurs its notes (strings, voices, winds, pads)."""
     return family in _LEGATO_FAMILIES
+
+
+def bend_into(notes: list[Note], rng: np.random.Generator, *, share: float) -> list[Note]:
+    """Guitar bends: about ``share`` of the mid-length notes are picked a whole tone (a semitone, now
+    and then) under their pitch and bent up into it, reaching it as the note ends; the final note and
+    short runs stay straight."""
+    if share <= 0.0:
+        return notes
+    out = list(notes)
+    low, high = _BENDABLE_BEATS
+    for index, note in enumerate(out[:-1]):
+        if low <= note.duration_beats <= high and note.pitch >= 2 and rng.random() < share:
+            step = 2 if rng.random() < 0.75 else 1
+            out[index] = Note(note.start_beat, note.duration_beats, note.pitch - step, note.velocity, step)
+    return out

@@ -102,3 +102,18 @@ def test_sections_are_marked_with_crashes():
     crashes = {round(n.start_beat, 1) for n in score.part("drums").notes if n.pitch == 49}
     starts = [s.start_bar * score.beats_per_bar for s in score.sections[1:] if s.energy >= 0.5]
     assert all(round(start, 1) in crashes for start in starts)
+
+
+def test_blues_guitar_leads_bend_into_their_notes_and_pianos_never_bend() -> None:
+    from musicgen_app.engines.symbolic.compose import compose
+
+    from .plan_factory import make_plan
+
+    blues = compose(make_plan("blues", duration_s=60.0))
+    lead = next(p for p in blues.parts if p.role == "lead")
+    assert lead.instrument == "electric guitar"
+    bent = [n for n in lead.notes if n.bend]
+    assert len(bent) >= 3 and all(n.bend in (1.0, 2.0) for n in bent)
+    assert not lead.notes[-1].bend  # the last note lands straight
+    piano = compose(make_plan("blues", duration_s=60.0, instruments=("piano",)))
+    assert not any(n.bend for p in piano.parts if p.instrument == "piano" for n in p.notes)

@@ -62,6 +62,7 @@ class Style:
     lead_centre : MIDI pitch the melody centres on (clamped to the instrument's range).
     reverb : base reverb send.
     looseness : micro-timing spread in beats (0 for machine-tight electronic styles).
+    bends : share of a guitar lead's mid-length notes picked a tone low and bent up into their pitch.
     tempo_range : the genre's tempo range in BPM.
     """
 
@@ -90,6 +91,7 @@ class Style:
     lead_centre: int = 72
     reverb: float = 0.2
     looseness: float = 0.01
+    bends: float = 0.0
     tempo_range: tuple[int, int] = (60, 180)
 
     def __post_init__(self) -> None:

@@ -39,7 +39,7 @@ _FIELDS: dict[str, dict[str, object]] = {
     "blues": dict(harmony="blues", colour="seventh", cadence="V7", groove="shuffle", bass="boogie",
                   figure="shuffle", chords_instrument="piano", lead_instrument="electric guitar",
                   pad_instrument="organ", form="blues", lead_density=0.45, lead_centre=72,
-                  reverb=0.2, looseness=0.015),
+                  reverb=0.2, looseness=0.015, bends=0.35),
     "funk": dict(harmony="funk", colour="extended", cadence="V7", groove="funk", bass="funk",
                  figure="funk16", bass_instrument="bass", chords_instrument="clavinet",
                  lead_instrument="brass", swing_unit=0.25, form="song", lead_density=0.5,
