@@ -37,6 +37,7 @@ __all__ = [
 
 FILTER_KINDS = ("highpass", "lowpass", "lowshelf", "highshelf", "peak")
 _LEVEL_HOP = 2048
+_CONTROL_FRAMES = 64
 _SILENT_DB = -90.0
 
 
@@ -204,9 +205,18 @@ def _compress(effect: Compress, planar: np.ndarray, sr: int) -> np.ndarray:
     return _matched(_blend(planar, wet, effect.parallel), before)
 
 
+def _control_curve(values_at, frames: int, sr: int) -> np.ndarray:
+    """A slow modulation curve ``(frames,)`` float32: ``values_at(seconds)`` evaluated every
+    :data:`_CONTROL_FRAMES` frames and ramped linearly between (LFOs under 10 Hz are smooth at that
+    rate, and this costs a small fraction of evaluating them per frame)."""
+    blocks = -(-frames // _CONTROL_FRAMES)
+    control = values_at(np.arange(blocks + 1, dtype=np.float64) * _CONTROL_FRAMES / sr).astype(np.float32)
+    ramp = np.arange(_CONTROL_FRAMES, dtype=np.float32) / np.float32(_CONTROL_FRAMES)
+    return (control[:-1, None] + (control[1:] - control[:-1])[:, None] * ramp).ravel()[:frames]
+
+
 def _lfo(rate_hz: float, frames: int, sr: int, phase: float) -> np.ndarray:
-    t = np.arange(frames, dtype=np.float64) / sr
-    return (0.5 + 0.5 * np.sin(2.0 * np.pi * rate_hz * t + phase)).astype(np.float32)
+    return _control_curve(lambda t: 0.5 + 0.5 * np.sin(2.0 * np.pi * rate_hz * t + phase), frames, sr)
 
 
 def _tremolo(effect: Tremolo, planar: np.ndarray, sr: int) -> np.ndarray:
@@ -228,14 +238,23 @@ def _width(effect: Width, planar: np.ndarray) -> np.ndarray:
 def _wear(effect: Wear, planar: np.ndarray, sr: int) -> np.ndarray:
     """Speed modulation as a time warp (linear interpolation), then the band limit."""
     frames = planar.shape[1]
-    t = np.arange(frames, dtype=np.float64) / sr
-    # Integrated speed deviation: a 0.5 Hz wow and a 6 Hz flutter, both starting at rest.
-    drift = effect.wow / (2 * np.pi * 0.5) * (1 - np.cos(2 * np.pi * 0.5 * t))
-    drift += effect.flutter / (2 * np.pi * 6.0) * (1 - np.cos(2 * np.pi * 6.0 * t))
-    where = np.clip(np.arange(frames) + drift * sr, 0, frames - 1)
-    warped = np.stack([np.interp(where, np.arange(frames), channel) for channel in planar])
+
+    def drift_s(t: np.ndarray) -> np.ndarray:
+        # Integrated speed deviation: a 0.5 Hz wow and a 6 Hz flutter, both starting at rest.
+        wow = effect.wow / (2 * np.pi * 0.5) * (1 - np.cos(2 * np.pi * 0.5 * t))
+        return wow + effect.flutter / (2 * np.pi * 6.0) * (1 - np.cos(2 * np.pi * 6.0 * t))
+
+    # The warp moves by at most a few hundred frames: split it into whole frames and a float32 fraction
+    # (frame numbers themselves are too large for float32's precision).
+    shift = _control_curve(drift_s, frames, sr) * np.float32(sr)
+    whole = np.floor(shift)
+    frac = shift - whole
+    index = np.arange(frames, dtype=np.int64) + whole.astype(np.int64)
+    np.clip(index, 0, frames - 2, out=index)
+    warped = planar[:, index]
+    warped += (planar[:, index + 1] - warped) * frac
     band = [pedalboard.HighpassFilter(effect.low_hz), pedalboard.LowpassFilter(effect.high_hz)]
-    return _run(band, warped.astype(np.float32), sr)
+    return _run(band, np.ascontiguousarray(warped, dtype=np.float32), sr)
 
 
 def _crush(effect: Crush, planar: np.ndarray, sr: int) -> np.ndarray:
