@@ -264,8 +264,7 @@ def _crush(effect: Crush, planar: np.ndarray, sr: int) -> np.ndarray:
 
 
 def _apply_one(effect: Effect, planar: np.ndarray, sr: int) -> np.ndarray:
-    if isinstance(effect, Filter | Chorus):
-        return _run(_plugins(effect), planar, sr)
+    """One effect that is not a filter or chorus (those run in merged pedalboard passes)."""
     if isinstance(effect, Drive):
         return _drive(effect, planar)
     if isinstance(effect, Compress):
