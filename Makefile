@@ -5,7 +5,7 @@ PY         := $(VENV)/bin/python
 STAMP      := $(VENV)/.installed
 PROMPTS    ?= ../shared/prompts/dev_prompts.jsonl
 
-.PHONY: run test lint format bench eval-prompts demo system system-test clean
+.PHONY: run test test-fast lint format bench eval-prompts demo system system-test clean
 
 $(STAMP): pyproject.toml requirements.lock
 	test -x $(PY) || $(PYTHON_SYS) -m venv $(VENV)
@@ -25,6 +25,9 @@ run: system $(STAMP)
 
 test: system-test $(STAMP)
 	$(PY) -m pytest -q
+
+test-fast: system-test $(STAMP)
+	$(PY) -m pytest -q -m "not browser and not slow"
 
 lint: $(STAMP)
 	$(PY) -m ruff check .

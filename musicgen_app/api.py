@@ -19,20 +19,26 @@ from .errors import (
     PayloadTooLarge,
     QueueFull,
 )
-from .formats import STEM_NAMES
+from .formats import OUTPUT_FORMATS, STEM_NAMES
 from .genres import GENRES
-from .schemas import TrackCreate, TrackGenerate, TrackPublic, TracksPublic
+from .request import request_json_schema
+from .schemas import TrackGenerate, TrackPublic, TracksPublic
 from .service import GenerationService
-from .track import Track
+from .track_json import Link
 
-__all__ = ["build_router", "install_error_handlers", "track_public"]
+__all__ = ["build_router", "install_error_handlers", "url_link"]
 
 _BODY_DOC = {
     "requestBody": {
         "required": True,
-        "content": {"application/json": {"schema": TrackCreate.model_json_schema()}},
+        "content": {"application/json": {"schema": request_json_schema()}},
     }
 }
+_FORMAT_QUERY = Query(
+    None,
+    description=f"Serve the audio as {', '.join(OUTPUT_FORMATS)} (default: the track's own format); "
+    "encoded from the lossless master on the first request, then cached.",
+)
 
 
 def _error_response(exc: MusicgenAppError) -> JSONResponse:
@@ -80,7 +86,7 @@ async def _read_json(request: Request, limit_bytes: int) -> Any:
         chunks.append(chunk)
     try:
         return json.loads(b"".join(chunks) or b"null")
-    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+    except (ValueError, RecursionError) as exc:  # bad JSON, too many digits, nesting too deep
         raise InvalidRequest.for_field("body", f"must be valid JSON ({exc})") from None
 
 
@@ -88,44 +94,9 @@ def _base_url(request: Request, public_url: str | None) -> str:
     return (public_url or str(request.base_url)).rstrip("/")
 
 
-def track_public(track: Track, base: str) -> dict[str, Any]:
-    """The full MusicTrack for ``track``, with absolute URLs under ``base`` once it is completed."""
-    done = track.is_completed
-    root = f"{base}/v1/music/{track.id}"
-
-    def url(path: str, kind: str) -> str | None:
-        return f"{root}/{path}" if done and kind in track.files else None
-
-    return {
-        "id": track.id,
-        "status": track.status,
-        "audio_url": url("audio", "mix"),
-        "duration": track.duration_s,
-        "genre": track.genre,
-        "tempo": track.tempo_bpm,
-        "prompt": track.prompt,
-        "created_at": track.created_at,
-        "download_url": url("download", "mix"),
-        "waveform_url": url("waveform", "waveform"),
-        "midi_url": url("midi", "midi"),
-        "stems": {name: url(f"stems/{name}", name) for name in STEM_NAMES},
-        "output_format": track.output_format,
-        "seed": track.seed,
-        "engine": track.engine,
-        "engine_requested": track.engine_requested,
-        "model": track.model,
-        "key": track.key,
-        "progress": track.progress,
-        "error": track.error,
-        "notices": list(track.notices),
-        "completed_at": track.completed_at,
-        "license": track.license,
-        "loudness_lufs": track.loudness_lufs,
-        "true_peak_dbtp": track.true_peak_dbtp,
-        "sections": [{"name": n, "start_s": t} for n, t in track.sections],
-        "plan": track.plan,
-        "details": track.details,
-    }
+def url_link(base: str, track_id: str) -> Link:
+    """Links as absolute URLs of this API's file routes."""
+    return lambda route: f"{base}/v1/music/{track_id}/{route}"
 
 
 def build_router(service: GenerationService) -> APIRouter:
@@ -145,7 +116,7 @@ def build_router(service: GenerationService) -> APIRouter:
         """Queue a new track; answers 202 with its Location."""
         body = await _read_json(request, limit_bytes)
         track = await run_in_threadpool(service.submit, body)
-        full = track_public(track, _base_url(request, public_url))
+        full = service.public(track, url_link(_base_url(request, public_url), track.id))
         answer = TrackGenerate.model_validate(full).model_dump(mode="json")
         return JSONResponse(answer, status_code=202, headers={"Location": f"/v1/music/{track.id}"})
 
@@ -167,7 +138,7 @@ def build_router(service: GenerationService) -> APIRouter:
         tracks, count = service.list(limit=limit, offset=offset, status=status)
         base = _base_url(request, public_url)
         return {
-            "data": [track_public(t, base) for t in tracks],
+            "data": [service.public(t, url_link(base, t.id)) for t in tracks],
             "count": count,
             "limit": limit,
             "offset": offset,
@@ -176,7 +147,8 @@ def build_router(service: GenerationService) -> APIRouter:
     @router.get("/v1/music/{track_id}", response_model=TrackPublic, tags=["music"])
     def read_music(request: Request, track_id: str) -> dict[str, Any]:
         """One track with its status, progress and file URLs."""
-        return track_public(service.get(track_id), _base_url(request, public_url))
+        track = service.get(track_id)
+        return service.public(track, url_link(_base_url(request, public_url), track.id))
 
     @router.delete("/v1/music/{track_id}", status_code=204, tags=["music"])
     def delete_music(track_id: str) -> Response:
@@ -184,8 +156,8 @@ def build_router(service: GenerationService) -> APIRouter:
         service.delete(track_id)
         return Response(status_code=204)
 
-    def _file(track_id: str, kind: str, *, attachment: bool = False) -> FileResponse:
-        stored = service.file(track_id, kind)
+    def _file(track_id: str, kind: str, fmt: str | None = None, *, attachment: bool = False) -> FileResponse:
+        stored = service.file(track_id, kind, fmt)
         disposition = "attachment" if attachment else "inline"
         return FileResponse(
             stored.path,
@@ -195,27 +167,34 @@ def build_router(service: GenerationService) -> APIRouter:
         )
 
     @router.get("/v1/music/{track_id}/audio", tags=["files"])
-    def read_audio(track_id: str) -> FileResponse:
+    def read_audio(track_id: str, format: str | None = _FORMAT_QUERY) -> FileResponse:
         """The mix, inline (HTTP Range supported)."""
-        return _file(track_id, "mix")
+        return _file(track_id, "mix", format)
 
     @router.get("/v1/music/{track_id}/download", tags=["files"])
-    def download_audio(track_id: str) -> FileResponse:
+    def download_audio(track_id: str, format: str | None = _FORMAT_QUERY) -> FileResponse:
         """The mix as an attachment with a readable file name."""
-        return _file(track_id, "mix", attachment=True)
+        return _file(track_id, "mix", format, attachment=True)
 
     @router.get("/v1/music/{track_id}/waveform", tags=["files"])
     def read_waveform(track_id: str) -> FileResponse:
         """Peaks in the BBC audiowaveform JSON format, version 2."""
         return _file(track_id, "waveform")
 
+    @router.get("/v1/music/{track_id}/beats", tags=["files"])
+    def read_beats(track_id: str) -> FileResponse:
+        """The beat grid: tempo, time signature, beat and downbeat times (s), sections with start and end.
+
+        Exact for the symbolic engine; tracked from the audio for neural engines (``estimated``)."""
+        return _file(track_id, "beats")
+
     @router.get("/v1/music/{track_id}/stems/{stem}", tags=["files"])
-    def read_stem(track_id: str, stem: str) -> FileResponse:
+    def read_stem(track_id: str, stem: str, format: str | None = _FORMAT_QUERY) -> FileResponse:
         """One of the four stems (vocals, drums, bass, other)."""
         if stem not in STEM_NAMES:
             service.get(track_id)  # an unknown track is a 404 first
             raise NotFound(f"no stem {stem!r}; stems are {', '.join(STEM_NAMES)}")
-        return _file(track_id, stem)
+        return _file(track_id, stem, format)
 
     @router.get("/v1/music/{track_id}/midi", tags=["files"])
     def read_midi(track_id: str) -> FileResponse:

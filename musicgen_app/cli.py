@@ -9,7 +9,6 @@ import argparse
 import json
 import sys
 from pathlib import Path
-from typing import Any
 
 from .errors import MusicgenAppError
 
@@ -17,58 +16,63 @@ __all__ = ["main"]
 
 
 def _add_generate(sub: argparse._SubParsersAction) -> None:
-    p = sub.add_parser("generate", help="make one track into a directory")
-    p.add_argument("prompt", help="what to make, in words")
-    p.add_argument("--duration", type=int, default=30, help="seconds (5-300)")
-    p.add_argument("--format", dest="output_format", default="mp3", help="mp3, wav, flac or ogg")
-    p.add_argument("--genre", default=None, help="a genre id or alias (see `genres`)")
-    p.add_argument("--tempo", type=int, default=None, help="BPM (40-220)")
-    p.add_argument("--seed", type=int, default=None, help="same seed, same track")
-    p.add_argument("--engine", default="auto", help="auto, symbolic or musicgen")
+    """Options from the request rules themselves (``request.REQUEST_FIELDS``): the same names, bounds,
+    choices and defaults as the REST body, so the CLI cannot drift from the API."""
+    from .request import REQUEST_FIELDS
+
+    p = sub.add_parser(
+        "generate",
+        help="make one track into a directory",
+        description="Make one track into a directory: the lossless master, the mix and stems in the "
+        "chosen format, waveform, beat grid, MIDI and manifest.json (the same record GET /v1/music/{id} "
+        "answers, with paths instead of URLs).",
+        formatter_class=argparse.ArgumentDefaultsHelpFormatter,
+    )
+    for rule in REQUEST_FIELDS:
+        help_text = f"{rule.description} ({rule.rule.removeprefix('must be ')})"
+        if rule.required:
+            p.add_argument(rule.name, help=help_text)
+            continue
+        flag = "--format" if rule.name == "output_format" else f"--{rule.name}"
+        kind = int if rule.kind == "integer" else str
+        p.add_argument(flag, dest=rule.name, type=kind, default=rule.default, help=help_text)
     p.add_argument("--out", type=Path, default=Path("out"), help="output directory")
 
 
 def _generate(args: argparse.Namespace) -> int:
     from .config import load_settings
+    from .formats import STEM_NAMES
     from .pipeline import JobSpec, produce_track
     from .prompt.interpret import interpret
-    from .request import parse_request
+    from .request import REQUEST_FIELDS, parse_request
+    from .store.encoded import EncodedFiles
+    from .track import Track
+    from .track_json import file_link, track_json
 
-    body = {
-        k: getattr(args, k)
-        for k in ("prompt", "duration", "output_format", "genre", "tempo", "seed", "engine")
-        if getattr(args, k) is not None
-    }
+    body = {r.name: getattr(args, r.name) for r in REQUEST_FIELDS if getattr(args, r.name) is not None}
     request = parse_request(body)
     settings = load_settings()
     plan = interpret(request, seed=request.seed_or_new())
-    config = settings.engine_config()
+    track = Track.new(request, plan)
     args.out.mkdir(parents=True, exist_ok=True)
-    spec = JobSpec("0" * 32, plan.as_dict(), request.output_format, request.engine, config)
+    spec = JobSpec(
+        track.id, track.plan, track.output_format, track.engine_requested, settings.engine_config()
+    )
     outcome = produce_track(spec, args.out, progress=_print_progress)
+    track = track.completed_with(outcome)
+    # the service encodes the stems after completion; here the command waits for them
+    encoded = EncodedFiles(lambda _track_id, relative: args.out / relative)
+    encoded.encode_all(track, track.output_format, STEM_NAMES)
+    _print_progress(1.0)
     print(file=sys.stderr)
-    manifest = _manifest(plan.as_dict(), outcome, request.as_body())
-    (args.out / "manifest.json").write_text(json.dumps(manifest, indent=2))
-    print(json.dumps({"out": str(args.out), "files": manifest["files"], "engine": outcome.engine}))
+    manifest = track_json(track, file_link(track), ready=encoded.ready(track))
+    (args.out / "manifest.json").write_text(json.dumps(manifest, indent=2, default=str))
+    print(
+        json.dumps(
+            {"out": str(args.out), "id": track.id, "audio": manifest["audio_url"], "engine": track.engine}
+        )
+    )
     return 0
-
-
-def _manifest(plan: dict[str, Any], outcome: Any, request: dict[str, Any]) -> dict[str, Any]:
-    files = {**outcome.files, "manifest": "manifest.json"}
-    return {
-        "request": request,
-        "plan": plan,
-        "files": files,
-        "engine": outcome.engine,
-        "engine_version": outcome.engine_version,
-        "model": outcome.model,
-        "key": outcome.key,
-        "license": outcome.license,
-        "loudness_lufs": outcome.loudness_lufs,
-        "true_peak_dbtp": outcome.true_peak_dbtp,
-        "notices": list(outcome.notices),
-        "sections": [{"name": name, "start_s": start} for name, start in outcome.sections],
-    }
 
 
 def _print_progress(fraction: float) -> None:
@@ -101,7 +105,7 @@ def build_parser() -> argparse.ArgumentParser:
     _add_generate(sub)
     sub.add_parser("serve", help="serve the studio and the API (same as python app.py)")
     sub.add_parser("genres", help="list the known genres")
-    from .audio.separate_cli import add_separate_arguments
+    from .audio.separate.cli import add_separate_arguments
     from .config import load_settings
 
     settings = load_settings()
@@ -118,7 +122,7 @@ def main(argv: list[str] | None = None) -> int:
     handlers = {"generate": _generate, "serve": _serve, "genres": _genres}
     try:
         if args.command == "separate":
-            from .audio.separate_cli import run_separate
+            from .audio.separate.cli import run_separate
 
             return run_separate(args)
         return handlers[args.command](args)

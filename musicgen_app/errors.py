@@ -10,8 +10,9 @@
     ├── NotReady                     not_ready        409    4
     ├── QueueFull                    queue_full       503    5
     ├── EngineUnavailable            engine_unavailable 503  6
-    └── GenerationFailed             generation_failed 500   7
-        └── RenderError              render_error      500   7
+    ├── GenerationFailed             generation_failed 500   7
+    │   └── RenderError              render_error      500   7
+    └── EncodingFailed               encoding_failed   503   8
 
 Adapters translate these in exactly one place each: ``api.py`` maps ``http_status``, ``cli.py`` maps
 ``exit_code``. The core raises them and never knows about HTTP.
@@ -22,6 +23,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 __all__ = [
+    "EncodingFailed",
     "EngineUnavailable",
     "ErrorDetail",
     "GenerationFailed",
@@ -132,3 +134,11 @@ class GenerationFailed(MusicgenAppError):
 
 class RenderError(GenerationFailed):
     code = "render_error"
+
+
+class EncodingFailed(MusicgenAppError):
+    """A stored track could not be encoded in a requested format now (its master is intact)."""
+
+    code = "encoding_failed"
+    http_status = 503
+    exit_code = 8

@@ -1,16 +1,13 @@
-"""The audio contract as constants: one place drives code, tests and error messages."""
+"""The audio contract as constants (rates, formats, stems, loudness): one place for code and tests.
+
+Request limits (duration, tempo, prompt length, engines) are request rules: see ``request.py``.
+"""
 
 from __future__ import annotations
 
 __all__ = [
     "CHANNELS",
-    "ENGINES",
-    "MAX_DURATION_S",
-    "MAX_PROMPT_CHARS",
-    "MAX_TEMPO_BPM",
     "MEDIA_TYPES",
-    "MIN_DURATION_S",
-    "MIN_TEMPO_BPM",
     "OUTPUT_FORMATS",
     "SAMPLE_RATE",
     "STEM_NAMES",
@@ -36,11 +33,3 @@ STEM_NAMES: tuple[str, ...] = ("vocals", "drums", "bass", "other")
 TARGET_LUFS = -14.0
 #: The contract says <= -1 dBTP; lossy encoders add overshoot, so we aim a little lower.
 TRUE_PEAK_CEILING_DBTP = -1.5
-
-MIN_DURATION_S = 5
-MAX_DURATION_S = 300
-MIN_TEMPO_BPM = 40
-MAX_TEMPO_BPM = 220
-MAX_PROMPT_CHARS = 2000
-
-ENGINES: tuple[str, ...] = ("auto", "symbolic", "musicgen")

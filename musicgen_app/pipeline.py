@@ -7,32 +7,34 @@ HTTP, databases or queues: it gets a :class:`JobSpec` and a directory, and retur
 from __future__ import annotations
 
 import json
-import re
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
-from .audio.encode import encode_audio
+from .audio.encode import MASTER_BITS, as_master_pcm, encode_audio
 from .audio.master import MasterResult, master
 from .audio.tags import Tags
 from .audio.waveform import waveform_json
+from .beats import BeatGrid, estimate_beat_grid
 from .engines.base import EngineResult, ProgressFn, Stems, no_progress
 from .engines.registry import EngineConfig, choose_engine
 from .errors import EngineUnavailable
 from .formats import TARGET_LUFS
 from .plan import Plan
+from .track import TrackOutcome, provenance_tags
+from .track_files import MASTER_FORMAT, SIDE_FILES, encoded_file, master_file
 
-__all__ = ["STAGES", "JobSpec", "TrackOutcome", "produce_track", "track_title"]
+__all__ = ["STAGES", "JobSpec", "produce_track"]
 
 #: Where each stage starts in a job's progress (0..1), and its name for people (the studio shows it).
 STAGES: tuple[tuple[float, str], ...] = (
     (0.0, "Generating the music"),
     (0.75, "Separating the stems"),
     (0.85, "Mastering"),
-    (0.88, "Encoding the mix and the stems"),
+    (0.88, "Saving the master and encoding the mix"),
     (0.98, "Saving the files"),
 )
 _ENGINE_AT, _SEPARATION_AT, _MASTER_AT, _ENCODE_AT, _SAVE_AT = (start for start, _ in STAGES)
@@ -49,31 +51,6 @@ class JobSpec:
     output_format: str
     engine: str
     config: EngineConfig
-
-
-@dataclass(frozen=True)
-class TrackOutcome:
-    """What a finished job produced. ``files`` are relative to the output directory."""
-
-    files: dict[str, str]
-    engine: str
-    engine_version: str
-    model: str
-    license: str
-    key: str
-    loudness_lufs: float
-    true_peak_dbtp: float
-    notices: tuple[str, ...] = ()
-    sections: tuple[tuple[str, float], ...] = ()
-    extra: dict[str, Any] = field(default_factory=dict)
-
-
-def track_title(prompt: str, *, max_chars: int = 60) -> str:
-    """A short human title from the prompt (first clause, trimmed on a word boundary)."""
-    first = re.split(r"[.!?\n]", prompt.strip(), maxsplit=1)[0].strip() or prompt.strip()
-    if len(first) <= max_chars:
-        return first
-    return first[:max_chars].rsplit(" ", 1)[0].rstrip(",;:") + "…"
 
 
 def _scaled(progress: ProgressFn, start: float, share: float) -> ProgressFn:
@@ -138,20 +115,50 @@ def _stems_within_full_scale(mastered: MasterResult) -> tuple[MasterResult, tupl
     return lowered, (notice,)
 
 
-def _encode_all(stems: Stems, out_dir: Path, fmt: str, tags: Tags) -> dict[str, str]:
-    """Encode the mix and the four stems, two at a time (the encoders release the GIL)."""
-    (out_dir / "stems").mkdir(exist_ok=True)
-    jobs: dict[str, tuple[np.ndarray, str]] = {"mix": (stems.mix(), f"track.{fmt}")}
-    for name, audio in stems.items():
-        jobs[name] = (audio, f"stems/{name}.{fmt}")
+def _write_audio(stems: Stems, out_dir: Path, fmt: str, tags: Tags) -> dict[str, str]:
+    """The lossless master of the mix and of each stem, and the mix in the requested format.
+
+    Two at a time (the encoders release the GIL). Stems in other formats are encoded after the track
+    is completed, or on the first request for them: a job only waits for what the caller asked for.
+    """
+    # Everything is encoded from the values the master holds, so that the mix encoded here and any file
+    # encoded from the master later are the same, sample for sample.
+    mix = as_master_pcm(stems.mix())
+    jobs: list[tuple[np.ndarray, str, str]] = [(mix, master_file("mix"), MASTER_FORMAT)]
+    jobs += [(as_master_pcm(audio), master_file(name), MASTER_FORMAT) for name, audio in stems.items()]
+    if fmt != MASTER_FORMAT:
+        jobs.append((mix, encoded_file("mix", fmt), fmt))
+    for _, relative, _ in jobs:
+        (out_dir / relative).parent.mkdir(parents=True, exist_ok=True)
     with ThreadPoolExecutor(max_workers=2) as pool:
-        futures = {
-            name: pool.submit(encode_audio, audio, stems.sample_rate, out_dir / rel, fmt, tags=tags)
-            for name, (audio, rel) in jobs.items()
-        }
-        for future in futures.values():
+        futures = [
+            pool.submit(
+                encode_audio,
+                audio,
+                stems.sample_rate,
+                out_dir / relative,
+                file_format,
+                tags=tags,
+                bits_per_sample=MASTER_BITS if file_format == MASTER_FORMAT else 16,
+            )
+            for audio, relative, file_format in jobs
+        ]
+        for future in futures:
             future.result()
-    return {name: rel for name, (_, rel) in jobs.items()}
+    return {"mix": master_file("mix"), **{name: master_file(name) for name, _ in stems.items()}}
+
+
+def _beat_grid(result: EngineResult, plan: Plan, mix: np.ndarray, sample_rate: int) -> BeatGrid:
+    """The engine's exact grid, or one tracked from the audio (marked estimated)."""
+    if result.beats is not None:
+        return result.beats
+    return estimate_beat_grid(
+        mix,
+        sample_rate,
+        time_signature=plan.time_signature,
+        tempo_hint_bpm=plan.tempo_bpm,
+        sections=tuple(result.sections),
+    )
 
 
 def _write_json(path: Path, data: Any) -> None:
@@ -163,8 +170,9 @@ def _write_json(path: Path, data: Any) -> None:
 def produce_track(spec: JobSpec, out_dir: Path, *, progress: ProgressFn = no_progress) -> TrackOutcome:
     """Make every file of a track into ``out_dir`` (which the caller publishes or discards).
 
-    Files: ``track.<fmt>``, ``stems/<name>.<fmt>``, ``waveform.json``, and ``track.mid`` when the engine
-    has a score. Raises the product's errors (:class:`EngineUnavailable`, :class:`GenerationFailed`).
+    Files (see :mod:`musicgen_app.track_files`): the FLAC master of the mix and each stem, the mix in
+    ``spec.output_format``, the waveform peaks, the beat grid, and the MIDI when the engine has a score.
+    Raises the product's errors (:class:`EngineUnavailable`, :class:`GenerationFailed`).
     """
     plan = Plan.from_dict(spec.plan)
     engine, notices = choose_engine(spec.engine, spec.config)
@@ -172,20 +180,23 @@ def produce_track(spec: JobSpec, out_dir: Path, *, progress: ProgressFn = no_pro
     result = _separate_if_needed(result, spec, _scaled(progress, _SEPARATION_AT, _MASTER_AT - _SEPARATION_AT))
     mastered, level_notices = _stems_within_full_scale(master(result.stems))
     progress(_ENCODE_AT)
-    tags = Tags(
-        title=track_title(plan.prompt),
-        engine=f"{engine.name} {engine.version}",
-        model=result.model,
+    tags = provenance_tags(
         prompt=plan.prompt,
-        seed=str(plan.seed),
+        engine=engine.name,
+        engine_version=engine.version,
+        model=result.model,
+        seed=plan.seed,
         license=result.license,
     )
-    files = _encode_all(mastered.stems, out_dir, spec.output_format, tags)
-    _write_json(out_dir / "waveform.json", waveform_json(mastered.stems.mix(), mastered.stems.sample_rate))
-    files["waveform"] = "waveform.json"
+    files = _write_audio(mastered.stems, out_dir, spec.output_format, tags)
+    mix, sample_rate = mastered.stems.mix(), mastered.stems.sample_rate
+    side = {kind: name for kind, (name, _media) in SIDE_FILES.items()}
+    _write_json(out_dir / side["waveform"], waveform_json(mix, sample_rate))
+    _write_json(out_dir / side["beats"], _beat_grid(result, plan, mix, sample_rate).as_dict())
+    files.update(waveform=side["waveform"], beats=side["beats"])
     if result.midi is not None:
-        (out_dir / "track.mid").write_bytes(result.midi)
-        files["midi"] = "track.mid"
+        (out_dir / side["midi"]).write_bytes(result.midi)
+        files["midi"] = side["midi"]
     progress(_SAVE_AT)
     return TrackOutcome(
         files=files,
@@ -198,5 +209,5 @@ def produce_track(spec: JobSpec, out_dir: Path, *, progress: ProgressFn = no_pro
         true_peak_dbtp=round(mastered.true_peak_dbtp, 2),
         notices=(*notices, *result.notices, *level_notices),
         sections=tuple(result.sections),
-        extra=dict(result.extra),
+        details=dict(result.extra),
     )

@@ -1,26 +1,206 @@
-"""What a caller asks for, and the rules it must obey (shared by the API, the CLI and the UI)."""
+"""What a caller asks for, and the rules it must obey: one table drives validation, the OpenAPI body
+schema and the CLI's options, so the three cannot drift apart.
+
+Each :class:`FieldRule` checks one field and also says itself as JSON Schema; :func:`parse_request`
+applies the table, :func:`request_json_schema` publishes it, ``cli.py`` builds its options from it.
+"""
 
 from __future__ import annotations
 
+import re
 import secrets
 from dataclasses import dataclass
 from typing import Any
 
 from .errors import ErrorDetail, InvalidRequest
-from .formats import (
-    ENGINES,
-    MAX_DURATION_S,
-    MAX_PROMPT_CHARS,
-    MAX_TEMPO_BPM,
-    MIN_DURATION_S,
-    MIN_TEMPO_BPM,
-    OUTPUT_FORMATS,
+from .formats import OUTPUT_FORMATS
+
+__all__ = [
+    "ENGINES",
+    "MAX_DURATION_S",
+    "MAX_PROMPT_CHARS",
+    "MAX_SEED",
+    "MAX_TEMPO_BPM",
+    "MIN_DURATION_S",
+    "MIN_TEMPO_BPM",
+    "REQUEST_EXAMPLES",
+    "REQUEST_FIELDS",
+    "FieldRule",
+    "GenerationRequest",
+    "new_seed",
+    "parse_request",
+    "request_json_schema",
+]
+
+MIN_DURATION_S = 5
+MAX_DURATION_S = 300
+MIN_TEMPO_BPM = 40
+MAX_TEMPO_BPM = 220
+MAX_PROMPT_CHARS = 2000
+MAX_GENRE_CHARS = 64
+MAX_SEED = 2**32 - 1
+ENGINES: tuple[str, ...] = ("auto", "symbolic", "musicgen")
+
+#: What counts as blank: ECMAScript's white space and line terminators, spelled out so that the JSON
+#: Schema ``pattern`` (ECMA regex) and the Python check agree character for character.
+_BLANK = "\t\n\v\f\r \u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000\ufeff"
+_NOT_BLANK_PATTERN = f"[^{_BLANK}]"
+_NOT_BLANK = re.compile(_NOT_BLANK_PATTERN)
+
+
+@dataclass(frozen=True)
+class FieldRule:
+    """One field of the generate body: its type, bounds or choices, default and help.
+
+    ``kind`` is ``"string"``, ``"integer"`` or ``"choice"`` (a string from ``choices``, exact case).
+    ``nullable`` fields accept JSON ``null`` as "not given".
+    """
+
+    name: str
+    kind: str
+    description: str
+    required: bool = False
+    nullable: bool = True
+    default: Any = None
+    minimum: int | None = None
+    maximum: int | None = None
+    max_length: int | None = None
+    choices: tuple[str, ...] = ()
+
+    @property
+    def rule(self) -> str:
+        """The rule in words, as errors and the CLI's help say it."""
+        if self.kind == "integer":
+            return f"must be an integer from {self.minimum} to {self.maximum}"
+        if self.kind == "choice":
+            return f"must be one of {', '.join(self.choices)}"
+        return f"must be a string of 1 to {self.max_length} characters, not blank"
+
+    def check(self, value: Any) -> tuple[Any, str | None]:
+        """``(normalised value, None)`` when ``value`` obeys the rule, else ``(None, what is wrong)``."""
+        if self.kind == "integer":
+            return _check_integer(self, value)
+        if not isinstance(value, str):
+            return None, self.rule
+        if self.kind == "choice":
+            return (value, None) if value in self.choices else (None, self.rule)
+        if len(value) > (self.max_length or 0):
+            return None, f"must be at most {self.max_length} characters"
+        if not _NOT_BLANK.search(value):
+            return None, "must not be blank"
+        return value.strip(), None
+
+    def json_schema(self) -> dict[str, Any]:
+        schema: dict[str, Any] = {"description": self.description}
+        if self.kind == "integer":
+            schema.update(type="integer", minimum=self.minimum, maximum=self.maximum)
+        elif self.kind == "choice":
+            schema.update(type="string", enum=list(self.choices))
+        else:
+            schema.update(type="string", minLength=1, maxLength=self.max_length, pattern=_NOT_BLANK_PATTERN)
+        if self.nullable and not self.required:
+            schema["type"] = [schema["type"], "null"]
+            if "enum" in schema:
+                schema["enum"] = [*schema["enum"], None]
+        if self.default is not None:
+            schema["default"] = self.default
+        return schema
+
+
+def _check_integer(rule: FieldRule, value: Any) -> tuple[Any, str | None]:
+    # JSON has one number type: 30.0 is the integer 30 (as JSON Schema says), 30.5 is not; a bool is not.
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    if isinstance(value, bool) or not isinstance(value, int):
+        return None, rule.rule
+    if not rule.minimum <= value <= rule.maximum:  # type: ignore[operator]
+        return None, f"must be from {rule.minimum} to {rule.maximum}, got {value}"
+    return value, None
+
+
+#: The body of ``POST /v1/music/generate``, in the order the docs and the CLI list it.
+REQUEST_FIELDS: tuple[FieldRule, ...] = (
+    FieldRule(
+        "prompt",
+        "string",
+        "What to make, in words: genre, mood, instruments, tempo, structure.",
+        required=True,
+        nullable=False,
+        max_length=MAX_PROMPT_CHARS,
+    ),
+    FieldRule(
+        "duration",
+        "integer",
+        "Length of the track in seconds (exact).",
+        nullable=False,
+        default=30,
+        minimum=MIN_DURATION_S,
+        maximum=MAX_DURATION_S,
+    ),
+    FieldRule(
+        "genre",
+        "string",
+        "A genre id or alias (GET /v1/genres); omitted: read from the prompt.",
+        max_length=MAX_GENRE_CHARS,
+    ),
+    FieldRule(
+        "tempo",
+        "integer",
+        "Beats per minute (exact); omitted: read from the prompt and the genre.",
+        minimum=MIN_TEMPO_BPM,
+        maximum=MAX_TEMPO_BPM,
+    ),
+    FieldRule(
+        "output_format",
+        "choice",
+        "Format the job encodes the mix in; every file can later be fetched in any format (?format=).",
+        nullable=False,
+        default="mp3",
+        choices=OUTPUT_FORMATS,
+    ),
+    FieldRule(
+        "seed",
+        "integer",
+        "Same request, seed and engine version give the same audio; omitted: a random seed.",
+        minimum=0,
+        maximum=MAX_SEED,
+    ),
+    FieldRule(
+        "engine",
+        "choice",
+        "Which engine makes the track; auto picks an available one and says which.",
+        nullable=False,
+        default="auto",
+        choices=ENGINES,
+    ),
+)
+_RULES = {rule.name: rule for rule in REQUEST_FIELDS}
+
+#: Bodies the docs show; a test proves each one is accepted.
+REQUEST_EXAMPLES: tuple[dict[str, Any], ...] = (
+    {"prompt": "lo-fi hip hop beat with warm keys and vinyl crackle", "duration": 30},
+    {
+        "prompt": "uplifting cinematic orchestral build for a product video",
+        "duration": 60,
+        "genre": "cinematic",
+        "tempo": 100,
+        "output_format": "wav",
+        "seed": 42,
+        "engine": "symbolic",
+    },
 )
 
-__all__ = ["MAX_SEED", "GenerationRequest", "new_seed", "parse_request"]
 
-MAX_SEED = 2**32 - 1
-_FIELDS = ("prompt", "duration", "genre", "tempo", "output_format", "seed", "engine")
+def request_json_schema() -> dict[str, Any]:
+    """The generate body as JSON Schema (what OpenAPI shows), built from :data:`REQUEST_FIELDS`."""
+    return {
+        "title": "TrackCreate",
+        "type": "object",
+        "additionalProperties": False,
+        "required": [rule.name for rule in REQUEST_FIELDS if rule.required],
+        "properties": {rule.name: rule.json_schema() for rule in REQUEST_FIELDS},
+        "examples": list(REQUEST_EXAMPLES),
+    }
 
 
 @dataclass(frozen=True)
@@ -57,39 +237,6 @@ def new_seed() -> int:
     return secrets.randbelow(MAX_SEED + 1)
 
 
-def _is_int(value: Any) -> bool:
-    # bool is an int in Python; "true" is not a duration.
-    return isinstance(value, int) and not isinstance(value, bool)
-
-
-def _check_int(body: dict, name: str, low: int, high: int, errors: list[ErrorDetail]) -> None:
-    value = body.get(name)
-    if value is None:
-        return
-    if not _is_int(value):
-        errors.append(ErrorDetail(name, f"must be an integer from {low} to {high}"))
-    elif not low <= value <= high:
-        errors.append(ErrorDetail(name, f"must be from {low} to {high}, got {value}"))
-
-
-def _check_choice(body: dict, name: str, choices: tuple[str, ...], errors: list) -> None:
-    value = body.get(name)
-    if value is None:
-        return
-    if not isinstance(value, str) or value.strip().lower() not in choices:
-        errors.append(ErrorDetail(name, f"must be one of {', '.join(choices)}"))
-
-
-def _check_prompt(body: dict, errors: list[ErrorDetail]) -> None:
-    prompt = body.get("prompt")
-    if prompt is None:
-        errors.append(ErrorDetail("prompt", "is required"))
-    elif not isinstance(prompt, str):
-        errors.append(ErrorDetail("prompt", "must be a string"))
-    elif not 1 <= len(prompt.strip()) <= MAX_PROMPT_CHARS:
-        errors.append(ErrorDetail("prompt", f"must be 1-{MAX_PROMPT_CHARS} characters after trimming"))
-
-
 def parse_request(body: Any) -> GenerationRequest:
     """Validate a REST-style body (``prompt``, ``duration``, ``tempo``...) into a request.
 
@@ -101,26 +248,31 @@ def parse_request(body: Any) -> GenerationRequest:
     if not isinstance(body, dict):
         raise InvalidRequest.for_field("body", "must be a JSON object")
     errors: list[ErrorDetail] = []
-    for name in sorted(set(body) - set(_FIELDS)):
-        errors.append(ErrorDetail(str(name), "is not a known field"))
-    _check_prompt(body, errors)
-    _check_int(body, "duration", MIN_DURATION_S, MAX_DURATION_S, errors)
-    _check_int(body, "tempo", MIN_TEMPO_BPM, MAX_TEMPO_BPM, errors)
-    _check_int(body, "seed", 0, MAX_SEED, errors)
-    _check_choice(body, "output_format", OUTPUT_FORMATS, errors)
-    _check_choice(body, "engine", ENGINES, errors)
-    genre = body.get("genre")
-    if genre is not None and (not isinstance(genre, str) or not genre.strip()):
-        errors.append(ErrorDetail("genre", "must be a non-empty string"))
+    for name in sorted(str(key) for key in set(body) - set(_RULES)):
+        errors.append(ErrorDetail(name, "is not a known field"))
+    values: dict[str, Any] = {}
+    for rule in REQUEST_FIELDS:
+        value = body.get(rule.name)
+        if value is None:
+            if rule.required:
+                errors.append(ErrorDetail(rule.name, "is required"))
+            elif rule.name in body and not rule.nullable:
+                errors.append(ErrorDetail(rule.name, f"{rule.rule} (not null)"))
+            values[rule.name] = rule.default
+            continue
+        checked, problem = rule.check(value)
+        if problem is not None:
+            errors.append(ErrorDetail(rule.name, problem))
+        values[rule.name] = checked
     if errors:
         message = "; ".join(f"{e.field}: {e.rule}" for e in errors)
         raise InvalidRequest(message, details=errors)
     return GenerationRequest(
-        prompt=body["prompt"].strip(),
-        duration_s=body.get("duration") or 30,
-        genre=genre.strip() if genre else None,
-        tempo_bpm=body.get("tempo"),
-        output_format=(body.get("output_format") or "mp3").strip().lower(),
-        seed=body.get("seed"),
-        engine=(body.get("engine") or "auto").strip().lower(),
+        prompt=values["prompt"],
+        duration_s=values["duration"],
+        genre=values["genre"],
+        tempo_bpm=values["tempo"],
+        output_format=values["output_format"],
+        seed=values["seed"],
+        engine=values["engine"],
     )

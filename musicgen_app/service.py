@@ -8,28 +8,28 @@ from __future__ import annotations
 
 import logging
 import threading
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from .config import Settings
 from .errors import InvalidRequest, NotFound, NotReady, QueueFull
-from .formats import MEDIA_TYPES, STEM_NAMES
+from .formats import OUTPUT_FORMATS, STEM_NAMES
 from .jobs.worker import RenderPool, WorkerPool
 from .plan import Plan
 from .request import GenerationRequest, parse_request
 from .store.db import make_engine, make_sessionmaker
+from .store.encoded import EncodedFiles
 from .store.files import FileStore
-from .store.models import utc_now
 from .store.tracks import TrackRepository
-from .track import Track, check_track_id, new_track_id
+from .track import Track, check_track_id
+from .track_files import FILE_KINDS, SIDE_FILES, media_type
+from .track_json import Link, track_json
 
 __all__ = ["FILE_KINDS", "GenerationService", "TrackFile"]
 
 log = logging.getLogger(__name__)
-
-#: Names a caller may ask for: the mix, the stems, and the side files.
-FILE_KINDS = ("mix", *STEM_NAMES, "waveform", "midi")
 
 
 def warm_up_process() -> None:
@@ -71,6 +71,10 @@ class GenerationService:
         self._engine = make_engine(settings.resolved_database_url)
         self.repo = TrackRepository(make_sessionmaker(self._engine))
         self.files = FileStore(settings.tracks_dir)
+        self.encoded = EncodedFiles(self.files.path)
+        # Stems in the requested format are encoded after completion, one track at a time, so that a
+        # finished track is usable at once and the encodes never compete with renders for long.
+        self._background = ThreadPoolExecutor(max_workers=1, thread_name_prefix="musicgen-encode")
         self.engine_config = settings.engine_config()
         self._musicgen_status: tuple[bool, str] | None = None
         self._workers = WorkerPool(
@@ -82,6 +86,7 @@ class GenerationService:
             threads=settings.workers,
             lease_s=settings.lease_s,
             max_attempts=settings.max_attempts,
+            on_completed=self._encode_stems_later,
         )
 
     # -- lifecycle -------------------------------------------------------------------------------
@@ -103,7 +108,11 @@ class GenerationService:
 
     def stop(self) -> None:
         self._workers.stop()
+        self._background.shutdown(wait=False, cancel_futures=True)
         self._engine.dispose()
+
+    def _encode_stems_later(self, track: Track) -> None:
+        self._background.submit(self.encoded.encode_all, track, track.output_format, STEM_NAMES)
 
     # -- requests ----------------------------------------------------------------------------------
 
@@ -122,21 +131,7 @@ class GenerationService:
         request, plan = self.plan(body)
         if self.repo.count_waiting() >= self.settings.queue_max:
             raise QueueFull(f"{self.settings.queue_max} tracks are already waiting; try again shortly")
-        track = Track(
-            id=new_track_id(),
-            status="pending",
-            prompt=request.prompt,
-            duration_s=request.duration_s,
-            genre=plan.genre,
-            tempo_bpm=plan.tempo_bpm,
-            key=plan.key_name,
-            output_format=request.output_format,
-            seed=plan.seed,
-            engine_requested=request.engine,
-            created_at=utc_now(),
-            plan=plan.as_dict(),
-        )
-        stored = self.repo.add(track)
+        stored = self.repo.add(Track.new(request, plan))
         self._workers.wake()
         return stored
 
@@ -157,28 +152,33 @@ class GenerationService:
         self.repo.delete(check_track_id(track_id))
         self.files.remove(track_id)
 
-    def file(self, track_id: str, kind: str) -> TrackFile:
-        """The file ``kind`` (see :data:`FILE_KINDS`) of a completed track."""
+    def public(self, track: Track, link: Link) -> dict[str, Any]:
+        """The public JSON of ``track`` (see :mod:`musicgen_app.track_json`) with ``link`` for its files."""
+        return track_json(track, link, ready=self.encoded.ready(track))
+
+    def file(self, track_id: str, kind: str, fmt: str | None = None) -> TrackFile:
+        """The file ``kind`` (see :data:`FILE_KINDS`) of a completed track; audio in ``fmt``.
+
+        Audio defaults to the track's own format; another format is encoded from the lossless master on
+        the first request and cached.
+        """
         track = self.get(track_id)
         if kind not in FILE_KINDS:
             raise NotFound(f"no file {kind!r}; files are {', '.join(FILE_KINDS)}")
+        if fmt is not None and fmt not in OUTPUT_FORMATS:
+            raise InvalidRequest.for_field("format", f"must be one of {', '.join(OUTPUT_FORMATS)}")
         if track.status != "completed":
             raise NotReady(f"track {track.id} is {track.status}; files exist once it is completed")
-        relative = track.files.get(kind)
-        if relative is None:
+        if kind not in track.files:
             raise NotFound(f"track {track.id} has no {kind} file (engine {track.engine})")
-        path = self.files.path(track.id, relative)
-        if not path.is_file():
-            raise NotFound(f"the {kind} file of track {track.id} is missing on disk")
-        return TrackFile(path, self._media_type(kind, track), self._download_name(kind, track, path))
-
-    @staticmethod
-    def _media_type(kind: str, track: Track) -> str:
-        if kind == "waveform":
-            return "application/json"
-        if kind == "midi":
-            return "audio/midi"
-        return MEDIA_TYPES[track.output_format]
+        fmt = fmt or track.output_format
+        if kind in SIDE_FILES:
+            path = self.files.path(track.id, track.files[kind])
+            if not path.is_file():
+                raise NotFound(f"the {kind} file of track {track.id} is missing")
+        else:
+            path = self.encoded.path(track, kind, fmt)
+        return TrackFile(path, media_type(kind, fmt), self._download_name(kind, track, path))
 
     @staticmethod
     def _download_name(kind: str, track: Track, path: Path) -> str:

@@ -4,16 +4,60 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from dataclasses import dataclass, field
-from typing import Any
+from dataclasses import dataclass, field, fields, replace
+from typing import TYPE_CHECKING, Any
 
 from .errors import NotFound
 
-__all__ = ["STATUSES", "Track", "TrackStatus", "check_track_id", "new_track_id"]
+if TYPE_CHECKING:
+    from .audio.tags import Tags
+    from .plan import Plan
+    from .request import GenerationRequest
+
+__all__ = [
+    "STATUSES",
+    "Track",
+    "TrackOutcome",
+    "TrackStatus",
+    "check_track_id",
+    "new_track_id",
+    "provenance_tags",
+    "track_title",
+    "utc_now",
+]
 
 STATUSES = ("pending", "processing", "completed", "failed")
 TrackStatus = str
 _TRACK_ID = re.compile(r"^[0-9a-f]{32}$")
+
+
+def utc_now() -> dt.datetime:
+    """Now, timezone-aware UTC (the only kind of time a track holds)."""
+    return dt.datetime.now(dt.UTC)
+
+
+def track_title(prompt: str, *, max_chars: int = 60) -> str:
+    """A short human title from the prompt (first clause, trimmed on a word boundary)."""
+    first = re.split(r"[.!?\n]", prompt.strip(), maxsplit=1)[0].strip() or prompt.strip()
+    if len(first) <= max_chars:
+        return first
+    return first[:max_chars].rsplit(" ", 1)[0].rstrip(",;:") + "…"
+
+
+def provenance_tags(
+    *, prompt: str, engine: str, engine_version: str, model: str, seed: int, license: str
+) -> Tags:
+    """The tags every audio file of a track carries (the job's and every later encode's)."""
+    from .audio.tags import Tags
+
+    return Tags(
+        title=track_title(prompt),
+        engine=f"{engine} {engine_version}",
+        model=model,
+        prompt=prompt,
+        seed=str(seed),
+        license=license,
+    )
 
 
 def new_track_id() -> str:
@@ -31,6 +75,31 @@ def check_track_id(track_id: str) -> str:
     if not isinstance(track_id, str) or not _TRACK_ID.fullmatch(track_id):
         raise NotFound("no track with that id")
     return track_id
+
+
+@dataclass(frozen=True)
+class TrackOutcome:
+    """What a finished job produced; every field has the name of the :class:`Track` field it fills.
+
+    ``files`` are relative to the track's directory: ``mix`` and the stems point at the lossless master,
+    ``waveform``, ``beats`` and ``midi`` at the side files.
+    """
+
+    files: dict[str, str]
+    engine: str
+    engine_version: str
+    model: str
+    license: str
+    key: str
+    loudness_lufs: float
+    true_peak_dbtp: float
+    notices: tuple[str, ...] = ()
+    sections: tuple[tuple[str, float], ...] = ()
+    details: dict[str, Any] = field(default_factory=dict)
+
+    def fields(self) -> dict[str, Any]:
+        """The outcome as ``{track field: value}``, what completing a track writes."""
+        return {f.name: getattr(self, f.name) for f in fields(self)}
 
 
 @dataclass(frozen=True)
@@ -69,3 +138,38 @@ class Track:
     @property
     def is_completed(self) -> bool:
         return self.status == "completed"
+
+    @classmethod
+    def new(cls, request: GenerationRequest, plan: Plan, *, track_id: str | None = None) -> Track:
+        """A pending track for ``request`` as read into ``plan`` (genre, tempo, key, seed resolved)."""
+        return cls(
+            id=track_id or new_track_id(),
+            status="pending",
+            prompt=request.prompt,
+            duration_s=request.duration_s,
+            genre=plan.genre,
+            tempo_bpm=plan.tempo_bpm,
+            key=plan.key_name,
+            output_format=request.output_format,
+            seed=plan.seed,
+            engine_requested=request.engine,
+            created_at=utc_now(),
+            plan=plan.as_dict(),
+        )
+
+    def completed_with(self, outcome: TrackOutcome) -> Track:
+        """This track once ``outcome`` is stored: completed, with the outcome's fields."""
+        return replace(
+            self, **outcome.fields(), status="completed", progress=1.0, error=None, completed_at=utc_now()
+        )
+
+    def tags(self) -> Tags:
+        """The provenance tags every audio file of this track carries."""
+        return provenance_tags(
+            prompt=self.prompt,
+            engine=self.engine or "",
+            engine_version=self.engine_version or "",
+            model=self.model or "",
+            seed=self.seed,
+            license=self.license or "",
+        )

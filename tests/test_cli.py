@@ -6,6 +6,7 @@ import json
 import subprocess
 import sys
 
+import pytest
 import soundfile as sf
 
 from musicgen_app.cli import main
@@ -31,13 +32,25 @@ def test_generate_writes_mix_stems_waveform_midi_and_manifest(tmp_path, capsys) 
     )
     assert code == 0
     manifest = json.loads((tmp_path / "manifest.json").read_text())
-    assert set(manifest["files"]) >= {"mix", *STEM_NAMES, "waveform", "midi", "manifest"}
-    for relative in manifest["files"].values():
-        assert (tmp_path / relative).is_file()
-    info = sf.info(tmp_path / manifest["files"]["mix"])
-    assert (info.samplerate, info.channels, info.frames) == (44_100, 2, 5 * 44_100)
+    links = [manifest["audio_url"], manifest["waveform_url"], manifest["beats_url"], manifest["midi_url"]]
+    links += [manifest["stems"][name] for name in STEM_NAMES]
+    for relative in links:
+        assert (tmp_path / relative).is_file(), relative
+    for relative in (manifest["audio_url"], *manifest["stems"].values()):
+        info = sf.info(tmp_path / relative)
+        assert (info.format, info.samplerate, info.channels, info.frames) == ("WAV", 44_100, 2, 5 * 44_100)
+    assert manifest["encoded"] == {kind: ["wav", "flac"] for kind in ("mix", *STEM_NAMES)}
     assert manifest["plan"]["genre"] == "reggae" and manifest["plan"]["seed"] == 7
+    assert manifest["status"] == "completed" and manifest["engine"] == "symbolic"
     assert json.loads(capsys.readouterr().out)["engine"] == "symbolic"
+
+
+def test_generate_help_shows_the_request_rules_and_defaults(capsys) -> None:
+    with pytest.raises(SystemExit):
+        main(["generate", "--help"])
+    text = " ".join(capsys.readouterr().out.split())
+    assert "an integer from 5 to 300" in text and "(default: 30)" in text
+    assert "one of mp3, wav, flac, ogg" in text and "(default: mp3)" in text
 
 
 def test_bad_input_exits_non_zero_with_one_line() -> None:

@@ -6,7 +6,8 @@ import numpy as np
 
 from musicgen_app.audio.master import MasterResult
 from musicgen_app.engines.base import Stems
-from musicgen_app.pipeline import _stems_within_full_scale, track_title
+from musicgen_app.pipeline import _stems_within_full_scale
+from musicgen_app.track import track_title
 
 
 def _result(stems: Stems) -> MasterResult:

@@ -66,7 +66,21 @@ def test_body_must_be_an_object(body: object) -> None:
 
 def test_boundaries_are_inclusive() -> None:
     parse_request({"prompt": "x" * 2000, "duration": 5, "tempo": 40})
-    parse_request({"prompt": "a", "duration": 300, "tempo": 220, "output_format": "FLAC"})
+    parse_request({"prompt": "a", "duration": 300, "tempo": 220, "output_format": "flac"})
+
+
+@pytest.mark.parametrize(
+    "body", [{"output_format": "FLAC"}, {"output_format": " mp3"}, {"engine": "Symbolic"}]
+)
+def test_choices_are_exact_as_the_schema_documents(body: dict) -> None:
+    with pytest.raises(InvalidRequest) as caught:
+        parse_request({"prompt": "a", **body})
+    assert fields_of(caught.value) == set(body)
+    assert "must be one of" in caught.value.message
+
+
+def test_an_integral_number_is_an_integer_as_in_json_schema() -> None:
+    assert parse_request({"prompt": "a", "duration": 30.0}).duration_s == 30
 
 
 @given(st.integers(min_value=5, max_value=300), st.integers(min_value=40, max_value=220))

@@ -38,10 +38,12 @@ from ..formats import OUTPUT_FORMATS
 from .tags import Tags, riff_info_strings, write_id3, write_vorbis_comments
 
 __all__ = [
+    "MASTER_BITS",
     "MP3_ALGORITHM_QUALITY",
     "MP3_VBR_QUALITY",
     "OGG_COMPRESSION_LEVEL",
     "PCM_BITS",
+    "as_master_pcm",
     "encode_audio",
     "mp3_encoder",
 ]
@@ -57,6 +59,9 @@ OGG_COMPRESSION_LEVEL = 0.5
 _SNDFILE_MP3_COMPRESSION_LEVEL = 0.2
 #: Bit depths offered for the lossless formats.
 PCM_BITS: tuple[int, ...] = (16, 24)
+
+#: Bit depth of a track's lossless master: room below a quiet stem, and for the edits made from it.
+MASTER_BITS = 24
 
 _FFMPEG_TIMEOUT_S = 600
 _WRITE_BLOCK_FRAMES = 65_536
@@ -91,6 +96,17 @@ def _check_audio(audio: np.ndarray, sr: int, bits: int) -> np.ndarray:
     if bits not in PCM_BITS:
         raise ValueError(f"bits_per_sample must be one of {PCM_BITS}, got {bits!r}")
     return np.ascontiguousarray(np.clip(array, -1.0, 1.0), dtype=np.float32)
+
+
+def as_master_pcm(audio: np.ndarray) -> np.ndarray:
+    """``audio`` exactly as its :data:`MASTER_BITS` master decodes back (libsndfile's own rounding).
+
+    Encoding from these values instead of the raw floats makes a file the job encodes and the same file
+    encoded later from the master sample-for-sample identical.
+    """
+    full_scale = float(1 << (MASTER_BITS - 1))
+    steps = np.clip(np.round(np.asarray(audio, dtype=np.float64) * full_scale), -full_scale, full_scale - 1)
+    return (steps / full_scale).astype(np.float32)
 
 
 @contextmanager

@@ -8,6 +8,7 @@ from typing import Any, Protocol
 
 import numpy as np
 
+from ..beats import BeatGrid
 from ..formats import CHANNELS, SAMPLE_RATE, STEM_NAMES
 from ..plan import Plan
 
@@ -83,6 +84,7 @@ class EngineResult:
     license : the license the track's audio carries.
     midi : a Standard MIDI File of the score, when the engine has one.
     sections : ``(name, start_s)`` pairs for markers, when the engine knows them.
+    beats : the exact beat grid, when the engine knows it (else the pipeline estimates one).
     notices : sentences for the user (fallbacks, missing stems...).
     extra : engine-specific facts worth storing (measured tempo, ...).
     """
@@ -93,6 +95,7 @@ class EngineResult:
     license: str
     midi: bytes | None = None
     sections: tuple[tuple[str, float], ...] = ()
+    beats: BeatGrid | None = None
     notices: tuple[str, ...] = ()
     extra: dict[str, Any] = field(default_factory=dict)
 

@@ -6,37 +6,27 @@ claimed again once its lease expires, up to ``max_attempts`` times, then marked 
 
 from __future__ import annotations
 
-import json
 import logging
 import multiprocessing
 import os
 import socket
 import threading
 import uuid
+from collections.abc import Callable
 from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
-from typing import Any
 
 from ..engines.registry import EngineConfig
 from ..errors import MusicgenAppError
-from ..pipeline import JobSpec, TrackOutcome
+from ..pipeline import JobSpec
 from ..store.files import FileStore
 from ..store.tracks import TrackRepository
-from ..track import Track
+from ..track import Track, TrackOutcome
 from .render_process import run_job, warm_up
 
 __all__ = ["RenderPool", "WorkerPool"]
 
 log = logging.getLogger(__name__)
-
-
-def _json_safe(value: Any) -> Any:
-    """Engine facts as plain JSON values (numpy scalars become numbers, anything else its text)."""
-
-    def fallback(item: Any) -> Any:
-        return item.item() if hasattr(item, "item") else str(item)
-
-    return json.loads(json.dumps(value, default=fallback))
 
 
 class RenderPool:
@@ -88,11 +78,13 @@ class WorkerPool:
         lease_s: float,
         max_attempts: int,
         poll_s: float = 1.0,
+        on_completed: Callable[[Track], None] | None = None,
     ) -> None:
         self._repo, self._files, self._render = repo, files, render
         self._database_url, self._config = database_url, config
         self._threads_wanted, self._lease_s = threads, lease_s
         self._max_attempts, self._poll_s = max_attempts, poll_s
+        self._on_completed = on_completed
         self._stop = threading.Event()
         self._wake = threading.Event()
         self._threads: list[threading.Thread] = []
@@ -200,24 +192,12 @@ class WorkerPool:
 
     def _publish(self, track: Track, worker_id: str, staging, outcome: TrackOutcome) -> None:
         self._files.publish(track.id, staging)
-        stored = self._repo.complete(
-            track.id,
-            worker_id,
-            files=outcome.files,
-            engine=outcome.engine,
-            engine_version=outcome.engine_version,
-            model=outcome.model,
-            license=outcome.license,
-            key=outcome.key,
-            notices=list(outcome.notices),
-            sections=[list(s) for s in outcome.sections],
-            loudness_lufs=outcome.loudness_lufs,
-            true_peak_dbtp=outcome.true_peak_dbtp,
-            details=_json_safe(outcome.extra),
-        )
-        if not stored:
-            # deleted meanwhile, or our lease was taken over: never leave orphan files for a gone track
-            try:
-                self._repo.get(track.id)
-            except MusicgenAppError:
-                self._files.remove(track.id)
+        if self._repo.complete(track.id, worker_id, outcome):
+            if self._on_completed is not None:
+                self._on_completed(track.completed_with(outcome))
+            return
+        # deleted meanwhile, or our lease was taken over: never leave orphan files for a gone track
+        try:
+            self._repo.get(track.id)
+        except MusicgenAppError:
+            self._files.remove(track.id)

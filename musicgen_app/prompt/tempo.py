@@ -11,8 +11,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from ..formats import MAX_TEMPO_BPM, MIN_TEMPO_BPM
 from ..genres import Genre
+from ..request import MAX_TEMPO_BPM, MIN_TEMPO_BPM
 from .lexicon import Match, TermIndex, Token
 
 __all__ = ["TEMPO_WORD_INDEX", "TempoReading", "decide_tempo", "read_bpm", "read_tempo_words"]

@@ -8,11 +8,9 @@ from typing import Any
 from sqlalchemy import JSON, DateTime, Float, Index, Integer, String, Text, TypeDecorator
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
+from ..track import utc_now
+
 __all__ = ["Base", "TrackRow", "utc_now"]
-
-
-def utc_now() -> dt.datetime:
-    return dt.datetime.now(dt.UTC)
 
 
 class UTCDateTime(TypeDecorator):

@@ -7,6 +7,7 @@ expired lease (its worker died). Claiming is a single UPDATE, atomic in SQLite a
 from __future__ import annotations
 
 import datetime as dt
+import json
 from collections.abc import Callable
 from typing import Any
 
@@ -14,12 +15,30 @@ from sqlalchemy import func, select, text, update
 from sqlalchemy.orm import sessionmaker
 
 from ..errors import NotFound
-from ..track import Track
+from ..track import Track, TrackOutcome
 from .models import TrackRow, utc_now
 
 __all__ = ["TrackRepository"]
 
 _TRACK_FIELDS = [f for f in Track.__dataclass_fields__ if f not in ("notices", "sections")]
+
+
+def _json_safe(value: Any) -> Any:
+    """Engine facts as plain JSON values (numpy scalars become numbers, anything else its text)."""
+
+    def fallback(item: Any) -> Any:
+        return item.item() if hasattr(item, "item") else str(item)
+
+    return json.loads(json.dumps(value, default=fallback))
+
+
+def _outcome_values(outcome: TrackOutcome) -> dict[str, Any]:
+    """The row's columns for what a job produced (tuples as JSON lists)."""
+    values = outcome.fields()
+    values["notices"] = list(outcome.notices)
+    values["sections"] = [list(section) for section in outcome.sections]
+    values["details"] = _json_safe(outcome.details)
+    return values
 
 
 def _to_track(row: TrackRow) -> Track:
@@ -180,7 +199,8 @@ class TrackRepository:
     def set_progress(self, track_id: str, worker_id: str, progress: float) -> bool:
         return self._update_leased(track_id, worker_id, progress=round(min(max(progress, 0.0), 1.0), 4))
 
-    def complete(self, track_id: str, worker_id: str, **values: Any) -> bool:
+    def complete(self, track_id: str, worker_id: str, outcome: TrackOutcome) -> bool:
+        """Store ``outcome`` and mark the track completed, if ``worker_id`` still holds it."""
         return self._update_leased(
             track_id,
             worker_id,
@@ -190,7 +210,7 @@ class TrackRepository:
             lease_expires_at=None,
             completed_at=utc_now(),
             error=None,
-            **values,
+            **_outcome_values(outcome),
         )
 
     def fail(self, track_id: str, worker_id: str, error: str) -> bool:

@@ -16,9 +16,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from ..audio.remix import remix_file_name, remix_stems
 from ..errors import MusicgenAppError, NotFound
 from ..formats import STEM_NAMES
-from ..remix import remix_file_name, remix_stems
 from ..request import new_seed
 from ..track import Track
 from . import views
@@ -222,12 +222,14 @@ class Studio:
 
         WAV, because encoding minutes of MP3 takes longer than the "second or two" a remix may take.
         """
-        stems = {name: self.service.file(track_id, name).path for name in STEM_NAMES}
+        track = self.service.get(track_id)
+        self.service.file(track_id, "mix")  # a track that is not completed is refused here
+        stems = {name: self.service.encoded.source(track, name) for name in STEM_NAMES}
         out_dir = self.service.files.track_dir(track_id) / "remix"
         out_path = out_dir / remix_file_name(gains_db, "wav")
         if not out_path.is_file():
             _prune(out_dir, keep=_REMIXES_KEPT - 1)
-            remix_stems(stems, gains_db, out_path, fmt="wav")
+            remix_stems(stems, gains_db, out_path, tags=track.tags(), fmt="wav")
         return out_path
 
 

@@ -14,17 +14,10 @@ from typing import TYPE_CHECKING
 
 import gradio as gr
 
-from ..formats import (
-    MAX_DURATION_S,
-    MAX_TEMPO_BPM,
-    MIN_DURATION_S,
-    MIN_TEMPO_BPM,
-    OUTPUT_FORMATS,
-    STEM_NAMES,
-)
+from ..audio.remix import MAX_GAIN_DB, MIN_GAIN_DB
+from ..formats import OUTPUT_FORMATS, STEM_NAMES
 from ..genres import GENRES
-from ..remix import MAX_GAIN_DB, MIN_GAIN_DB
-from ..request import MAX_SEED
+from ..request import MAX_DURATION_S, MAX_SEED, MAX_TEMPO_BPM, MIN_DURATION_S, MIN_TEMPO_BPM
 from . import views
 from .handlers import AUTO, Studio, musicgen_status
 from .theme import PROGRESS_CSS

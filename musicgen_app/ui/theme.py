@@ -1,21 +1,14 @@
-"""How the studio looks and how it is mounted: a theme on system fonts, a little CSS, one mount call.
+"""How the studio looks: a theme on system fonts and a little CSS (``mount.py`` passes them to Gradio).
 
-Gradio 6 takes the theme and CSS in ``launch()``/``mount_gradio_app`` rather than in ``Blocks``, so
-:func:`mount_studio` is the one place that passes them. System fonts only: the page must not fetch fonts
-or anything else from a CDN (there may be no internet, and it leaks visitors to third parties).
+System fonts only: the page must not fetch fonts or anything else from a CDN (there may be no internet,
+and it leaks visitors to third parties).
 """
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 import gradio as gr
-from fastapi import FastAPI
 
-if TYPE_CHECKING:
-    from ..service import GenerationService
-
-__all__ = ["PROGRESS_CSS", "STUDIO_CSS", "mount_studio", "studio_theme"]
+__all__ = ["PROGRESS_CSS", "STUDIO_CSS", "studio_theme"]
 
 _SANS = (
     "ui-sans-serif",
@@ -53,18 +46,3 @@ PROGRESS_CSS = """
 def studio_theme() -> gr.themes.Base:
     """The studio's theme: Gradio's default palette on the visitor's own system fonts."""
     return gr.themes.Default(primary_hue="indigo", secondary_hue="sky", font=_SANS, font_mono=_MONO)
-
-
-def mount_studio(app: FastAPI, service: GenerationService, *, path: str = "/") -> FastAPI:
-    """Mount the studio for ``service`` on ``app`` at ``path``, with its theme and CSS."""
-    from .layout import build_ui
-
-    return gr.mount_gradio_app(
-        app,
-        build_ui(service),
-        path=path,
-        theme=studio_theme(),
-        css=STUDIO_CSS,
-        footer_links=["api"],
-        ssr_mode=False,
-    )

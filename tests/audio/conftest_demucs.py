@@ -21,7 +21,7 @@ from demucs.htdemucs import HTDemucs
 from demucs.states import get_state, save_with_checksum
 from safetensors.torch import save_file
 
-from musicgen_app.audio import separate_models
+from musicgen_app.audio.separate import models as separate_models
 
 FOUR_SOURCES = ["drums", "bass", "other", "vocals"]
 #: Small enough that a second of audio takes a few tens of milliseconds on one core.

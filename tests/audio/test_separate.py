@@ -8,7 +8,7 @@ import threading
 import numpy as np
 import pytest
 
-from musicgen_app.audio import separate_models
+from musicgen_app.audio.separate import models as separate_models
 from musicgen_app.audio.separate import separate
 from musicgen_app.engines.base import Stems
 from musicgen_app.errors import EngineUnavailable, InvalidRequest

@@ -12,8 +12,10 @@ import numpy as np
 import pytest
 import soundfile as sf
 
-from musicgen_app.audio import separate_audio_io
-from musicgen_app.audio.separate import add_separate_arguments, run_separate, separate_file
+from musicgen_app.audio import io as audio_io
+from musicgen_app.audio.separate import files as separate_audio_io
+from musicgen_app.audio.separate import separate_file
+from musicgen_app.audio.separate.cli import add_separate_arguments, run_separate
 from musicgen_app.audio.tags import read_tags
 from musicgen_app.errors import GenerationFailed, InvalidRequest
 from musicgen_app.formats import STEM_NAMES
@@ -76,7 +78,7 @@ def test_formats_soundfile_cannot_read_are_decoded_by_ffmpeg(tiny_repo, tmp_path
     wav = _write(tmp_path / "tmp.wav", music_like(1.5, seed=4))
     m4a = tmp_path / "song.m4a"
     subprocess.run(["ffmpeg", "-v", "error", "-i", str(wav), "-c:a", "aac", str(m4a)], check=True)
-    audio, sr = separate_audio_io.read_audio(m4a)
+    audio, sr = audio_io.read_audio(m4a)
     assert sr == SR and audio.shape[1] == 2 and audio.dtype == np.float32
     assert abs(audio.shape[0] - int(1.5 * SR)) < SR // 10
     paths = separate_file(m4a, tmp_path / "out", model=tiny_repo.sig, repo=tiny_repo.path)
@@ -87,9 +89,9 @@ def test_unreadable_and_missing_files_are_invalid_requests(tmp_path):
     garbage = tmp_path / "noise.wav"
     garbage.write_bytes(b"this is not audio at all")
     with pytest.raises(InvalidRequest, match=r"noise\.wav"):
-        separate_audio_io.read_audio(garbage)
+        audio_io.read_audio(garbage)
     with pytest.raises(InvalidRequest, match="no such file"):
-        separate_audio_io.read_audio(tmp_path / "absent.wav")
+        audio_io.read_audio(tmp_path / "absent.wav")
 
 
 def test_an_unknown_output_format_is_refused(tmp_path):

@@ -10,7 +10,7 @@ import torch
 from hypothesis import given
 from hypothesis import strategies as st
 
-from musicgen_app.audio.separate_run import run_model, segment_starts
+from musicgen_app.audio.separate.run import run_model, segment_starts
 
 SR = 1_000
 GAINS = (0.5, -0.25, 1.5, 0.125)

@@ -12,12 +12,29 @@ from musicgen_app.errors import NotFound
 from musicgen_app.store.db import make_engine, make_sessionmaker
 from musicgen_app.store.models import utc_now
 from musicgen_app.store.tracks import TrackRepository
-from musicgen_app.track import Track, check_track_id, new_track_id
+from musicgen_app.track import Track, TrackOutcome, check_track_id, new_track_id
 
 
 @pytest.fixture
 def repo(tmp_path) -> TrackRepository:
     return TrackRepository(make_sessionmaker(make_engine(f"sqlite:///{tmp_path / 'db.sqlite'}")))
+
+
+def make_outcome(**changes) -> TrackOutcome:
+    values = dict(
+        files={"mix": "master/mix.flac"},
+        engine="symbolic",
+        engine_version="2",
+        model="FluidR3_GM.sf2",
+        license="MIT",
+        key="C major",
+        loudness_lufs=-14.0,
+        true_peak_dbtp=-1.5,
+        notices=("a notice",),
+        sections=(("intro", 0.0), ("verse", 8.0)),
+        details={"parts": [{"notes": 3}]},
+    )
+    return TrackOutcome(**{**values, **changes})
 
 
 def make_track(**changes) -> Track:
@@ -90,7 +107,7 @@ def test_expired_lease_is_claimed_again_and_stale_worker_is_ignored(repo) -> Non
     again = repo.claim_next("live", lease_s=30, max_attempts=3)
     assert again.id == track.id and again.attempts == 2
     assert not repo.set_progress(track.id, "dead", 0.5)
-    assert not repo.complete(track.id, "dead", files={})
+    assert not repo.complete(track.id, "dead", make_outcome())
     assert repo.set_progress(track.id, "live", 0.5)
     assert repo.get(track.id).progress == 0.5
 
@@ -111,10 +128,14 @@ def test_complete_release_and_fail(repo) -> None:
     assert repo.release(track.id, "w")
     assert repo.get(track.id).status == "pending"
     repo.claim_next("w", lease_s=30, max_attempts=3)
-    assert repo.complete(track.id, "w", files={"mix": "track.wav"}, engine="symbolic")
+    outcome = make_outcome()
+    assert repo.complete(track.id, "w", outcome)
     done = repo.get(track.id)
     assert done.status == "completed" and done.progress == 1.0 and done.completed_at is not None
-    assert done.files == {"mix": "track.wav"}
+    # every outcome field round-trips through the row, as the in-memory transition gives it
+    expected = track.completed_with(outcome)
+    for name in outcome.fields():
+        assert getattr(done, name) == getattr(expected, name), name
 
 
 def test_unknown_and_malformed_ids(repo) -> None:

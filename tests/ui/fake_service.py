@@ -21,6 +21,7 @@ from musicgen_app.engines.registry import EngineConfig
 from musicgen_app.errors import NotFound, NotReady
 from musicgen_app.formats import STEM_NAMES
 from musicgen_app.request import parse_request
+from musicgen_app.store.encoded import EncodedFiles
 from musicgen_app.store.files import FileStore
 from musicgen_app.track import Track, check_track_id
 
@@ -51,6 +52,7 @@ class FakeService:
 
     def __init__(self, root: Path, *, fail_prompts: tuple[str, ...] = ()) -> None:
         self.files = FileStore(root)
+        self.encoded = EncodedFiles(self.files.path)
         self.settings = SimpleNamespace(public_url=None, musicgen_model="facebook/musicgen-small")
         self.engine_config = EngineConfig(soundfont=Path("/usr/share/sounds/sf2/FluidR3_GM.sf2"))
         self.fail_prompts = fail_prompts
@@ -135,7 +137,7 @@ class FakeService:
             raise NotFound("no track with that id")
         self.files.remove(track_id)
 
-    def file(self, track_id: str, kind: str) -> SimpleNamespace:
+    def file(self, track_id: str, kind: str, fmt: str | None = None) -> SimpleNamespace:
         track = self._tracks.get(check_track_id(track_id))
         if track is None:
             raise NotFound("no track with that id")

@@ -57,7 +57,7 @@ def track() -> Track:
         ("processing", 0.1, "Generating the music"),
         ("processing", 0.8, "Separating the stems"),
         ("processing", 0.86, "Mastering"),
-        ("processing", 0.9, "Encoding the mix and the stems"),
+        ("processing", 0.9, "Saving the master and encoding the mix"),
         ("processing", 0.99, "Saving the files"),
         ("completed", 1.0, "Done"),
         ("failed", 0.3, "Failed"),

@@ -6,8 +6,9 @@ import numpy as np
 import torch
 
 from ...errors import GenerationFailed, InvalidRequest
-from ...formats import MAX_DURATION_S, MIN_DURATION_S, SAMPLE_RATE
+from ...formats import SAMPLE_RATE
 from ...plan import Plan
+from ...request import MAX_DURATION_S, MIN_DURATION_S
 from ..base import EngineResult, ProgressFn, Stems, no_progress
 from .conditioning import conditioning_text
 from .generate import GeneratedAudio, generate_audio

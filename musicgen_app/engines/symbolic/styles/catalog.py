@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from ....genres import GENRES
-from . import Style
+from .style import Style
 
 __all__ = ["STYLES"]
 

@@ -18,9 +18,9 @@ import sys
 from pathlib import Path
 from typing import TextIO
 
-from ..engines.base import ProgressFn
-from ..errors import MusicgenAppError
-from ..formats import OUTPUT_FORMATS
+from ...engines.base import ProgressFn
+from ...errors import MusicgenAppError
+from ...formats import OUTPUT_FORMATS
 
 __all__ = ["add_separate_arguments", "run_separate"]
 
@@ -57,7 +57,7 @@ def add_separate_arguments(
 
 def run_separate(args: argparse.Namespace, *, stderr: TextIO | None = None) -> int:
     """Run the command for parsed ``args``; 0 on success, else the error's exit code."""
-    from .separate import DEFAULT_OVERLAP, DEFAULT_WORKERS, separate_file
+    from .core import DEFAULT_OVERLAP, DEFAULT_WORKERS, separate_file
 
     err = stderr or sys.stderr
     try:

@@ -8,9 +8,7 @@ import numpy as np
 import pytest
 import soundfile as sf
 
-from musicgen_app.errors import InvalidRequest
-from musicgen_app.formats import STEM_NAMES
-from musicgen_app.remix import (
+from musicgen_app.audio.remix import (
     MAX_GAIN_DB,
     MIN_GAIN_DB,
     check_gains,
@@ -20,9 +18,21 @@ from musicgen_app.remix import (
     remix_file_name,
     remix_stems,
 )
+from musicgen_app.audio.tags import Tags, read_tags
+from musicgen_app.errors import InvalidRequest
+from musicgen_app.formats import STEM_NAMES
 
 SR = 44_100
 FREQS_HZ = {"vocals": 660.0, "drums": 110.0, "bass": 55.0, "other": 440.0}
+
+TAGS = Tags(
+    title="Night drive",
+    engine="symbolic 2",
+    model="FluidR3_GM.sf2",
+    prompt="night drive",
+    seed="7",
+    license="MIT",
+)
 
 
 def _tone(freq_hz: float, seconds: float, amplitude: float) -> np.ndarray:
@@ -108,7 +118,7 @@ def test_load_stems_names_a_missing_stem(stem_files):
 
 def test_solo_stem_remix_is_that_stem_within_the_peak_ceiling(tmp_path, stem_files, stems):
     solo = {name: (0.0 if name == "bass" else MIN_GAIN_DB) for name in STEM_NAMES}
-    result = remix_stems(stem_files, solo, tmp_path / "solo.wav")
+    result = remix_stems(stem_files, solo, tmp_path / "solo.wav", tags=TAGS)
     audio, sr = sf.read(result.path, dtype="float64", always_2d=True)
     assert sr == SR and audio.shape == stems["bass"].shape
     assert _correlation(audio, stems["bass"]) > 0.999
@@ -118,13 +128,13 @@ def test_solo_stem_remix_is_that_stem_within_the_peak_ceiling(tmp_path, stem_fil
 
 def test_remix_is_remastered_to_the_loudness_target(tmp_path, stem_files):
     pytest.importorskip("musicgen_app.audio.master")
-    result = remix_stems(stem_files, {"drums": -12.0}, tmp_path / "remix.flac", fmt="flac")
+    result = remix_stems(stem_files, {"drums": -12.0}, tmp_path / "remix.flac", tags=TAGS, fmt="flac")
     assert result.loudness_lufs == pytest.approx(-14.0, abs=1.0)
     assert sf.info(str(result.path)).format == "FLAC"
 
 
 def test_all_muted_remix_is_silence(tmp_path, stem_files):
-    result = remix_stems(stem_files, dict.fromkeys(STEM_NAMES, MIN_GAIN_DB), tmp_path / "mute.wav")
+    result = remix_stems(stem_files, dict.fromkeys(STEM_NAMES, MIN_GAIN_DB), tmp_path / "mute.wav", tags=TAGS)
     audio, _ = sf.read(result.path)
     assert not np.any(audio)
     assert result.peak_dbfs == float("-inf") and result.loudness_lufs is None
@@ -132,7 +142,7 @@ def test_all_muted_remix_is_silence(tmp_path, stem_files):
 
 def test_remix_rejects_an_unknown_format_before_reading(tmp_path, stem_files):
     with pytest.raises(InvalidRequest, match="format"):
-        remix_stems(stem_files, {}, tmp_path / "x.aiff", fmt="aiff")
+        remix_stems(stem_files, {}, tmp_path / "x.aiff", tags=TAGS, fmt="aiff")
     assert not list(tmp_path.glob("x.*"))
 
 
@@ -141,3 +151,13 @@ def test_remix_file_name_is_stable_and_tells_levels_apart():
     assert name == "remix_v+0.0_d-3.0_bmute_o+0.0.wav"
     assert remix_file_name({"drums": -3.0, "bass": MIN_GAIN_DB}, "wav") == name
     assert remix_file_name({"drums": -2.5}, "wav") != remix_file_name({"drums": -3.0}, "wav")
+
+
+@pytest.mark.parametrize("fmt", ["mp3", "flac", "ogg", "wav"])
+def test_a_remix_carries_the_tracks_provenance_and_its_levels(tmp_path, stem_files, fmt):
+    result = remix_stems(
+        stem_files, {"drums": -6.0, "vocals": MIN_GAIN_DB}, tmp_path / f"r.{fmt}", tags=TAGS, fmt=fmt
+    )
+    tags = read_tags(result.path)
+    assert (tags["title"], tags["seed"], tags["license"]) == ("Night drive", "7", "MIT")
+    assert "drums -6.0 dB" in tags["comment"] and "vocals muted" in tags["comment"]

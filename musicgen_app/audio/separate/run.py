@@ -22,8 +22,8 @@ import torch
 from demucs.apply import BagOfModels, apply_model
 from demucs.htdemucs import HTDemucs
 
-from ..engines.base import ProgressFn
-from .separate_models import DemucsModel
+from ...engines.base import ProgressFn
+from .models import DemucsModel
 
 __all__ = ["MAX_SHIFT_S", "max_segment_s", "model_segment_s", "run_model", "segment_starts"]
 

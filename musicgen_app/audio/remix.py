@@ -1,31 +1,34 @@
-"""Remix a track from its four stems with a level per stem: decode, apply gains, re-master, encode.
+"""Remix a track from its four stems with a level per stem: read, apply gains, master, encode.
 
-The stems of a track already carry the mastering gain and sum to the mix, so a remix at 0 dB on every
-stem gives the mix back. Other levels change the balance; the result is then mastered again (the same
-gain for the whole remix, as the pipeline does) so that it neither clips nor drops far below the
-loudness target. When :mod:`musicgen_app.audio.master` is not installed, a peak-safe gain takes its place.
+The same stages as every other file of a track (``io.read_audio``, ``master.master``,
+``encode.encode_audio`` with the track's provenance tags): a remix is a file like the others. The stems
+of a track carry the mastering gain and sum to the mix, so a remix at 0 dB on every stem gives the mix
+back; other levels change the balance, and the remix is mastered again so that it neither clips nor
+drops far below the loudness target.
 """
 
 from __future__ import annotations
 
 import math
-import os
-import uuid
 from collections.abc import Mapping
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
-import soundfile as sf
 
-from .errors import ErrorDetail, InvalidRequest
-from .formats import CHANNELS, OUTPUT_FORMATS, STEM_NAMES
+from ..engines.base import Stems
+from ..errors import ErrorDetail, InvalidRequest
+from ..formats import OUTPUT_FORMATS, STEM_NAMES
+from .encode import encode_audio
+from .io import read_audio
+from .loudness import SILENCE_DB, sample_peak_dbfs
+from .master import master
+from .tags import Tags
 
 __all__ = [
     "MAX_GAIN_DB",
     "MIN_GAIN_DB",
-    "PEAK_CEILING_DBFS",
     "RemixResult",
     "check_gains",
     "db_to_gain",
@@ -38,17 +41,6 @@ __all__ = [
 #: A level at or below this is a mute (-inf dB): the slider's bottom end.
 MIN_GAIN_DB = -60.0
 MAX_GAIN_DB = 6.0
-#: Sample-peak ceiling of the peak-safe fallback; below the -1 dBTP contract to leave room for
-#: inter-sample peaks and lossy encoders.
-PEAK_CEILING_DBFS = -1.5
-
-_WRITE_BLOCK_FRAMES = 1 << 16
-_SOUNDFILE_FORMATS: dict[str, tuple[str, str]] = {
-    "wav": ("WAV", "PCM_16"),
-    "flac": ("FLAC", "PCM_16"),
-    "mp3": ("MP3", "MPEG_LAYER_III"),
-    "ogg": ("OGG", "VORBIS"),
-}
 
 
 @dataclass(frozen=True)
@@ -127,26 +119,14 @@ def load_stems(stem_paths: Mapping[str, Path]) -> tuple[dict[str, np.ndarray], i
         raise InvalidRequest.for_field("stems", f"missing {', '.join(missing)}")
     # two at a time: libsndfile releases the GIL while it decodes
     with ThreadPoolExecutor(max_workers=2) as pool:
-        results = dict(zip(STEM_NAMES, pool.map(_decode, [stem_paths[n] for n in STEM_NAMES]), strict=True))
+        paths = [Path(stem_paths[n]) for n in STEM_NAMES]
+        results = dict(zip(STEM_NAMES, pool.map(read_audio, paths), strict=True))
     decoded = {name: audio for name, (audio, _sr) in results.items()}
     rates = {sr for _audio, sr in results.values()}
     if len(rates) != 1:
         raise InvalidRequest.for_field("stems", f"sample rates differ: {sorted(rates)}")
     frames = min(audio.shape[0] for audio in decoded.values())
     return {name: audio[:frames] for name, audio in decoded.items()}, rates.pop()
-
-
-def _decode(path: Path) -> tuple[np.ndarray, int]:
-    audio, sr = sf.read(str(path), dtype="float32", always_2d=True)
-    return _as_stereo(audio), sr
-
-
-def _as_stereo(audio: np.ndarray) -> np.ndarray:
-    if audio.shape[1] == CHANNELS:
-        return audio
-    if audio.shape[1] == 1:
-        return np.repeat(audio, CHANNELS, axis=1)
-    return audio[:, :CHANNELS]
 
 
 def _gained(stems: Mapping[str, np.ndarray], levels: Mapping[str, float]) -> dict[str, np.ndarray]:
@@ -166,53 +146,24 @@ def mix_stems(stems: Mapping[str, np.ndarray], gains_db: Mapping[str, float]) ->
     return total.astype(np.float32)
 
 
-def _peak_dbfs(audio: np.ndarray) -> float:
-    peak = float(np.max(np.abs(audio))) if audio.size else 0.0
-    return 20.0 * math.log10(peak) if peak > 0.0 else float("-inf")
-
-
-def _peak_safe(mix: np.ndarray) -> np.ndarray:
-    """Turn the whole mix down just enough to keep its sample peak under the ceiling."""
-    peak_db = _peak_dbfs(mix)
-    if peak_db <= PEAK_CEILING_DBFS:
-        return mix
-    return (mix * db_to_gain(PEAK_CEILING_DBFS - peak_db)).astype(np.float32)
-
-
 def _remaster(
     stems: Mapping[str, np.ndarray], gains: Mapping[str, float], sr: int
 ) -> tuple[np.ndarray, float | None]:
-    """The gained stems summed and mastered by the pipeline's mastering stage when it is installed."""
-    mix = mix_stems(stems, gains)
-    if _peak_dbfs(mix) == float("-inf"):
-        return mix, None  # all muted: nothing to measure, and silence needs no gain
-    try:
-        from .audio.master import master
-        from .engines.base import Stems
-    except ImportError:
-        return _peak_safe(mix), None
-    mastered = master(Stems(**_gained(stems, gains), sample_rate=sr))
+    """The gained stems summed and mastered as the pipeline masters a track (silence left as it is)."""
+    gained = _gained(stems, gains)
+    if all(not np.any(audio) for audio in gained.values()):
+        return np.zeros_like(gained[STEM_NAMES[0]]), None  # all muted: nothing to measure or gain
+    mastered = master(Stems(**gained, sample_rate=sr))
     return mastered.stems.mix(), float(mastered.loudness_lufs)
 
 
-def _write_atomic(audio: np.ndarray, sr: int, path: Path, fmt: str) -> None:
-    container, subtype = _SOUNDFILE_FORMATS[fmt]
-    path.parent.mkdir(parents=True, exist_ok=True)
-    # unique per writer: two requests may render the same remix at once; the last rename wins
-    tmp = path.with_name(f".{path.name}.{uuid.uuid4().hex}.tmp")
-    clipped = np.clip(audio, -1.0, 1.0)
-    try:
-        # in blocks: libsndfile's Vorbis encoder crashes on one very long write (minutes of audio)
-        with sf.SoundFile(str(tmp), "w", sr, CHANNELS, format=container, subtype=subtype) as out:
-            for start in range(0, clipped.shape[0], _WRITE_BLOCK_FRAMES):
-                out.write(clipped[start : start + _WRITE_BLOCK_FRAMES])
-        os.replace(tmp, path)
-    finally:
-        tmp.unlink(missing_ok=True)
-
-
 def remix_stems(
-    stem_paths: Mapping[str, Path], gains_db: Mapping[str, float], out_path: Path, *, fmt: str = "wav"
+    stem_paths: Mapping[str, Path],
+    gains_db: Mapping[str, float],
+    out_path: Path,
+    *,
+    tags: Tags,
+    fmt: str = "wav",
 ) -> RemixResult:
     """Render a remix of four stem files into ``out_path`` (written atomically).
 
@@ -223,6 +174,7 @@ def remix_stems(
     gains_db : level per stem in dB, up to :data:`MAX_GAIN_DB`; at or below :data:`MIN_GAIN_DB` mutes.
         Stems left out stay at 0 dB.
     out_path : where the encoded remix goes.
+    tags : provenance of the track remixed (the remix says what it was made from in ``comment``).
     fmt : one of :data:`~musicgen_app.formats.OUTPUT_FORMATS`.
 
     Raises
@@ -235,11 +187,19 @@ def remix_stems(
     gains = check_gains(gains_db)
     stems, sr = load_stems(stem_paths)
     mix, loudness_lufs = _remaster(stems, gains, sr)
-    _write_atomic(mix, sr, Path(out_path), fmt)
+    levels = ", ".join(f"{name} {_level_text(gains[name])}" for name in STEM_NAMES)
+    remix_tags = Tags(**{**tags.__dict__, "comment": f"remix: {levels}"})
+    Path(out_path).parent.mkdir(parents=True, exist_ok=True)
+    encode_audio(mix, sr, out_path, fmt, tags=remix_tags)
+    peak = sample_peak_dbfs(np.clip(mix, -1.0, 1.0))
     return RemixResult(
         path=Path(out_path),
         gains_db=gains,
         duration_s=mix.shape[0] / sr,
-        peak_dbfs=_peak_dbfs(np.clip(mix, -1.0, 1.0)),
+        peak_dbfs=float("-inf") if peak <= SILENCE_DB else peak,
         loudness_lufs=loudness_lufs,
     )
+
+
+def _level_text(level_db: float) -> str:
+    return "muted" if level_db == float("-inf") else f"{level_db:+.1f} dB"

@@ -3,7 +3,7 @@
 The model runs over the track in cross-faded segments of at most its training length (7.8 s for
 htdemucs), so the network's memory stays bounded whatever the track length, and each finished
 segment advances the progress callback by its exact share. The segments are laid out by
-:mod:`.separate_run` rather than by ``apply_model(split=True)``, which would waste a pass on the
+:mod:`.run` rather than by ``apply_model(split=True)``, which would waste a pass on the
 tail of most tracks (see there); each segment still goes through demucs' ``apply_model``.
 
 The four stems always sum to the mix. Demucs predicts each source on its own, so its estimates
@@ -24,19 +24,17 @@ import numpy as np
 import soxr
 import torch
 
-from ..engines.base import ProgressFn, Stems, no_progress
-from ..errors import InvalidRequest
-from ..formats import CHANNELS, STEM_NAMES
-from .separate_audio_io import output_format, read_audio, write_stems
-from .separate_cli import add_separate_arguments, run_separate
-from .separate_models import DemucsModel, load_model, resolve_device
-from .separate_run import max_segment_s, model_segment_s, run_model
+from ...engines.base import ProgressFn, Stems, no_progress
+from ...errors import InvalidRequest
+from ...formats import CHANNELS, STEM_NAMES
+from ..io import read_audio
+from .files import output_format, write_stems
+from .models import DemucsModel, load_model, resolve_device
+from .run import max_segment_s, model_segment_s, run_model
 
 __all__ = [
     "DEFAULT_MODEL",
     "DEFAULT_OVERLAP",
-    "add_separate_arguments",
-    "run_separate",
     "separate",
     "separate_file",
 ]

@@ -28,7 +28,7 @@ from demucs import hf, pretrained
 from demucs.apply import BagOfModels, Model
 from demucs.repo import AnyModelRepo, BagOnlyRepo, LocalRepo, ModelLoadingError
 
-from ..errors import EngineUnavailable
+from ...errors import EngineUnavailable
 
 __all__ = ["clear_model_cache", "load_model", "model_files", "resolve_device"]
 

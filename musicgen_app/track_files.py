@@ -1,0 +1,57 @@
+"""Where each file of a track lives inside its directory, and what it is served as.
+
+One lossless master per audio file (FLAC: the mix and the four stems), encodes in other formats made
+from it and cached beside it, and the side files. The job writes this layout into a staging directory;
+the service serves from it; nothing else spells a file name.
+"""
+
+from __future__ import annotations
+
+from .formats import MEDIA_TYPES, OUTPUT_FORMATS, STEM_NAMES
+
+__all__ = [
+    "AUDIO_KINDS",
+    "ENCODED_DIR",
+    "FILE_KINDS",
+    "MASTER_FORMAT",
+    "SIDE_FILES",
+    "encoded_file",
+    "master_file",
+    "media_type",
+]
+
+#: The audio a track has: its mix and its stems.
+AUDIO_KINDS: tuple[str, ...] = ("mix", *STEM_NAMES)
+#: The format the master is kept in (lossless; also served as is when FLAC is asked for).
+MASTER_FORMAT = "flac"
+#: Cached encodes of the master in the other formats.
+ENCODED_DIR = "encoded"
+#: Side files: name in the track directory and media type.
+SIDE_FILES: dict[str, tuple[str, str]] = {
+    "waveform": ("waveform.json", "application/json"),
+    "beats": ("beats.json", "application/json"),
+    "midi": ("track.mid", "audio/midi"),
+}
+#: Everything a caller may ask for by name.
+FILE_KINDS: tuple[str, ...] = (*AUDIO_KINDS, *SIDE_FILES)
+
+
+def master_file(kind: str) -> str:
+    """The master of ``kind`` (``mix`` or a stem), relative to the track directory."""
+    if kind not in AUDIO_KINDS:
+        raise ValueError(f"no audio named {kind!r}")
+    return f"master/{kind}.{MASTER_FORMAT}"
+
+
+def encoded_file(kind: str, fmt: str) -> str:
+    """Where the encode of ``kind`` in ``fmt`` is cached, relative to the track directory."""
+    if kind not in AUDIO_KINDS or fmt not in OUTPUT_FORMATS:
+        raise ValueError(f"no encode {kind!r} as {fmt!r}")
+    return f"{ENCODED_DIR}/{kind}.{fmt}"
+
+
+def media_type(kind: str, fmt: str) -> str:
+    """The media type of ``kind`` served as ``fmt`` (side files have their own)."""
+    if kind in SIDE_FILES:
+        return SIDE_FILES[kind][1]
+    return MEDIA_TYPES[fmt]

@@ -1,0 +1,32 @@
+"""Mount the studio on a FastAPI app: the one place that hands Gradio the theme and the CSS.
+
+Gradio 6 takes the theme and CSS in ``launch()``/``mount_gradio_app`` rather than in ``Blocks``.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import gradio as gr
+from fastapi import FastAPI
+
+from .layout import build_ui
+from .theme import STUDIO_CSS, studio_theme
+
+if TYPE_CHECKING:
+    from ..service import GenerationService
+
+__all__ = ["mount_studio"]
+
+
+def mount_studio(app: FastAPI, service: GenerationService, *, path: str = "/") -> FastAPI:
+    """Mount the studio for ``service`` on ``app`` at ``path``, with its theme and CSS."""
+    return gr.mount_gradio_app(
+        app,
+        build_ui(service),
+        path=path,
+        theme=studio_theme(),
+        css=STUDIO_CSS,
+        footer_links=["api"],
+        ssr_mode=False,
+    )
