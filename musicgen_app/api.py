@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 import json
-from typing import Any
+import logging
+from typing import Any, Literal
 
 from fastapi import APIRouter, FastAPI, Query, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import FileResponse, JSONResponse, Response
 from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.responses import MalformedRangeHeader, RangeNotSatisfiable
+from starlette.routing import Match
 
 from .errors import (
     ErrorDetail,
@@ -17,7 +20,8 @@ from .errors import (
     MusicgenAppError,
     NotFound,
     PayloadTooLarge,
-    QueueFull,
+    RangeUnsatisfiable,
+    UnsupportedMediaType,
 )
 from .formats import OUTPUT_FORMATS, STEM_NAMES
 from .genres import GENRES
@@ -28,12 +32,16 @@ from .track_json import Link
 
 __all__ = ["build_router", "install_error_handlers", "url_link"]
 
+log = logging.getLogger(__name__)
+
 _BODY_DOC = {
     "requestBody": {
         "required": True,
         "content": {"application/json": {"schema": request_json_schema()}},
     }
 }
+#: Deepest page a listing may ask for (a database integer; deeper is a 422, not an overflow).
+MAX_OFFSET = 2**31 - 1
 _FORMAT_QUERY = Query(
     None,
     description=f"Serve the audio as {', '.join(OUTPUT_FORMATS)} (default: the track's own format); "
@@ -42,8 +50,11 @@ _FORMAT_QUERY = Query(
 
 
 def _error_response(exc: MusicgenAppError) -> JSONResponse:
-    headers = {"Retry-After": str(exc.retry_after_s)} if isinstance(exc, QueueFull) else None
-    return JSONResponse({"error": exc.as_dict()}, status_code=exc.http_status, headers=headers)
+    headers = dict(getattr(exc, "headers", None) or {})
+    retry_after = getattr(exc, "retry_after_s", None)
+    if retry_after is not None:
+        headers["Retry-After"] = str(retry_after)
+    return JSONResponse({"error": exc.as_dict()}, status_code=exc.http_status, headers=headers or None)
 
 
 def install_error_handlers(app: FastAPI) -> None:
@@ -67,8 +78,19 @@ def install_error_handlers(app: FastAPI) -> None:
         body = {"error": {"code": code, "message": str(exc.detail), "details": []}}
         return JSONResponse(body, status_code=exc.status_code, headers=getattr(exc, "headers", None))
 
+    @app.exception_handler(Exception)
+    async def _bug(request: Request, exc: Exception) -> JSONResponse:
+        # A bug, never the caller's fault: the reason goes to the log, the answer says nothing internal.
+        log.error("unhandled error on %s %s", request.method, request.url.path, exc_info=exc)
+        body = {"error": {"code": "internal_error", "message": "internal error (logged)", "details": []}}
+        return JSONResponse(body, status_code=500)
+
 
 async def _read_json(request: Request, limit_bytes: int) -> Any:
+    media_type = request.headers.get("content-type", "").split(";", 1)[0].strip().lower()
+    if media_type != "application/json":
+        # a cross-site form or text/plain POST is a "simple" request that no CORS preflight stops
+        raise UnsupportedMediaType.for_field("content-type", "must be application/json")
     declared = request.headers.get("content-length")
     if declared and declared.isdigit() and int(declared) > limit_bytes:
         raise PayloadTooLarge(
@@ -97,6 +119,41 @@ def _base_url(request: Request, public_url: str | None) -> str:
 def url_link(base: str, track_id: str) -> Link:
     """Links as absolute URLs of this API's file routes."""
     return lambda route: f"{base}/v1/music/{track_id}/{route}"
+
+
+def _check_range(request: Request, size: int) -> None:
+    """Refuse a bad ``Range`` as JSON (Starlette would answer in plain text); good ones it serves."""
+    header = request.headers.get("range")
+    if header is None:
+        return
+    try:
+        FileResponse._parse_range_header(header, size)
+    except RangeNotSatisfiable:
+        raise RangeUnsatisfiable(f"range: the file has {size} bytes", size=size) from None
+    except MalformedRangeHeader as exc:
+        raise InvalidRequest.for_field("range", f"must be bytes=START-END ({exc.content})") from None
+
+
+def _leaf_routes(routes: list[Any]) -> list[Any]:
+    """Routes with their included routers opened up (FastAPI keeps an included router as one entry)."""
+    leaves = []
+    for route in routes:
+        inner = getattr(route, "original_router", None)
+        leaves.extend(_leaf_routes(inner.routes) if inner is not None else [route])
+    return leaves
+
+
+def _methods_for_path(request: Request) -> list[str]:
+    """Methods the app's other routes take on this path (the catch-all itself excluded)."""
+    allowed: set[str] = set()
+    for route in _leaf_routes(request.app.routes):
+        methods = getattr(route, "methods", None)
+        if not methods or getattr(route, "name", "") == "unknown_route":
+            continue
+        match, _ = route.matches({**request.scope, "method": next(iter(methods))})
+        if match == Match.FULL:
+            allowed |= set(methods)
+    return sorted(allowed)
 
 
 def build_router(service: GenerationService) -> APIRouter:
@@ -131,8 +188,8 @@ def build_router(service: GenerationService) -> APIRouter:
     def list_music(
         request: Request,
         limit: int = Query(20, ge=1, le=100),
-        offset: int = Query(0, ge=0),
-        status: str | None = None,
+        offset: int = Query(0, ge=0, le=MAX_OFFSET),
+        status: Literal["pending", "processing", "completed", "failed"] | None = None,
     ) -> dict[str, Any]:
         """Tracks, newest first."""
         tracks, count = service.list(limit=limit, offset=offset, status=status)
@@ -156,8 +213,11 @@ def build_router(service: GenerationService) -> APIRouter:
         service.delete(track_id)
         return Response(status_code=204)
 
-    def _file(track_id: str, kind: str, fmt: str | None = None, *, attachment: bool = False) -> FileResponse:
+    def _file(
+        request: Request, track_id: str, kind: str, fmt: str | None = None, *, attachment: bool = False
+    ) -> FileResponse:
         stored = service.file(track_id, kind, fmt)
+        _check_range(request, stored.path.stat().st_size)
         disposition = "attachment" if attachment else "inline"
         return FileResponse(
             stored.path,
@@ -167,39 +227,52 @@ def build_router(service: GenerationService) -> APIRouter:
         )
 
     @router.get("/v1/music/{track_id}/audio", tags=["files"])
-    def read_audio(track_id: str, format: str | None = _FORMAT_QUERY) -> FileResponse:
+    def read_audio(
+        request: Request,
+        track_id: str,
+        format: str | None = _FORMAT_QUERY,
+    ) -> FileResponse:
         """The mix, inline (HTTP Range supported)."""
-        return _file(track_id, "mix", format)
+        return _file(request, track_id, "mix", format)
 
     @router.get("/v1/music/{track_id}/download", tags=["files"])
-    def download_audio(track_id: str, format: str | None = _FORMAT_QUERY) -> FileResponse:
+    def download_audio(
+        request: Request,
+        track_id: str,
+        format: str | None = _FORMAT_QUERY,
+    ) -> FileResponse:
         """The mix as an attachment with a readable file name."""
-        return _file(track_id, "mix", format, attachment=True)
+        return _file(request, track_id, "mix", format, attachment=True)
 
     @router.get("/v1/music/{track_id}/waveform", tags=["files"])
-    def read_waveform(track_id: str) -> FileResponse:
+    def read_waveform(request: Request, track_id: str) -> FileResponse:
         """Peaks in the BBC audiowaveform JSON format, version 2."""
-        return _file(track_id, "waveform")
+        return _file(request, track_id, "waveform")
 
     @router.get("/v1/music/{track_id}/beats", tags=["files"])
-    def read_beats(track_id: str) -> FileResponse:
+    def read_beats(request: Request, track_id: str) -> FileResponse:
         """The beat grid: tempo, time signature, beat and downbeat times (s), sections with start and end.
 
         Exact for the symbolic engine; tracked from the audio for neural engines (``estimated``)."""
-        return _file(track_id, "beats")
+        return _file(request, track_id, "beats")
 
     @router.get("/v1/music/{track_id}/stems/{stem}", tags=["files"])
-    def read_stem(track_id: str, stem: str, format: str | None = _FORMAT_QUERY) -> FileResponse:
+    def read_stem(
+        request: Request,
+        track_id: str,
+        stem: str,
+        format: str | None = _FORMAT_QUERY,
+    ) -> FileResponse:
         """One of the four stems (vocals, drums, bass, other)."""
         if stem not in STEM_NAMES:
             service.get(track_id)  # an unknown track is a 404 first
             raise NotFound(f"no stem {stem!r}; stems are {', '.join(STEM_NAMES)}")
-        return _file(track_id, stem, format)
+        return _file(request, track_id, stem, format)
 
     @router.get("/v1/music/{track_id}/midi", tags=["files"])
-    def read_midi(track_id: str) -> FileResponse:
+    def read_midi(request: Request, track_id: str) -> FileResponse:
         """The score as a Standard MIDI File (symbolic engine)."""
-        return _file(track_id, "midi", attachment=True)
+        return _file(request, track_id, "midi", attachment=True)
 
     @router.get("/v1/genres", tags=["meta"])
     def list_genres() -> dict[str, Any]:
@@ -209,13 +282,25 @@ def build_router(service: GenerationService) -> APIRouter:
     @router.api_route(
         "/v1/{path:path}", methods=["GET", "POST", "PUT", "PATCH", "DELETE"], include_in_schema=False
     )
-    def unknown_route(path: str) -> None:
-        """Anything else under /v1 is ours to refuse (the studio is mounted at / and would answer)."""
+    def unknown_route(request: Request, path: str) -> Response:
+        """Anything else under /v1 is ours to refuse (the studio is mounted at / and would answer): 405
+        with ``Allow`` when the path exists for other methods, else 404."""
+        allowed = _methods_for_path(request)
+        if allowed:
+            body = {
+                "error": {
+                    "code": "method_not_allowed",
+                    "message": f"{request.method} is not allowed here; allowed: {', '.join(allowed)}",
+                    "details": [],
+                }
+            }
+            return JSONResponse(body, status_code=405, headers={"Allow": ", ".join(allowed)})
         raise NotFound("no such route under /v1; see /docs")
 
     @router.get("/healthz", tags=["meta"])
-    def read_health() -> dict[str, Any]:
-        """Liveness and what can run here."""
-        return service.health()
+    def read_health() -> JSONResponse:
+        """Liveness and what can run here: 200 when the database reads and the storage writes, else 503."""
+        health = service.health()
+        return JSONResponse(health, status_code=200 if health["status"] == "ok" else 503)
 
     return router

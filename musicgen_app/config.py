@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -40,6 +41,28 @@ class Settings(BaseSettings):
     max_attempts: int = Field(default=3, ge=1)
     max_body_bytes: int = Field(default=64 * 1024, ge=1024)
     ui: bool = Field(default=True, description="Mount the Gradio studio at /")
+    allowed_hosts: str = Field(
+        default="",
+        description="Comma-separated Host names served besides localhost, PUBLIC_URL's and SPACE_HOST's; "
+        "'*' serves any (a guard against DNS rebinding of a local install)",
+    )
+    cors_origins: str = Field(
+        default="", description="Comma-separated origins allowed by CORS; empty: CORS off"
+    )
+
+    def served_hosts(self) -> frozenset[str] | None:
+        """Host names (lower case, no port) this server answers for; ``None`` answers any."""
+        configured = {h.strip().lower() for h in self.allowed_hosts.split(",") if h.strip()}
+        if "*" in configured:
+            return None
+        hosts = {"localhost", "127.0.0.1", "::1", *configured}
+        if self.public_url:
+            hosts.add((urlsplit(self.public_url).hostname or "").lower())
+        if os.environ.get("SPACE_HOST"):  # set by Hugging Face Spaces to the Space's own domain
+            hosts.add(os.environ["SPACE_HOST"].split(":", 1)[0].lower())
+        if self.host not in ("127.0.0.1", "localhost", "::1", "0.0.0.0", "::"):
+            hosts.add(self.host.lower())
+        return frozenset(h for h in hosts if h)
 
     @field_validator("engine")
     @classmethod

@@ -5,14 +5,18 @@
     MusicgenAppError                 code            HTTP  exit
     ├── InvalidRequest               invalid_request  422    2
     │   ├── UnknownGenre             unknown_genre    422    2
-    │   └── PayloadTooLarge          payload_too_large 413   2
+    │   ├── PayloadTooLarge          payload_too_large 413   2
+    │   ├── UnsupportedMediaType     unsupported_media_type 415 2
+    │   └── RangeUnsatisfiable       range_not_satisfiable 416 2
     ├── NotFound                     not_found        404    3
     ├── NotReady                     not_ready        409    4
     ├── QueueFull                    queue_full       503    5
     ├── EngineUnavailable            engine_unavailable 503  6
     ├── GenerationFailed             generation_failed 500   7
     │   └── RenderError              render_error      500   7
-    └── EncodingFailed               encoding_failed   503   8
+    ├── EncodingFailed               encoding_failed   503   8
+    ├── InsufficientStorage          insufficient_storage 503 9
+    └── StartupRefused               startup_refused   503  10
 
 Adapters translate these in exactly one place each: ``api.py`` maps ``http_status``, ``cli.py`` maps
 ``exit_code``. The core raises them and never knows about HTTP.
@@ -27,14 +31,18 @@ __all__ = [
     "EngineUnavailable",
     "ErrorDetail",
     "GenerationFailed",
+    "InsufficientStorage",
     "InvalidRequest",
     "MusicgenAppError",
     "NotFound",
     "NotReady",
     "PayloadTooLarge",
     "QueueFull",
+    "RangeUnsatisfiable",
     "RenderError",
+    "StartupRefused",
     "UnknownGenre",
+    "UnsupportedMediaType",
 ]
 
 
@@ -94,6 +102,24 @@ class PayloadTooLarge(InvalidRequest):
     http_status = 413
 
 
+class UnsupportedMediaType(InvalidRequest):
+    """A body in another format than JSON."""
+
+    code = "unsupported_media_type"
+    http_status = 415
+
+
+class RangeUnsatisfiable(InvalidRequest):
+    """An HTTP Range outside the file."""
+
+    code = "range_not_satisfiable"
+    http_status = 416
+
+    def __init__(self, message: str, *, size: int) -> None:
+        super().__init__(message, details=[ErrorDetail("range", message)])
+        self.headers = {"Content-Range": f"bytes */{size}"}
+
+
 class NotFound(MusicgenAppError):
     code = "not_found"
     http_status = 404
@@ -142,3 +168,23 @@ class EncodingFailed(MusicgenAppError):
     code = "encoding_failed"
     http_status = 503
     exit_code = 8
+
+
+class InsufficientStorage(MusicgenAppError):
+    """The server cannot store anything more right now (disk full); nothing was changed."""
+
+    code = "insufficient_storage"
+    http_status = 503
+    exit_code = 9
+
+    def __init__(self, message: str, *, retry_after_s: int = 60) -> None:
+        super().__init__(message)
+        self.retry_after_s = retry_after_s
+
+
+class StartupRefused(MusicgenAppError):
+    """The service will not start on this data (it would lose or orphan tracks); the message says why."""
+
+    code = "startup_refused"
+    http_status = 503
+    exit_code = 10

@@ -124,13 +124,17 @@ def _write_audio(stems: Stems, out_dir: Path, fmt: str, tags: Tags) -> dict[str,
     # Everything is encoded from the values the master holds, so that the mix encoded here and any file
     # encoded from the master later are the same, sample for sample.
     mix = as_master_pcm(stems.mix())
-    jobs: list[tuple[np.ndarray, str, str]] = [(mix, master_file("mix"), MASTER_FORMAT)]
-    jobs += [(as_master_pcm(audio), master_file(name), MASTER_FORMAT) for name, audio in stems.items()]
+    jobs: list[tuple[np.ndarray, str, str]] = []
     if fmt != MASTER_FORMAT:
+        # first: a lossy encoder is the longest job, and runs in its own process beside the others
         jobs.append((mix, encoded_file("mix", fmt), fmt))
+    jobs.append((mix, master_file("mix"), MASTER_FORMAT))
+    jobs += [(as_master_pcm(audio), master_file(name), MASTER_FORMAT) for name, audio in stems.items()]
     for _, relative, _ in jobs:
         (out_dir / relative).parent.mkdir(parents=True, exist_ok=True)
-    with ThreadPoolExecutor(max_workers=2) as pool:
+    # three at a time on two cores: ffmpeg (mp3) is a process of its own, and the FLAC writers release
+    # the GIL, so the thread that waits for ffmpeg would otherwise leave a core idle
+    with ThreadPoolExecutor(max_workers=3) as pool:
         futures = [
             pool.submit(
                 encode_audio,

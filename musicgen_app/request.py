@@ -82,6 +82,8 @@ class FieldRule:
             return _check_integer(self, value)
         if not isinstance(value, str):
             return None, self.rule
+        if not _is_unicode_text(value):
+            return None, "must be valid Unicode text (a lone surrogate such as \\ud800 is not)"
         if self.kind == "choice":
             return (value, None) if value in self.choices else (None, self.rule)
         if len(value) > (self.max_length or 0):
@@ -105,6 +107,21 @@ class FieldRule:
         if self.default is not None:
             schema["default"] = self.default
         return schema
+
+
+def _is_unicode_text(value: str) -> bool:
+    """Whether ``value`` is encodable text: JSON's ``\\ud800`` escapes decode to lone surrogates, which no
+    file, database or answer can hold."""
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
+def _printable_name(name: object) -> str:
+    """A field name safe to repeat in an error (lone surrogates escaped)."""
+    return str(name).encode("utf-8", "backslashreplace").decode("utf-8")
 
 
 def _check_integer(rule: FieldRule, value: Any) -> tuple[Any, str | None]:
@@ -248,7 +265,7 @@ def parse_request(body: Any) -> GenerationRequest:
     if not isinstance(body, dict):
         raise InvalidRequest.for_field("body", "must be a JSON object")
     errors: list[ErrorDetail] = []
-    for name in sorted(str(key) for key in set(body) - set(_RULES)):
+    for name in sorted(_printable_name(key) for key in set(body) - set(_RULES)):
         errors.append(ErrorDetail(name, "is not a known field"))
     values: dict[str, Any] = {}
     for rule in REQUEST_FIELDS:

@@ -6,7 +6,9 @@ worker threads and the render processes, all created from a :class:`Settings` va
 
 from __future__ import annotations
 
+import contextlib
 import logging
+import os
 import threading
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
@@ -14,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from .config import Settings
-from .errors import InvalidRequest, NotFound, NotReady, QueueFull
+from .errors import InvalidRequest, NotFound, NotReady, StartupRefused
 from .formats import OUTPUT_FORMATS, STEM_NAMES
 from .jobs.worker import RenderPool, WorkerPool
 from .plan import Plan
@@ -30,6 +32,10 @@ from .track_json import Link, track_json
 __all__ = ["FILE_KINDS", "GenerationService", "TrackFile"]
 
 log = logging.getLogger(__name__)
+
+#: Less free space than this on the track storage makes the service degraded (a 300 s track's files
+#: and encodes take about 250 MB).
+_MIN_FREE_BYTES = 512 * 2**20
 
 
 def warm_up_process() -> None:
@@ -47,6 +53,14 @@ def warm_up_process() -> None:
         default_matcher().warm_up()
     except Exception:  # the prompt reader falls back to word overlap by itself; never fail start-up
         log.exception("warming up the prompt reader failed")
+
+
+def _lower_this_threads_priority() -> None:
+    """Nice the calling thread (and the encoders it starts) to 10: on Linux a thread is a task of its
+    own, so this leaves the web threads and the render processes at their priority."""
+    # not Linux, or not allowed: the encodes then just run at full priority
+    with contextlib.suppress(AttributeError, OSError):
+        os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), 10)
 
 
 @dataclass(frozen=True)
@@ -72,9 +86,11 @@ class GenerationService:
         self.repo = TrackRepository(make_sessionmaker(self._engine))
         self.files = FileStore(settings.tracks_dir)
         self.encoded = EncodedFiles(self.files.path)
-        # Stems in the requested format are encoded after completion, one track at a time, so that a
-        # finished track is usable at once and the encodes never compete with renders for long.
-        self._background = ThreadPoolExecutor(max_workers=1, thread_name_prefix="musicgen-encode")
+        # Stems in the requested format are encoded after completion, one track at a time and at a low
+        # CPU priority, so that a finished track is usable at once and the next render goes first.
+        self._background = ThreadPoolExecutor(
+            max_workers=1, thread_name_prefix="musicgen-encode", initializer=_lower_this_threads_priority
+        )
         self.engine_config = settings.engine_config()
         self._musicgen_status: tuple[bool, str] | None = None
         self._workers = WorkerPool(
@@ -92,9 +108,25 @@ class GenerationService:
     # -- lifecycle -------------------------------------------------------------------------------
 
     def start(self) -> None:
+        self._refuse_a_database_that_lost_its_tracks()
         self.files.sweep_staging()
         self._workers.start()
         threading.Thread(target=self._warm_up, name="musicgen-warm-up", daemon=True).start()
+
+    def _refuse_a_database_that_lost_its_tracks(self) -> None:
+        """Stop at start when the database is empty but track directories exist (a truncated or replaced
+        database file): serving would silently orphan every track on disk."""
+        on_disk = self.files.track_ids()
+        try:
+            stored = self.repo.count()
+        except Exception:  # unreadable, not empty: start, and let /healthz report it as degraded
+            log.exception("the database cannot be read at start")
+            return
+        if on_disk and stored == 0:
+            raise StartupRefused(
+                f"the database has no tracks, but {len(on_disk)} track directories exist in "
+                f"{self.files.root}: restore the database, or move those directories away to start afresh"
+            )
 
     def _warm_up(self) -> None:
         warm_up_process()
@@ -108,7 +140,8 @@ class GenerationService:
 
     def stop(self) -> None:
         self._workers.stop()
-        self._background.shutdown(wait=False, cancel_futures=True)
+        # the encode under way finishes (seconds at most); the queued ones are left to the first request
+        self._background.shutdown(wait=True, cancel_futures=True)
         self._engine.dispose()
 
     def _encode_stems_later(self, track: Track) -> None:
@@ -129,9 +162,7 @@ class GenerationService:
     def submit(self, body: dict[str, Any]) -> Track:
         """Validate, plan and queue a generation; returns the pending track."""
         request, plan = self.plan(body)
-        if self.repo.count_waiting() >= self.settings.queue_max:
-            raise QueueFull(f"{self.settings.queue_max} tracks are already waiting; try again shortly")
-        stored = self.repo.add(Track.new(request, plan))
+        stored = self.repo.add(Track.new(request, plan), max_waiting=self.settings.queue_max)
         self._workers.wake()
         return stored
 
@@ -193,8 +224,15 @@ class GenerationService:
         if self._musicgen_status is not None:  # known once the background warm-up has looked
             ok, why = self._musicgen_status
             engines["musicgen"] = {"available": ok, "reason": why, "model": self.settings.musicgen_model}
+        problems = [
+            p
+            for p in (self.repo.check(), self.files.check_writable(min_free_bytes=_MIN_FREE_BYTES))
+            if p is not None
+        ]
+        waiting = self.repo.count_waiting() if not problems else None
         return {
-            "status": "ok" if self.repo.ping() else "degraded",
+            "status": "degraded" if problems else "ok",
+            "problems": problems,
             "engines": engines,
-            "queue": {"waiting": self.repo.count_waiting(), "max": self.settings.queue_max},
+            "queue": {"waiting": waiting, "max": self.settings.queue_max},
         }

@@ -12,6 +12,7 @@ from fastapi.responses import RedirectResponse
 from . import __version__
 from .api import build_router, install_error_handlers
 from .config import Settings
+from .http_guard import HttpGuard
 from .service import GenerationService
 
 __all__ = ["create_app"]
@@ -39,6 +40,12 @@ def create_app(settings: Settings, *, service: GenerationService | None = None) 
     )
     app.state.service = service
     install_error_handlers(app)
+    origins = [o.strip() for o in settings.cors_origins.split(",") if o.strip()]
+    if origins:
+        from fastapi.middleware.cors import CORSMiddleware
+
+        app.add_middleware(CORSMiddleware, allow_origins=origins, allow_methods=["*"], allow_headers=["*"])
+    app.add_middleware(HttpGuard, hosts=settings.served_hosts())
     app.include_router(build_router(service))
     if settings.ui:
         _mount_ui(app, service)

@@ -21,5 +21,5 @@ def api_client(tmp_path_factory):
 
     data_dir = tmp_path_factory.mktemp("data")
     settings = Settings(data_dir=data_dir, engine="symbolic", ui=False, workers=1, lease_s=10)
-    with TestClient(create_app(settings)) as client:
+    with TestClient(create_app(settings), base_url="http://localhost") as client:
         yield client

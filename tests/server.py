@@ -67,6 +67,24 @@ class ServerProcess:
             os.killpg(self.process.pid, signal.SIGKILL)
             self.process.wait(10)
 
+    def kill_server_only(self) -> None:
+        """SIGKILL the server process alone, as the OOM killer would: its children are not signalled."""
+        if self.process and self.process.poll() is None:
+            os.kill(self.process.pid, signal.SIGKILL)
+            self.process.wait(10)
+
+    def children(self) -> list[int]:
+        """Pids of the processes whose parent is the server (read from /proc)."""
+        found = []
+        for stat in Path("/proc").glob("[0-9]*/stat"):
+            try:
+                fields = stat.read_text().rsplit(")", 1)[1].split()
+            except OSError:
+                continue
+            if self.process and int(fields[1]) == self.process.pid:
+                found.append(int(stat.parent.name))
+        return found
+
     def stop(self) -> None:
         if self.process and self.process.poll() is None:
             os.killpg(self.process.pid, signal.SIGTERM)

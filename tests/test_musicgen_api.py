@@ -33,7 +33,7 @@ def neural_client(tmp_path_factory):
         demucs_model="tiny0001",
         demucs_repo=demucs_repo,
     )
-    with TestClient(create_app(settings)) as client:
+    with TestClient(create_app(settings), base_url="http://localhost") as client:
         yield client
 
 
@@ -92,7 +92,7 @@ def test_same_seed_same_audio(neural_client) -> None:
 def no_weights_client(tmp_path_factory):
     data = tmp_path_factory.mktemp("data")
     settings = Settings(data_dir=data, ui=False, musicgen_model=str(data / "no-such-model"))
-    with TestClient(create_app(settings)) as client:
+    with TestClient(create_app(settings), base_url="http://localhost") as client:
         yield client
 
 
@@ -122,7 +122,7 @@ def test_missing_demucs_model_keeps_the_mix_and_says_why(tmp_path) -> None:
         demucs_repo=tmp_path / "empty-repo",
     )
     (tmp_path / "empty-repo").mkdir()
-    with TestClient(create_app(settings)) as client:
+    with TestClient(create_app(settings), base_url="http://localhost") as client:
         track = wait_for_track(client, generate(client, duration=5, output_format="wav", seed=3)["id"])
         assert track["status"] == "completed", track["error"]
         assert any("could not be separated" in n for n in track["notices"])

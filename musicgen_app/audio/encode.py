@@ -20,6 +20,8 @@ Every file is written to a temporary name beside ``path`` and renamed over it on
 
 from __future__ import annotations
 
+import errno
+import logging
 import os
 import shutil
 import subprocess
@@ -33,11 +35,12 @@ import numpy as np
 import soundfile as sf
 from mutagen import MutagenError
 
-from ..errors import GenerationFailed, InvalidRequest
+from ..errors import GenerationFailed, InsufficientStorage, InvalidRequest
 from ..formats import OUTPUT_FORMATS
 from .tags import Tags, riff_info_strings, write_id3, write_vorbis_comments
 
 __all__ = [
+    "FLAC_COMPRESSION_LEVEL",
     "MASTER_BITS",
     "MP3_ALGORITHM_QUALITY",
     "MP3_VBR_QUALITY",
@@ -55,6 +58,9 @@ MP3_VBR_QUALITY = 2
 MP3_ALGORITHM_QUALITY = 5
 #: libsndfile's Vorbis setting, 0 (best) .. 1 (smallest); 0.5 is Vorbis quality 5, ~160 kbit/s.
 OGG_COMPRESSION_LEVEL = 0.5
+#: libsndfile's FLAC setting, 0 (fastest, libFLAC level 0) .. 1 (smallest, level 8). Level 0 encodes
+#: 300 s of 24-bit stereo in ~0.8 s against ~1.0 s at libsndfile's default, for files ~2% larger.
+FLAC_COMPRESSION_LEVEL = 0.0
 #: libsndfile's LAME VBR setting closest to V2 (used only without ffmpeg).
 _SNDFILE_MP3_COMPRESSION_LEVEL = 0.2
 #: Bit depths offered for the lossless formats.
@@ -62,6 +68,8 @@ PCM_BITS: tuple[int, ...] = (16, 24)
 
 #: Bit depth of a track's lossless master: room below a quiet stem, and for the edits made from it.
 MASTER_BITS = 24
+
+log = logging.getLogger(__name__)
 
 _FFMPEG_TIMEOUT_S = 600
 _WRITE_BLOCK_FRAMES = 65_536
@@ -104,9 +112,13 @@ def as_master_pcm(audio: np.ndarray) -> np.ndarray:
     Encoding from these values instead of the raw floats makes a file the job encodes and the same file
     encoded later from the master sample-for-sample identical.
     """
-    full_scale = float(1 << (MASTER_BITS - 1))
-    steps = np.clip(np.round(np.asarray(audio, dtype=np.float64) * full_scale), -full_scale, full_scale - 1)
-    return (steps / full_scale).astype(np.float32)
+    # float32 is exact here: scaling by a power of two and integers below 2**24 lose nothing
+    full_scale = np.float32(1 << (MASTER_BITS - 1))
+    steps = np.multiply(np.asarray(audio, dtype=np.float32), full_scale)
+    np.rint(steps, out=steps)
+    np.clip(steps, -full_scale, full_scale - 1, out=steps)
+    steps *= np.float32(1.0 / full_scale)
+    return steps
 
 
 @contextmanager
@@ -149,8 +161,29 @@ def _write_wav(frames: np.ndarray, sr: int, target: Path, tags: Tags, bits: int)
     _write_blocks(frames, sr, target, strings=riff_info_strings(tags), format="WAV", subtype=f"PCM_{bits}")
 
 
+def _pcm24_words(frames: np.ndarray) -> np.ndarray:
+    """24-bit samples in the top bits of int32 words, rounded as libsndfile rounds floats.
+
+    libsndfile converts int32 to 24 bits by dropping the low byte, which is far cheaper than its own
+    float conversion; the result is the same file (``as_master_pcm`` is its exact inverse).
+    """
+    full_scale = np.float32(1 << 23)
+    steps = np.multiply(frames, full_scale)
+    np.rint(steps, out=steps)
+    np.clip(steps, -full_scale, full_scale - 1, out=steps)
+    words = steps.astype(np.int32)
+    np.left_shift(words, 8, out=words)
+    return words
+
+
 def _write_flac(frames: np.ndarray, sr: int, target: Path, tags: Tags, bits: int) -> None:
-    _write_blocks(frames, sr, target, format="FLAC", subtype=f"PCM_{bits}")
+    options = {"format": "FLAC", "subtype": f"PCM_{bits}", "compression_level": FLAC_COMPRESSION_LEVEL}
+    if bits == 24:
+        # one write: libFLAC buffers by itself (the block writes are for libvorbis' stack, see above)
+        with sf.SoundFile(target, "w", sr, frames.shape[1], **options) as out:
+            out.write(_pcm24_words(frames))
+    else:
+        _write_blocks(frames, sr, target, **options)
     write_vorbis_comments(target, tags, "flac")
 
 
@@ -173,8 +206,11 @@ def _ffmpeg_mp3(frames: np.ndarray, sr: int, target: Path) -> None:
     pcm = memoryview(frames.astype("<f4", copy=False)).cast("B")
     done = subprocess.run(command, input=pcm, capture_output=True, timeout=_FFMPEG_TIMEOUT_S, check=False)
     if done.returncode != 0:
-        detail = done.stderr.decode("utf-8", errors="replace").strip()[-500:]
-        raise GenerationFailed(f"mp3 encoding failed (ffmpeg exit {done.returncode}): {detail}")
+        # ffmpeg's own words name files on this machine: they go to the log, not to the caller
+        log.error(
+            "ffmpeg exit %d: %s", done.returncode, done.stderr.decode("utf-8", "replace").strip()[-500:]
+        )
+        raise GenerationFailed(f"mp3 encoding failed (ffmpeg exit {done.returncode})")
 
 
 def _write_mp3(frames: np.ndarray, sr: int, target: Path, tags: Tags, bits: int) -> None:
@@ -238,8 +274,22 @@ def encode_audio(
     try:
         with _atomic_target(path) as target:
             writer(frames, int(sr), target, tags, bits_per_sample)
-    except GenerationFailed:
+    except (GenerationFailed, InsufficientStorage):
         raise
-    except (sf.LibsndfileError, MutagenError, OSError, subprocess.SubprocessError) as exc:
-        raise GenerationFailed(f"{fmt} encoding of {path.name} failed: {exc}") from exc
+    except OSError as exc:
+        if exc.errno == errno.ENOSPC:
+            raise InsufficientStorage(
+                f"the server ran out of disk space while writing the {fmt} file"
+            ) from exc
+        log.error("%s encoding of %s failed: %s", fmt, path, exc)
+        raise GenerationFailed(
+            f"{fmt} encoding of {path.name} failed ({exc.strerror or type(exc).__name__})"
+        ) from exc
+    except (sf.LibsndfileError, MutagenError, subprocess.SubprocessError) as exc:
+        log.error("%s encoding of %s failed: %s", fmt, path, exc)
+        if "space" in str(exc).lower():  # libsndfile reports a full disk in words only
+            raise InsufficientStorage(
+                f"the server ran out of disk space while writing the {fmt} file"
+            ) from exc
+        raise GenerationFailed(f"{fmt} encoding of {path.name} failed ({type(exc).__name__})") from exc
     return path

@@ -62,10 +62,11 @@ class Stems:
 
     def mix(self) -> np.ndarray:
         """The sum of the four stems, float32 ``(frames, 2)``."""
-        total = np.zeros((self.frames, CHANNELS), dtype=np.float64)
-        for _, audio in self.items():
-            total += audio
-        return total.astype(np.float32)
+        # float32 accumulation: four terms add at most a few ulps (below -130 dB), at half the cost
+        total = self.vocals.copy()
+        for name in STEM_NAMES[1:]:
+            total += getattr(self, name)
+        return total
 
     def map(self, fn: Callable[[np.ndarray], np.ndarray]) -> Stems:
         """A new Stems with ``fn`` applied to each stem (the same fn for all four)."""

@@ -6,6 +6,7 @@ claimed again once its lease expires, up to ``max_attempts`` times, then marked 
 
 from __future__ import annotations
 
+import errno
 import logging
 import multiprocessing
 import os
@@ -22,7 +23,7 @@ from ..pipeline import JobSpec
 from ..store.files import FileStore
 from ..store.tracks import TrackRepository
 from ..track import Track, TrackOutcome
-from .render_process import run_job, warm_up
+from .render_process import LeaseLost, run_job, warm_up
 
 __all__ = ["RenderPool", "WorkerPool"]
 
@@ -45,12 +46,20 @@ class RenderPool:
                     self._processes,
                     mp_context=multiprocessing.get_context("spawn"),
                     initializer=warm_up,
-                    initargs=(self._config,),
+                    initargs=(self._config, os.getpid()),
                 )
             return self._pool
 
     def submit(self, *args: object) -> Future:
         return self._executor().submit(run_job, *args)
+
+    def start(self) -> None:
+        """Start the render processes now, from the calling (long-lived) thread, instead of at the first
+        job: the first job does not wait for them to load, and each process asks the kernel to kill it
+        with its parent before any job can reach it (Linux ties that to the thread that started it)."""
+        executor = self._executor()
+        for _ in range(self._processes):
+            executor.submit(os.getpid)
 
     def reset(self, broken: ProcessPoolExecutor | None = None) -> None:
         """Drop a broken pool so the next job gets fresh processes."""
@@ -91,7 +100,13 @@ class WorkerPool:
         self._id_prefix = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:6]}"
 
     def start(self) -> None:
-        recovered = self._repo.expire_leases(self._owner_is_dead)
+        if self._threads_wanted:
+            self._render.start()
+        try:
+            recovered = self._repo.expire_leases(self._owner_is_dead)
+        except Exception:  # an unreadable database: /healthz says so; the claim loop retries it
+            log.exception("could not recover interrupted jobs at start")
+            recovered = 0
         if recovered:
             log.info("%d job(s) interrupted by a stop or crash will run again now", recovered)
         for index in range(self._threads_wanted):
@@ -165,14 +180,24 @@ class WorkerPool:
             self._files.discard(staging)
             self._retry_or_fail(track, worker_id, "the render process crashed")
             return
+        except LeaseLost:
+            log.info("track %s: lease lost (deleted, or taken over); its work is dropped", track.id)
+            self._files.discard(staging)
+            return
         except MusicgenAppError as exc:
             self._files.discard(staging)
             self._repo.fail(track.id, worker_id, exc.message)
             return
+        except OSError as exc:  # the machine, not the music: say which without naming its paths
+            log.exception("track %s failed", track.id)
+            self._files.discard(staging)
+            reason = "the server ran out of disk space" if exc.errno == errno.ENOSPC else "a storage error"
+            self._repo.fail(track.id, worker_id, f"{reason} while making the track; try again later")
+            return
         except Exception as exc:  # a bug: fail the track with the reason rather than loop on it
             log.exception("track %s failed", track.id)
             self._files.discard(staging)
-            self._repo.fail(track.id, worker_id, f"internal error: {type(exc).__name__}: {exc}")
+            self._repo.fail(track.id, worker_id, f"internal error ({type(exc).__name__}); see the server log")
             return
         self._publish(track, worker_id, staging, outcome)
 

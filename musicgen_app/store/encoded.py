@@ -92,9 +92,9 @@ class EncodedFiles:
             audio, sample_rate = sf.read(str(source), dtype="float32", always_2d=True)
             encode_audio(audio, sample_rate, target, fmt, tags=track.tags())
         except (GenerationFailed, sf.LibsndfileError, OSError) as exc:
-            log.error("encoding %s of track %s as %s failed: %s", target.stem, track.id, fmt, exc)
             if not target.parent.is_dir():
                 raise NotFound(f"track {track.id} was deleted") from None
+            log.error("encoding %s of track %s as %s failed: %s", target.stem, track.id, fmt, exc)
             raise EncodingFailed(
                 f"the {target.stem} of track {track.id} could not be encoded as {fmt}; try again shortly"
             ) from exc

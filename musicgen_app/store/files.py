@@ -7,10 +7,13 @@ reader never sees a half-written track and a failed job leaves nothing behind.
 from __future__ import annotations
 
 import os
+import re
 import shutil
 from pathlib import Path
 
 from ..track import check_track_id
+
+_TRACK_DIR = re.compile(r"^[0-9a-f]{32}$")
 
 __all__ = ["FileStore"]
 
@@ -58,6 +61,23 @@ class FileStore:
         if base not in path.parents:
             raise ValueError(f"stored path escapes the track directory: {relative!r}")
         return path
+
+    def track_ids(self) -> list[str]:
+        """Ids of the track directories present (published tracks)."""
+        return [p.name for p in self.root.iterdir() if p.is_dir() and _TRACK_DIR.fullmatch(p.name)]
+
+    def check_writable(self, *, min_free_bytes: int) -> str | None:
+        """``None`` when a file can be written here and ``min_free_bytes`` are free, else why not."""
+        probe = self.root / f".health-{os.getpid()}"
+        try:
+            probe.write_bytes(b"ok")
+            probe.unlink()
+        except OSError as exc:
+            return f"track storage is not writable ({exc.strerror or type(exc).__name__})"
+        free = shutil.disk_usage(self.root).free
+        if free < min_free_bytes:
+            return f"track storage has {free // 2**20} MiB free (under {min_free_bytes // 2**20} MiB)"
+        return None
 
     def sweep_staging(self, *, older_than_s: float = 3600.0) -> int:
         """Remove staging directories a crash left behind; returns how many.

@@ -11,16 +11,24 @@ import json
 from collections.abc import Callable
 from typing import Any
 
-from sqlalchemy import func, select, text, update
-from sqlalchemy.orm import sessionmaker
+from sqlalchemy import func, insert, literal, select, text, update
+from sqlalchemy.exc import OperationalError
+from sqlalchemy.orm import Session, sessionmaker
 
-from ..errors import NotFound
+from ..errors import InsufficientStorage, NotFound, QueueFull
 from ..track import Track, TrackOutcome
 from .models import TrackRow, utc_now
 
 __all__ = ["TrackRepository"]
 
 _TRACK_FIELDS = [f for f in Track.__dataclass_fields__ if f not in ("notices", "sections")]
+#: Any fixed number: names the advisory lock that serialises queue-limit checks on PostgreSQL.
+_QUEUE_LOCK_KEY = 0x6D75_7369
+
+
+def _is_disk_full(exc: OperationalError) -> bool:
+    text_ = str(exc.orig).lower()
+    return "disk is full" in text_ or "no space left" in text_ or "could not extend file" in text_
 
 
 def _json_safe(value: Any) -> Any:
@@ -56,17 +64,47 @@ class TrackRepository:
     def __init__(self, sessions: sessionmaker) -> None:
         self._sessions = sessions
 
-    def add(self, track: Track) -> Track:
-        """Insert a new pending track."""
-        with self._sessions.begin() as session:
-            session.add(
-                TrackRow(
-                    **{name: getattr(track, name) for name in _TRACK_FIELDS},
-                    notices=list(track.notices),
-                    sections=list(track.sections),
-                )
-            )
+    def add(self, track: Track, *, max_waiting: int | None = None) -> Track:
+        """Insert a new pending track; with ``max_waiting``, only while fewer tracks than that are pending.
+
+        The count and the insert are one statement (``INSERT ... SELECT ... WHERE count < max``), which a
+        database runs atomically, so concurrent submits can never push the queue past its limit; on
+        PostgreSQL a transaction-scoped advisory lock serialises the check as well (READ COMMITTED would
+        let two inserts see the same count).
+
+        Raises
+        ------
+        QueueFull
+            When ``max_waiting`` tracks are already pending.
+        InsufficientStorage
+            When the database cannot grow (disk full).
+        """
+        values = {name: getattr(track, name) for name in _TRACK_FIELDS}
+        values.update(notices=list(track.notices), sections=list(track.sections), updated_at=utc_now())
+        try:
+            with self._sessions.begin() as session:
+                if max_waiting is None:
+                    session.add(TrackRow(**values))
+                    added = True
+                else:
+                    added = self._insert_if_room(session, values, max_waiting)
+        except OperationalError as exc:
+            if _is_disk_full(exc):
+                raise InsufficientStorage("the server is out of disk space; try again later") from None
+            raise
+        if not added:
+            raise QueueFull(f"{max_waiting} tracks are already waiting; try again shortly")
         return self.get(track.id)
+
+    @staticmethod
+    def _insert_if_room(session: Session, values: dict[str, Any], max_waiting: int) -> bool:
+        if session.get_bind().dialect.name == "postgresql":
+            session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _QUEUE_LOCK_KEY})
+        table = TrackRow.__table__
+        waiting = select(func.count()).select_from(table).where(table.c.status == "pending").scalar_subquery()
+        row = [literal(value, type_=table.c[name].type).label(name) for name, value in values.items()]
+        statement = insert(table).from_select(list(values), select(*row).where(waiting < max_waiting))
+        return (session.execute(statement).rowcount or 0) == 1
 
     def get(self, track_id: str) -> Track:
         with self._sessions() as session:
@@ -235,6 +273,21 @@ class TrackRepository:
             progress=0.0,
         )
 
-    def ping(self) -> bool:
+    def check(self) -> str | None:
+        """``None`` when the tracks table can really be read (every page of it), else what went wrong.
+
+        ``SELECT 1`` would answer on a database whose pages are corrupt; counting and reading the newest
+        rows walks the table and its index.
+        """
+        try:
+            with self._sessions() as session:
+                session.scalar(select(func.count()).select_from(TrackRow))
+                session.scalars(select(TrackRow).order_by(TrackRow.created_at.desc()).limit(5)).all()
+                session.scalar(select(func.sum(func.length(TrackRow.plan))).select_from(TrackRow))
+        except Exception as exc:  # any failure to read is the answer, not a crash of the health check
+            return f"the database cannot be read ({type(exc).__name__})"
+        return None
+
+    def count(self) -> int:
         with self._sessions() as session:
-            return session.execute(text("SELECT 1")).scalar() == 1
+            return session.scalar(select(func.count()).select_from(TrackRow)) or 0

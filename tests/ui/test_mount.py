@@ -17,7 +17,7 @@ from .fake_service import FakeService
 def client(tmp_path_factory):
     app = FastAPI()
     mount_studio(app, FakeService(tmp_path_factory.mktemp("tracks")))
-    with TestClient(app) as test_client:
+    with TestClient(app, base_url="http://localhost") as test_client:
         yield test_client
 
 

@@ -340,17 +340,22 @@ def _reverb_and_eq(
     settings: MixSettings,
     production: Production,
     sr: int,
+    threads: int,
 ) -> dict[str, np.ndarray]:
     """Each stem plus the reverb return of its own send bus, equalised, then through the style's stem
-    chain (each stem on its own, so they still sum to the mix)."""
-    for name, bus in sends.items():
-        stems[name] += apply_reverb(bus, sr=sr, rt60_s=settings.reverb_rt60_s)
-    out = {}
-    for name, audio in stems.items():
+    chain (each stem on its own, so they still sum to the mix). Stems are independent, so they run
+    ``threads`` at a time (the convolution, resampler, filters and effects all release the GIL)."""
+
+    def finish(name: str) -> np.ndarray:
+        audio = stems[name]
+        if name in sends:
+            audio += apply_reverb(sends[name], sr=sr, rt60_s=settings.reverb_rt60_s)
         parts = score.parts_for_stem(name)
         audio = equalize_stem(audio, stem=name, parts=parts, settings=settings, sr=sr, out=audio)
-        out[name] = apply_chain(audio, production.stem_chain(name), sr=sr) if parts else audio
-    return out
+        return apply_chain(audio, production.stem_chain(name), sr=sr) if parts else audio
+
+    with ThreadPoolExecutor(max_workers=threads, thread_name_prefix="stem-bus") as pool:
+        return dict(zip(stems, pool.map(finish, stems), strict=True))
 
 
 def _mix_of(stems: dict[str, np.ndarray]) -> np.ndarray:
@@ -424,7 +429,7 @@ def render_score(
         stems, sends = _sum_into_stems(
             score.parts, shaped, frames=frames, progress=lambda done: progress(_PARTS_SHARE * done)
         )
-        stems = _reverb_and_eq(stems, sends, score, settings, production, sample_rate)
+        stems = _reverb_and_eq(stems, sends, score, settings, production, sample_rate, threads)
         progress(_REVERB_DONE)
         bed = beds.result() if score.ambience else None
     stems = _compress_and_add_ambience(stems, bed, settings, sr=sample_rate)
