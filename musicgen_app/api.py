@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import functools
 import json
 import logging
 from typing import Any, Literal
 
-from fastapi import APIRouter, FastAPI, Query, Request
+from fastapi import APIRouter, Depends, FastAPI, Header, Query, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import FileResponse, JSONResponse, Response
 from starlette.concurrency import run_in_threadpool
@@ -21,12 +22,15 @@ from .errors import (
     NotFound,
     PayloadTooLarge,
     RangeUnsatisfiable,
+    RateLimited,
+    Unauthorized,
     UnsupportedMediaType,
 )
 from .formats import OUTPUT_FORMATS, STEM_NAMES
 from .genres import GENRES
+from .rate_limit import parse_rate_limit
 from .request import request_json_schema
-from .schemas import TrackGenerate, TrackPublic, TracksPublic
+from .schemas import TrackGenerate, TrackPublic, TracksPublic, error_responses
 from .service import GenerationService
 from .track_json import Link
 
@@ -158,7 +162,36 @@ def _methods_for_path(request: Request) -> list[str]:
 
 def build_router(service: GenerationService) -> APIRouter:
     """The ``/v1`` routes and ``/healthz`` for ``service``."""
-    router = APIRouter()
+    router = APIRouter(responses=error_responses(401, 405, 421, 422, 500))
+    keys = service.api_keys
+    files_errors = error_responses(403, 404, 409, 416, 503)
+
+    def caller(authorization: str | None = Header(None, include_in_schema=False)) -> str | None:
+        """The API key's id (``None`` when keys are off); 401 without a valid ``Bearer`` key."""
+        if not keys.enabled:
+            return None
+        scheme, _, presented = (authorization or "").partition(" ")
+        owner = keys.identify(presented.strip()) if scheme.lower() == "bearer" else None
+        if owner is None:
+            raise Unauthorized("a valid API key is required: Authorization: Bearer <key>")
+        return owner
+
+    owner_dependency = Depends(caller)
+    limit = parse_rate_limit(service.settings.rate_limit)
+
+    def admit(request: Request, owner: str | None) -> None:
+        """The rate limit of the routes that make tracks: per API key, or per client address."""
+        if limit is None:
+            return
+        identity = owner or (request.client.host if request.client else "unknown")
+        wait_s = limit.admit(identity)
+        if wait_s is not None:
+            retry_s = limit.retry_after_s(wait_s)
+            raise RateLimited(
+                f"at most {limit.count} tracks per {limit.period_s:g} s; try again in {retry_s} s",
+                retry_after_s=retry_s,
+            )
+
     public_url = service.settings.public_url
     limit_bytes = service.settings.max_body_bytes
 
@@ -168,17 +201,30 @@ def build_router(service: GenerationService) -> APIRouter:
         response_model=TrackGenerate,
         openapi_extra=_BODY_DOC,
         tags=["music"],
+        responses=error_responses(413, 415, 429, 503),
     )
-    async def generate_music(request: Request) -> JSONResponse:
+    async def generate_music(
+        request: Request,
+        owner: str | None = owner_dependency,
+        idempotency_key: str | None = Header(
+            None,
+            alias="Idempotency-Key",
+            description="Repeat a request safely: the same key and body answer the same track (24 h)",
+        ),
+    ) -> JSONResponse:
         """Queue a new track; answers 202 with its Location."""
+        admit(request, owner)
         body = await _read_json(request, limit_bytes)
-        track = await run_in_threadpool(service.submit, body)
+        submit = functools.partial(service.submit, body, owner=owner, idempotency_key=idempotency_key)
+        track = await run_in_threadpool(submit)
         full = service.public(track, url_link(_base_url(request, public_url), track.id))
         answer = TrackGenerate.model_validate(full).model_dump(mode="json")
         return JSONResponse(answer, status_code=202, headers={"Location": f"/v1/music/{track.id}"})
 
-    @router.post("/v1/music/plan", tags=["music"], openapi_extra=_BODY_DOC)
-    async def preview_plan(request: Request) -> dict[str, Any]:
+    @router.post(
+        "/v1/music/plan", tags=["music"], openapi_extra=_BODY_DOC, responses=error_responses(413, 415)
+    )
+    async def preview_plan(request: Request, _owner: str | None = owner_dependency) -> dict[str, Any]:
         """Read a request into the plan a generation would use, without generating."""
         body = await _read_json(request, limit_bytes)
         _request, plan = await run_in_threadpool(service.plan, body)
@@ -190,9 +236,10 @@ def build_router(service: GenerationService) -> APIRouter:
         limit: int = Query(20, ge=1, le=100),
         offset: int = Query(0, ge=0, le=MAX_OFFSET),
         status: Literal["pending", "processing", "completed", "failed"] | None = None,
+        owner: str | None = owner_dependency,
     ) -> dict[str, Any]:
-        """Tracks, newest first."""
-        tracks, count = service.list(limit=limit, offset=offset, status=status)
+        """Tracks, newest first (with API keys: the caller's own)."""
+        tracks, count = service.list(limit=limit, offset=offset, status=status, owner=owner)
         base = _base_url(request, public_url)
         return {
             "data": [service.public(t, url_link(base, t.id)) for t in tracks],
@@ -201,22 +248,29 @@ def build_router(service: GenerationService) -> APIRouter:
             "offset": offset,
         }
 
-    @router.get("/v1/music/{track_id}", response_model=TrackPublic, tags=["music"])
-    def read_music(request: Request, track_id: str) -> dict[str, Any]:
+    @router.get(
+        "/v1/music/{track_id}",
+        response_model=TrackPublic,
+        tags=["music"],
+        responses=error_responses(403, 404),
+    )
+    def read_music(request: Request, track_id: str, owner: str | None = owner_dependency) -> dict[str, Any]:
         """One track with its status, progress and file URLs."""
-        track = service.get(track_id)
+        track = service.get(track_id, owner=owner)
         return service.public(track, url_link(_base_url(request, public_url), track.id))
 
-    @router.delete("/v1/music/{track_id}", status_code=204, tags=["music"])
-    def delete_music(track_id: str) -> Response:
+    @router.delete(
+        "/v1/music/{track_id}", status_code=204, tags=["music"], responses=error_responses(403, 404)
+    )
+    def delete_music(track_id: str, owner: str | None = owner_dependency) -> Response:
         """Delete a track and its files."""
-        service.delete(track_id)
+        service.delete(track_id, owner=owner)
         return Response(status_code=204)
 
     def _file(
         request: Request, track_id: str, kind: str, fmt: str | None = None, *, attachment: bool = False
     ) -> FileResponse:
-        stored = service.file(track_id, kind, fmt)
+        stored = service.file(track_id, kind, fmt, owner=caller(request.headers.get("authorization")))
         _check_range(request, stored.path.stat().st_size)
         disposition = "attachment" if attachment else "inline"
         return FileResponse(
@@ -226,7 +280,7 @@ def build_router(service: GenerationService) -> APIRouter:
             content_disposition_type=disposition,
         )
 
-    @router.get("/v1/music/{track_id}/audio", tags=["files"])
+    @router.get("/v1/music/{track_id}/audio", tags=["files"], responses=files_errors)
     def read_audio(
         request: Request,
         track_id: str,
@@ -235,7 +289,7 @@ def build_router(service: GenerationService) -> APIRouter:
         """The mix, inline (HTTP Range supported)."""
         return _file(request, track_id, "mix", format)
 
-    @router.get("/v1/music/{track_id}/download", tags=["files"])
+    @router.get("/v1/music/{track_id}/download", tags=["files"], responses=files_errors)
     def download_audio(
         request: Request,
         track_id: str,
@@ -244,19 +298,19 @@ def build_router(service: GenerationService) -> APIRouter:
         """The mix as an attachment with a readable file name."""
         return _file(request, track_id, "mix", format, attachment=True)
 
-    @router.get("/v1/music/{track_id}/waveform", tags=["files"])
+    @router.get("/v1/music/{track_id}/waveform", tags=["files"], responses=files_errors)
     def read_waveform(request: Request, track_id: str) -> FileResponse:
         """Peaks in the BBC audiowaveform JSON format, version 2."""
         return _file(request, track_id, "waveform")
 
-    @router.get("/v1/music/{track_id}/beats", tags=["files"])
+    @router.get("/v1/music/{track_id}/beats", tags=["files"], responses=files_errors)
     def read_beats(request: Request, track_id: str) -> FileResponse:
         """The beat grid: tempo, time signature, beat and downbeat times (s), sections with start and end.
 
         Exact for the symbolic engine; tracked from the audio for neural engines (``estimated``)."""
         return _file(request, track_id, "beats")
 
-    @router.get("/v1/music/{track_id}/stems/{stem}", tags=["files"])
+    @router.get("/v1/music/{track_id}/stems/{stem}", tags=["files"], responses=files_errors)
     def read_stem(
         request: Request,
         track_id: str,
@@ -265,17 +319,17 @@ def build_router(service: GenerationService) -> APIRouter:
     ) -> FileResponse:
         """One of the four stems (vocals, drums, bass, other)."""
         if stem not in STEM_NAMES:
-            service.get(track_id)  # an unknown track is a 404 first
+            service.get(track_id, owner=caller(request.headers.get("authorization")))  # 404 first
             raise NotFound(f"no stem {stem!r}; stems are {', '.join(STEM_NAMES)}")
         return _file(request, track_id, stem, format)
 
-    @router.get("/v1/music/{track_id}/midi", tags=["files"])
+    @router.get("/v1/music/{track_id}/midi", tags=["files"], responses=files_errors)
     def read_midi(request: Request, track_id: str) -> FileResponse:
         """The score as a Standard MIDI File (symbolic engine)."""
         return _file(request, track_id, "midi", attachment=True)
 
     @router.get("/v1/genres", tags=["meta"])
-    def list_genres() -> dict[str, Any]:
+    def list_genres(_owner: str | None = owner_dependency) -> dict[str, Any]:
         """Known genres with aliases, tempo ranges and a description."""
         return {"data": [g.as_dict() for g in GENRES], "count": len(GENRES)}
 
@@ -297,7 +351,7 @@ def build_router(service: GenerationService) -> APIRouter:
             return JSONResponse(body, status_code=405, headers={"Allow": ", ".join(allowed)})
         raise NotFound("no such route under /v1; see /docs")
 
-    @router.get("/healthz", tags=["meta"])
+    @router.get("/healthz", tags=["meta"], responses=error_responses(503))
     def read_health() -> JSONResponse:
         """Liveness and what can run here: 200 when the database reads and the storage writes, else 503."""
         health = service.health()

@@ -46,6 +46,12 @@ class Settings(BaseSettings):
         description="Comma-separated Host names served besides localhost, PUBLIC_URL's and SPACE_HOST's; "
         "'*' serves any (a guard against DNS rebinding of a local install)",
     )
+    api_keys: str = Field(
+        default="",
+        repr=False,
+        description="Comma-separated API keys, or @path to a file of one per line; empty: no keys needed",
+    )
+    rate_limit: str = Field(default="", description="Track-making requests per key or client, e.g. 30/minute")
     cors_origins: str = Field(
         default="", description="Comma-separated origins allowed by CORS; empty: CORS off"
     )

@@ -8,9 +8,12 @@
     │   ├── PayloadTooLarge          payload_too_large 413   2
     │   ├── UnsupportedMediaType     unsupported_media_type 415 2
     │   └── RangeUnsatisfiable       range_not_satisfiable 416 2
+    ├── Unauthorized                 unauthorized     401   11
+    ├── Forbidden                    forbidden        403   11
     ├── NotFound                     not_found        404    3
     ├── NotReady                     not_ready        409    4
     ├── QueueFull                    queue_full       503    5
+    ├── RateLimited                  rate_limited     429   12
     ├── EngineUnavailable            engine_unavailable 503  6
     ├── GenerationFailed             generation_failed 500   7
     │   └── RenderError              render_error      500   7
@@ -30,6 +33,7 @@ __all__ = [
     "EncodingFailed",
     "EngineUnavailable",
     "ErrorDetail",
+    "Forbidden",
     "GenerationFailed",
     "InsufficientStorage",
     "InvalidRequest",
@@ -39,8 +43,10 @@ __all__ = [
     "PayloadTooLarge",
     "QueueFull",
     "RangeUnsatisfiable",
+    "RateLimited",
     "RenderError",
     "StartupRefused",
+    "Unauthorized",
     "UnknownGenre",
     "UnsupportedMediaType",
 ]
@@ -120,6 +126,26 @@ class RangeUnsatisfiable(InvalidRequest):
         self.headers = {"Content-Range": f"bytes */{size}"}
 
 
+class Unauthorized(MusicgenAppError):
+    """No API key, or not one of the server's (when keys are on)."""
+
+    code = "unauthorized"
+    http_status = 401
+    exit_code = 11
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.headers = {"WWW-Authenticate": 'Bearer realm="musicgen_app"'}
+
+
+class Forbidden(MusicgenAppError):
+    """The track belongs to another API key."""
+
+    code = "forbidden"
+    http_status = 403
+    exit_code = 11
+
+
 class NotFound(MusicgenAppError):
     code = "not_found"
     http_status = 404
@@ -188,3 +214,15 @@ class StartupRefused(MusicgenAppError):
     code = "startup_refused"
     http_status = 503
     exit_code = 10
+
+
+class RateLimited(MusicgenAppError):
+    """Too many track-making requests from one caller in the configured window."""
+
+    code = "rate_limited"
+    http_status = 429
+    exit_code = 12
+
+    def __init__(self, message: str, *, retry_after_s: int) -> None:
+        super().__init__(message)
+        self.retry_after_s = retry_after_s

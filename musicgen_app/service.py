@@ -15,8 +15,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from .api_keys import ApiKeys
 from .config import Settings
-from .errors import InvalidRequest, NotFound, NotReady, StartupRefused
+from .errors import Forbidden, InvalidRequest, NotFound, NotReady, StartupRefused
 from .formats import OUTPUT_FORMATS, STEM_NAMES
 from .jobs.worker import RenderPool, WorkerPool
 from .plan import Plan
@@ -24,6 +25,7 @@ from .request import GenerationRequest, parse_request
 from .store.db import make_engine, make_sessionmaker
 from .store.encoded import EncodedFiles
 from .store.files import FileStore
+from .store.idempotency import IdempotencyKeys, check_key
 from .store.tracks import TrackRepository
 from .track import Track, check_track_id
 from .track_files import FILE_KINDS, SIDE_FILES, media_type
@@ -82,8 +84,10 @@ class GenerationService:
 
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
+        self.api_keys = ApiKeys.parse(settings.api_keys)
         self._engine = make_engine(settings.resolved_database_url)
         self.repo = TrackRepository(make_sessionmaker(self._engine))
+        self.idempotency = IdempotencyKeys(make_sessionmaker(self._engine))
         self.files = FileStore(settings.tracks_dir)
         self.encoded = EncodedFiles(self.files.path)
         # Stems in the requested format are encoded after completion, one track at a time and at a low
@@ -159,27 +163,47 @@ class GenerationService:
             request = GenerationRequest(**{**request.__dict__, "engine": self.settings.engine})
         return request, interpret(request, seed=seed)
 
-    def submit(self, body: dict[str, Any]) -> Track:
-        """Validate, plan and queue a generation; returns the pending track."""
+    def submit(
+        self, body: dict[str, Any], *, owner: str | None = None, idempotency_key: str | None = None
+    ) -> Track:
+        """Validate, plan and queue a generation for the API key ``owner``; returns the pending track.
+
+        With ``idempotency_key``, a repeat of the same body returns the track the first request made
+        (within 24 h); the same key with another body is a 422.
+        """
+        if idempotency_key is not None:
+            key = check_key(idempotency_key)
+            track, _made = self.idempotency.run(
+                owner, key, body, lambda: self._submit(body, owner), lambda i: self.get(i, owner=owner)
+            )
+            return track
+        return self._submit(body, owner)
+
+    def _submit(self, body: dict[str, Any], owner: str | None) -> Track:
         request, plan = self.plan(body)
-        stored = self.repo.add(Track.new(request, plan), max_waiting=self.settings.queue_max)
+        stored = self.repo.add(Track.new(request, plan, owner=owner), max_waiting=self.settings.queue_max)
         self._workers.wake()
         return stored
 
     # -- reads -------------------------------------------------------------------------------------
 
-    def get(self, track_id: str) -> Track:
-        return self.repo.get(check_track_id(track_id))
+    def get(self, track_id: str, *, owner: str | None = None) -> Track:
+        """The track; with ``owner`` (API keys on), only if that key made it (:class:`Forbidden` else)."""
+        track = self.repo.get(check_track_id(track_id))
+        if owner is not None and track.owner != owner:
+            raise Forbidden(f"track {track.id} belongs to another API key")
+        return track
 
-    def list(self, *, limit: int = 20, offset: int = 0, status: str | None = None):
+    def list(self, *, limit: int = 20, offset: int = 0, status: str | None = None, owner: str | None = None):
         if not 1 <= limit <= 100:
             raise InvalidRequest.for_field("limit", "must be from 1 to 100")
         if offset < 0:
             raise InvalidRequest.for_field("offset", "must be 0 or more")
-        return self.repo.list(limit=limit, offset=offset, status=status)
+        return self.repo.list(limit=limit, offset=offset, status=status, owner=owner)
 
-    def delete(self, track_id: str) -> None:
+    def delete(self, track_id: str, *, owner: str | None = None) -> None:
         """Remove a track's row and files (a running job notices and discards its work)."""
+        self.get(track_id, owner=owner)
         self.repo.delete(check_track_id(track_id))
         self.files.remove(track_id)
 
@@ -187,13 +211,15 @@ class GenerationService:
         """The public JSON of ``track`` (see :mod:`musicgen_app.track_json`) with ``link`` for its files."""
         return track_json(track, link, ready=self.encoded.ready(track))
 
-    def file(self, track_id: str, kind: str, fmt: str | None = None) -> TrackFile:
+    def file(
+        self, track_id: str, kind: str, fmt: str | None = None, *, owner: str | None = None
+    ) -> TrackFile:
         """The file ``kind`` (see :data:`FILE_KINDS`) of a completed track; audio in ``fmt``.
 
         Audio defaults to the track's own format; another format is encoded from the lossless master on
         the first request and cached.
         """
-        track = self.get(track_id)
+        track = self.get(track_id, owner=owner)
         if kind not in FILE_KINDS:
             raise NotFound(f"no file {kind!r}; files are {', '.join(FILE_KINDS)}")
         if fmt is not None and fmt not in OUTPUT_FORMATS:

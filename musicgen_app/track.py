@@ -134,15 +134,20 @@ class Track:
     true_peak_dbtp: float | None = None
     started_at: dt.datetime | None = None
     completed_at: dt.datetime | None = None
+    owner: str | None = None
 
     @property
     def is_completed(self) -> bool:
         return self.status == "completed"
 
     @classmethod
-    def new(cls, request: GenerationRequest, plan: Plan, *, track_id: str | None = None) -> Track:
-        """A pending track for ``request`` as read into ``plan`` (genre, tempo, key, seed resolved)."""
+    def new(
+        cls, request: GenerationRequest, plan: Plan, *, track_id: str | None = None, owner: str | None = None
+    ) -> Track:
+        """A pending track for ``request`` as read into ``plan`` (genre, tempo, key, seed resolved), made
+        by the API key named ``owner`` (``None`` when keys are off)."""
         return cls(
+            owner=owner,
             id=track_id or new_track_id(),
             status="pending",
             prompt=request.prompt,

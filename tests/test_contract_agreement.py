@@ -108,15 +108,16 @@ def _good(rule) -> st.SearchStrategy:
 
 
 def _field(rule) -> st.SearchStrategy:
-    return st.one_of(_good(rule), _good(rule), _good(rule), _VALUES)
+    """Mostly good values, sometimes anything (so that each rule is met and broken alike)."""
+    good = _good(rule)
+    return st.integers(0, 7).flatmap(lambda pick: good if pick else _VALUES)  # 7 in 8 good
 
 
-#: Every field optional (the prompt usually there, so that the other rules are what decides), plus
-#: now and then a field the body does not have.
-_BODIES = st.fixed_dictionaries(
-    {},
-    optional={rule.name: _field(rule) for rule in REQUEST_FIELDS} | {"mood": _VALUES},
-).filter(lambda body: "mood" not in body or len(body) % 3 == 0)
+_OPTIONAL = {rule.name: _field(rule) for rule in REQUEST_FIELDS if not rule.required}
+#: Most bodies carry a prompt, so that the other rules decide; some lack it, some add an unknown field.
+_WITH_PROMPT = st.fixed_dictionaries({"prompt": _field(REQUEST_FIELDS[0])}, optional=_OPTIONAL)
+_ANY_FIELDS = st.fixed_dictionaries({}, optional={**_OPTIONAL, "mood": _VALUES})
+_BODIES = st.integers(0, 4).flatmap(lambda pick: _WITH_PROMPT if pick else _ANY_FIELDS)
 
 
 @settings(max_examples=500, deadline=None)
@@ -135,7 +136,7 @@ def test_the_generated_bodies_reach_both_answers() -> None:
         seen[_accepts_parser(body)] += 1
 
     count()
-    assert seen[True] >= 10 and seen[False] >= 10, seen
+    assert seen[True] >= 30 and seen[False] >= 30, seen
 
 
 @settings(max_examples=100, deadline=None)

@@ -188,3 +188,18 @@ def test_an_emptied_database_with_tracks_on_disk_refuses_to_start(tmp_path) -> N
         leftover.unlink()
     with pytest.raises(StartupRefused, match="track directories exist"):
         _service(tmp_path).start()
+
+
+def test_the_openapi_documents_the_real_error_shape_and_statuses(app_client) -> None:
+    spec = app_client.get("/openapi.json").json()
+    assert "HTTPValidationError" not in json.dumps(spec)
+    for path, operations in spec["paths"].items():
+        for method, operation in operations.items():
+            responses = operation["responses"]
+            assert "422" in responses and "500" in responses, (method, path)
+            for status, response in responses.items():
+                if status.startswith(("4", "5")):
+                    schema = response["content"]["application/json"]["schema"]
+                    assert schema == {"$ref": "#/components/schemas/ErrorBody"}, (method, path, status)
+    files = spec["paths"]["/v1/music/{track_id}/audio"]["get"]["responses"]
+    assert {"404", "409", "416", "503"} <= set(files)

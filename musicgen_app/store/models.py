@@ -69,8 +69,24 @@ class TrackRow(Base):
     started_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime, default=None)
     completed_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime, default=None)
     updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utc_now, onupdate=utc_now)
+    owner: Mapped[str | None] = mapped_column(String(32), default=None, index=True)
 
     __table_args__ = (
         Index("ix_tracks_status_created", "status", "created_at"),
         Index("ix_tracks_created", "created_at"),
     )
+
+
+class IdempotencyRow(Base):
+    """An ``Idempotency-Key`` a caller used: which body it came with and which track it made.
+
+    ``track_id`` is empty while the first request with the key is still being answered.
+    """
+
+    __tablename__ = "idempotency_keys"
+
+    owner: Mapped[str] = mapped_column(String(32), primary_key=True)  # "" when API keys are off
+    key: Mapped[str] = mapped_column(String(255), primary_key=True)
+    body_sha256: Mapped[str] = mapped_column(String(64))
+    track_id: Mapped[str | None] = mapped_column(String(32), default=None)
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utc_now, index=True)

@@ -113,14 +113,19 @@ class TrackRepository:
                 raise NotFound(f"no track with id {track_id}")
             return _to_track(row)
 
-    def list(self, *, limit: int, offset: int, status: str | None = None) -> tuple[list[Track], int]:
-        """Tracks newest first, and the total count."""
+    def list(
+        self, *, limit: int, offset: int, status: str | None = None, owner: str | None = None
+    ) -> tuple[list[Track], int]:
+        """Tracks newest first, and the total count; only ``owner``'s when given."""
         with self._sessions() as session:
             query = select(TrackRow)
             count_query = select(func.count()).select_from(TrackRow)
             if status:
                 query = query.where(TrackRow.status == status)
                 count_query = count_query.where(TrackRow.status == status)
+            if owner is not None:
+                query = query.where(TrackRow.owner == owner)
+                count_query = count_query.where(TrackRow.owner == owner)
             rows = session.scalars(
                 query.order_by(TrackRow.created_at.desc(), TrackRow.id).limit(limit).offset(offset)
             ).all()
