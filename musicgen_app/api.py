@@ -32,9 +32,9 @@ from .rate_limit import parse_rate_limit
 from .request import request_json_schema
 from .schemas import TrackGenerate, TrackPublic, TracksPublic, error_responses
 from .service import GenerationService
-from .track_json import Link
+from .track_json import url_link
 
-__all__ = ["build_router", "install_error_handlers", "url_link"]
+__all__ = ["build_router", "install_error_handlers"]
 
 log = logging.getLogger(__name__)
 
@@ -118,11 +118,6 @@ async def _read_json(request: Request, limit_bytes: int) -> Any:
 
 def _base_url(request: Request, public_url: str | None) -> str:
     return (public_url or str(request.base_url)).rstrip("/")
-
-
-def url_link(base: str, track_id: str) -> Link:
-    """Links as absolute URLs of this API's file routes."""
-    return lambda route: f"{base}/v1/music/{track_id}/{route}"
 
 
 def _check_range(request: Request, size: int) -> None:
@@ -327,6 +322,13 @@ def build_router(service: GenerationService) -> APIRouter:
     def read_midi(request: Request, track_id: str) -> FileResponse:
         """The score as a Standard MIDI File (symbolic engine)."""
         return _file(request, track_id, "midi", attachment=True)
+
+    @router.get("/v1/music/{track_id}/webhooks", tags=["music"], responses=error_responses(403, 404))
+    def read_webhooks(track_id: str, owner: str | None = owner_dependency) -> dict[str, Any]:
+        """The webhook messages of a track: event, status, attempts, last answer."""
+        service.get(track_id, owner=owner)
+        deliveries = service.webhooks.deliveries(track_id)
+        return {"data": deliveries, "count": len(deliveries)}
 
     @router.get("/v1/genres", tags=["meta"])
     def list_genres(_owner: str | None = owner_dependency) -> dict[str, Any]:

@@ -15,6 +15,10 @@ from .errors import MusicgenAppError
 __all__ = ["main"]
 
 
+#: Request fields that mean something only to a server (a callback when a queued job ends).
+_SERVER_ONLY_FIELDS = ("webhook_url",)
+
+
 def _add_generate(sub: argparse._SubParsersAction) -> None:
     """Options from the request rules themselves (``request.REQUEST_FIELDS``): the same names, bounds,
     choices and defaults as the REST body, so the CLI cannot drift from the API."""
@@ -29,6 +33,8 @@ def _add_generate(sub: argparse._SubParsersAction) -> None:
         formatter_class=argparse.ArgumentDefaultsHelpFormatter,
     )
     for rule in REQUEST_FIELDS:
+        if rule.name in _SERVER_ONLY_FIELDS:
+            continue
         help_text = f"{rule.description} ({rule.rule.removeprefix('must be ')})"
         if rule.required:
             p.add_argument(rule.name, help=help_text)
@@ -49,7 +55,11 @@ def _generate(args: argparse.Namespace) -> int:
     from .track import Track
     from .track_json import file_link, track_json
 
-    body = {r.name: getattr(args, r.name) for r in REQUEST_FIELDS if getattr(args, r.name) is not None}
+    body = {
+        r.name: getattr(args, r.name)
+        for r in REQUEST_FIELDS
+        if r.name not in _SERVER_ONLY_FIELDS and getattr(args, r.name) is not None
+    }
     request = parse_request(body)
     settings = load_settings()
     plan = interpret(request, seed=request.seed_or_new())

@@ -52,6 +52,15 @@ class Settings(BaseSettings):
         description="Comma-separated API keys, or @path to a file of one per line; empty: no keys needed",
     )
     rate_limit: str = Field(default="", description="Track-making requests per key or client, e.g. 30/minute")
+    webhook_secret: str = Field(
+        default="",
+        repr=False,
+        description="whsec_<base64> signing secret; empty: one is made and kept in DATA_DIR/webhook_secret",
+    )
+    webhook_allow_http: bool = Field(default=False, description="Allow http:// webhook URLs (not only https)")
+    webhook_allow_private: bool = Field(
+        default=False, description="Allow webhooks to private, loopback and link-local addresses"
+    )
     cors_origins: str = Field(
         default="", description="Comma-separated origins allowed by CORS; empty: CORS off"
     )

@@ -13,7 +13,15 @@ from dataclasses import dataclass, replace
 
 from .errors import ErrorDetail, UnknownGenre
 
-__all__ = ["GENRES", "Genre", "closest_genres", "genre_by_id", "normalise_term", "resolve_genre"]
+__all__ = [
+    "GENRES",
+    "GENRE_TERMS",
+    "Genre",
+    "closest_genres",
+    "genre_by_id",
+    "normalise_term",
+    "resolve_genre",
+]
 
 
 @dataclass(frozen=True)
@@ -200,6 +208,8 @@ def _lookup() -> dict[str, str]:
 
 
 _LOOKUP = _lookup()
+#: Every spelling the ``genre`` field takes (ids, names and aliases, lower case), for the request rules.
+GENRE_TERMS: tuple[str, ...] = tuple(sorted(_LOOKUP))
 
 
 def genre_by_id(genre_id: str) -> Genre:

@@ -9,11 +9,13 @@ from __future__ import annotations
 
 import re
 import secrets
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
 from .errors import ErrorDetail, InvalidRequest
 from .formats import OUTPUT_FORMATS
+from .genres import GENRE_TERMS, closest_genres
 
 __all__ = [
     "ENGINES",
@@ -37,7 +39,6 @@ MAX_DURATION_S = 300
 MIN_TEMPO_BPM = 40
 MAX_TEMPO_BPM = 220
 MAX_PROMPT_CHARS = 2000
-MAX_GENRE_CHARS = 64
 MAX_SEED = 2**32 - 1
 ENGINES: tuple[str, ...] = ("auto", "symbolic", "musicgen")
 
@@ -46,13 +47,18 @@ ENGINES: tuple[str, ...] = ("auto", "symbolic", "musicgen")
 _BLANK = "\t\n\v\f\r \u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000\ufeff"
 _NOT_BLANK_PATTERN = f"[^{_BLANK}]"
 _NOT_BLANK = re.compile(_NOT_BLANK_PATTERN)
+#: An absolute http(s) URL with a host and no white space (the same text as the schema's pattern).
+_URL_PATTERN = r"^https?://[^\s/?#@]+(?:[/?#]\S*)?$"
+_URL = re.compile(_URL_PATTERN)
+MAX_URL_CHARS = 2000
 
 
 @dataclass(frozen=True)
 class FieldRule:
     """One field of the generate body: its type, bounds or choices, default and help.
 
-    ``kind`` is ``"string"``, ``"integer"`` or ``"choice"`` (a string from ``choices``, exact case).
+    ``kind`` is ``"string"``, ``"integer"``, ``"choice"`` (a string from ``choices``, exact case) or
+    ``"url"`` (an absolute http or https URL).
     ``nullable`` fields accept JSON ``null`` as "not given".
     """
 
@@ -66,6 +72,9 @@ class FieldRule:
     maximum: int | None = None
     max_length: int | None = None
     choices: tuple[str, ...] = ()
+    #: For long lists of choices: how the rule names them, and what to suggest for a miss.
+    choices_named: str | None = None
+    suggest: Callable[[str], list[str]] | None = None
 
     @property
     def rule(self) -> str:
@@ -73,7 +82,9 @@ class FieldRule:
         if self.kind == "integer":
             return f"must be an integer from {self.minimum} to {self.maximum}"
         if self.kind == "choice":
-            return f"must be one of {', '.join(self.choices)}"
+            return f"must be {self.choices_named or 'one of ' + ', '.join(self.choices)}"
+        if self.kind == "url":
+            return f"must be an absolute http(s) URL of at most {self.max_length} characters"
         return f"must be a string of 1 to {self.max_length} characters, not blank"
 
     def check(self, value: Any) -> tuple[Any, str | None]:
@@ -85,9 +96,14 @@ class FieldRule:
         if not _is_unicode_text(value):
             return None, "must be valid Unicode text (a lone surrogate such as \\ud800 is not)"
         if self.kind == "choice":
-            return (value, None) if value in self.choices else (None, self.rule)
+            if value in self.choices:
+                return value, None
+            close = self.suggest(value) if self.suggest else []
+            return None, self.rule + (f"; closest: {', '.join(close)}" if close else "")
         if len(value) > (self.max_length or 0):
             return None, f"must be at most {self.max_length} characters"
+        if self.kind == "url":
+            return (value, None) if _URL.match(value) else (None, self.rule)
         if not _NOT_BLANK.search(value):
             return None, "must not be blank"
         return value.strip(), None
@@ -98,6 +114,8 @@ class FieldRule:
             schema.update(type="integer", minimum=self.minimum, maximum=self.maximum)
         elif self.kind == "choice":
             schema.update(type="string", enum=list(self.choices))
+        elif self.kind == "url":
+            schema.update(type="string", maxLength=self.max_length, pattern=_URL_PATTERN)
         else:
             schema.update(type="string", minLength=1, maxLength=self.max_length, pattern=_NOT_BLANK_PATTERN)
         if self.nullable and not self.required:
@@ -156,9 +174,11 @@ REQUEST_FIELDS: tuple[FieldRule, ...] = (
     ),
     FieldRule(
         "genre",
-        "string",
-        "A genre id or alias (GET /v1/genres); omitted: read from the prompt.",
-        max_length=MAX_GENRE_CHARS,
+        "choice",
+        "A genre id or alias, lower case (GET /v1/genres); omitted: read from the prompt.",
+        choices=GENRE_TERMS,
+        choices_named="a known genre id or alias in lower case (GET /v1/genres)",
+        suggest=closest_genres,
     ),
     FieldRule(
         "tempo",
@@ -189,6 +209,13 @@ REQUEST_FIELDS: tuple[FieldRule, ...] = (
         nullable=False,
         default="auto",
         choices=ENGINES,
+    ),
+    FieldRule(
+        "webhook_url",
+        "url",
+        "Called (POST, Standard Webhooks signature) when the track is completed or failed; https only "
+        "unless the server allows http.",
+        max_length=MAX_URL_CHARS,
     ),
 )
 _RULES = {rule.name: rule for rule in REQUEST_FIELDS}
@@ -231,6 +258,7 @@ class GenerationRequest:
     output_format: str = "mp3"
     seed: int | None = None
     engine: str = "auto"
+    webhook_url: str | None = None
 
     def seed_or_new(self) -> int:
         """The requested seed, or a fresh random one when none was asked for."""
@@ -246,6 +274,7 @@ class GenerationRequest:
             "output_format": self.output_format,
             "seed": self.seed,
             "engine": self.engine,
+            "webhook_url": self.webhook_url,
         }
 
 
@@ -292,4 +321,5 @@ def parse_request(body: Any) -> GenerationRequest:
         output_format=values["output_format"],
         seed=values["seed"],
         engine=values["engine"],
+        webhook_url=values["webhook_url"],
     )

@@ -19,6 +19,7 @@ from .api_keys import ApiKeys
 from .config import Settings
 from .errors import Forbidden, InvalidRequest, NotFound, NotReady, StartupRefused
 from .formats import OUTPUT_FORMATS, STEM_NAMES
+from .jobs.webhooks import WebhookDispatcher, WebhookPolicy, load_secret
 from .jobs.worker import RenderPool, WorkerPool
 from .plan import Plan
 from .request import GenerationRequest, parse_request
@@ -26,10 +27,10 @@ from .store.db import make_engine, make_sessionmaker
 from .store.encoded import EncodedFiles
 from .store.files import FileStore
 from .store.idempotency import IdempotencyKeys, check_key
-from .store.tracks import TrackRepository
+from .store.tracks import TrackRepository, row_to_track
 from .track import Track, check_track_id
 from .track_files import FILE_KINDS, SIDE_FILES, media_type
-from .track_json import Link, track_json
+from .track_json import Link, track_json, url_link
 
 __all__ = ["FILE_KINDS", "GenerationService", "TrackFile"]
 
@@ -88,6 +89,15 @@ class GenerationService:
         self._engine = make_engine(settings.resolved_database_url)
         self.repo = TrackRepository(make_sessionmaker(self._engine))
         self.idempotency = IdempotencyKeys(make_sessionmaker(self._engine))
+        self.webhook_policy = WebhookPolicy(settings.webhook_allow_http, settings.webhook_allow_private)
+        base = (settings.public_url or f"http://{settings.host}:{settings.port}").rstrip("/")
+        self.webhooks = WebhookDispatcher(
+            make_sessionmaker(self._engine),
+            secret=load_secret(settings.webhook_secret, settings.data_dir),
+            policy=self.webhook_policy,
+            public_json=lambda track: self.public(track, url_link(base, track.id)),
+            to_track=row_to_track,
+        )
         self.files = FileStore(settings.tracks_dir)
         self.encoded = EncodedFiles(self.files.path)
         # Stems in the requested format are encoded after completion, one track at a time and at a low
@@ -115,6 +125,7 @@ class GenerationService:
         self._refuse_a_database_that_lost_its_tracks()
         self.files.sweep_staging()
         self._workers.start()
+        self.webhooks.start()
         threading.Thread(target=self._warm_up, name="musicgen-warm-up", daemon=True).start()
 
     def _refuse_a_database_that_lost_its_tracks(self) -> None:
@@ -143,6 +154,7 @@ class GenerationService:
         return engine_status("musicgen", self.engine_config)
 
     def stop(self) -> None:
+        self.webhooks.stop()
         self._workers.stop()
         # the encode under way finishes (seconds at most); the queued ones are left to the first request
         self._background.shutdown(wait=True, cancel_futures=True)
@@ -158,6 +170,8 @@ class GenerationService:
         from .prompt.interpret import interpret
 
         request = parse_request(body)
+        if request.webhook_url is not None:
+            self.webhook_policy.check_url(request.webhook_url)
         seed = request.seed_or_new()
         if request.engine == "auto" and self.settings.engine != "auto":
             request = GenerationRequest(**{**request.__dict__, "engine": self.settings.engine})

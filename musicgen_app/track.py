@@ -135,6 +135,7 @@ class Track:
     started_at: dt.datetime | None = None
     completed_at: dt.datetime | None = None
     owner: str | None = None
+    webhook_url: str | None = None
 
     @property
     def is_completed(self) -> bool:
@@ -148,6 +149,7 @@ class Track:
         by the API key named ``owner`` (``None`` when keys are off)."""
         return cls(
             owner=owner,
+            webhook_url=request.webhook_url,
             id=track_id or new_track_id(),
             status="pending",
             prompt=request.prompt,

@@ -16,7 +16,7 @@ from .formats import OUTPUT_FORMATS, STEM_NAMES
 from .track import Track
 from .track_files import MASTER_FORMAT, SIDE_FILES, encoded_file
 
-__all__ = ["PUBLIC_FIELDS", "Link", "PublicField", "file_link", "track_json"]
+__all__ = ["PUBLIC_FIELDS", "Link", "PublicField", "file_link", "track_json", "url_link"]
 
 #: ``link(route)`` -> where the file behind ``route`` (``audio``, ``stems/drums``...) can be fetched.
 Link = Callable[[str], str]
@@ -158,6 +158,11 @@ def track_json(track: Track, link: Link, *, ready: dict[str, list[str]] | None =
     """
     view = View(track, link, ready or {})
     return {f.name: f.value(view) for f in PUBLIC_FIELDS}
+
+
+def url_link(base: str, track_id: str) -> Link:
+    """Links as absolute URLs of the API's file routes under ``base``."""
+    return lambda route: f"{base}/v1/music/{track_id}/{route}"
 
 
 def file_link(track: Track) -> Link:

@@ -19,6 +19,8 @@ _ADAPTERS = (
     "musicgen_app.store.db",
     "musicgen_app.store.models",
     "musicgen_app.store.tracks",
+    "musicgen_app.store.idempotency",
+    "musicgen_app.jobs.webhooks",  # the outbox: its queue is a table
     "musicgen_app.cli",
 )
 

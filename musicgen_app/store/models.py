@@ -70,6 +70,7 @@ class TrackRow(Base):
     completed_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime, default=None)
     updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utc_now, onupdate=utc_now)
     owner: Mapped[str | None] = mapped_column(String(32), default=None, index=True)
+    webhook_url: Mapped[str | None] = mapped_column(Text, default=None)
 
     __table_args__ = (
         Index("ix_tracks_status_created", "status", "created_at"),
@@ -90,3 +91,21 @@ class IdempotencyRow(Base):
     body_sha256: Mapped[str] = mapped_column(String(64))
     track_id: Mapped[str | None] = mapped_column(String(32), default=None)
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utc_now, index=True)
+
+
+class WebhookDeliveryRow(Base):
+    """One webhook message for a finished track, and how sending it went (one per track)."""
+
+    __tablename__ = "webhook_deliveries"
+
+    id: Mapped[str] = mapped_column(String(40), primary_key=True)  # the message's webhook-id
+    track_id: Mapped[str] = mapped_column(String(32), unique=True)
+    event: Mapped[str] = mapped_column(String(32))
+    url: Mapped[str] = mapped_column(Text)
+    status: Mapped[str] = mapped_column(String(16), default="pending")  # pending delivered failed refused
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    next_attempt_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime, default=utc_now, index=True)
+    last_status_code: Mapped[int | None] = mapped_column(Integer, default=None)
+    last_error: Mapped[str | None] = mapped_column(Text, default=None)
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utc_now)
+    delivered_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime, default=None)

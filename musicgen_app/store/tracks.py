@@ -19,7 +19,7 @@ from ..errors import InsufficientStorage, NotFound, QueueFull
 from ..track import Track, TrackOutcome
 from .models import TrackRow, utc_now
 
-__all__ = ["TrackRepository"]
+__all__ = ["TrackRepository", "row_to_track"]
 
 _TRACK_FIELDS = [f for f in Track.__dataclass_fields__ if f not in ("notices", "sections")]
 #: Any fixed number: names the advisory lock that serialises queue-limit checks on PostgreSQL.
@@ -49,7 +49,7 @@ def _outcome_values(outcome: TrackOutcome) -> dict[str, Any]:
     return values
 
 
-def _to_track(row: TrackRow) -> Track:
+def row_to_track(row: TrackRow) -> Track:
     values: dict[str, Any] = {name: getattr(row, name) for name in _TRACK_FIELDS}
     values["notices"] = tuple(row.notices or ())
     values["sections"] = tuple((str(n), float(t)) for n, t in (row.sections or ()))
@@ -111,7 +111,7 @@ class TrackRepository:
             row = session.get(TrackRow, track_id)
             if row is None:
                 raise NotFound(f"no track with id {track_id}")
-            return _to_track(row)
+            return row_to_track(row)
 
     def list(
         self, *, limit: int, offset: int, status: str | None = None, owner: str | None = None
@@ -129,7 +129,7 @@ class TrackRepository:
             rows = session.scalars(
                 query.order_by(TrackRow.created_at.desc(), TrackRow.id).limit(limit).offset(offset)
             ).all()
-            return [_to_track(r) for r in rows], session.scalar(count_query) or 0
+            return [row_to_track(r) for r in rows], session.scalar(count_query) or 0
 
     def delete(self, track_id: str) -> None:
         with self._sessions.begin() as session:
