@@ -89,6 +89,9 @@ def _run(url: str, args: argparse.Namespace) -> int:
             posts = list(pool.map(post, range(2 * args.posts)))
             gets = list(pool.map(get, range(args.gets)))
     codes = Counter(code for code, _, _ in posts + gets)
+    for code, _, body in posts + gets:
+        if code >= 500:
+            print("server error:", code, json.dumps(body)[:300])
     made: dict[str, set[str]] = {}
     for index, (code, _, body) in enumerate(posts):
         if code == 202:

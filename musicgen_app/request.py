@@ -47,8 +47,9 @@ ENGINES: tuple[str, ...] = ("auto", "symbolic", "musicgen")
 _BLANK = "\t\n\v\f\r \u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000\ufeff"
 _NOT_BLANK_PATTERN = f"[^{_BLANK}]"
 _NOT_BLANK = re.compile(_NOT_BLANK_PATTERN)
-#: An absolute http(s) URL with a host and no white space (the same text as the schema's pattern).
-_URL_PATTERN = r"^https?://[^\s/?#@]+(?:[/?#]\S*)?$"
+#: An absolute http(s) URL: a host name or IPv4 address (no user part, no IPv6 literal), an optional
+#: port, then anything without white space (the same text as the schema's pattern).
+_URL_PATTERN = f"^https?://[^{_BLANK}/?#@\\[\\]:]+(?::[0-9]{{1,5}})?(?:[/?#][^{_BLANK}]*)?$"
 _URL = re.compile(_URL_PATTERN)
 MAX_URL_CHARS = 2000
 
@@ -103,7 +104,7 @@ class FieldRule:
         if len(value) > (self.max_length or 0):
             return None, f"must be at most {self.max_length} characters"
         if self.kind == "url":
-            return (value, None) if _URL.match(value) else (None, self.rule)
+            return (value, None) if _URL.fullmatch(value) else (None, self.rule)
         if not _NOT_BLANK.search(value):
             return None, "must not be blank"
         return value.strip(), None

@@ -203,3 +203,14 @@ def test_the_openapi_documents_the_real_error_shape_and_statuses(app_client) -> 
                     assert schema == {"$ref": "#/components/schemas/ErrorBody"}, (method, path, status)
     files = spec["paths"]["/v1/music/{track_id}/audio"]["get"]["responses"]
     assert {"404", "409", "416", "503"} <= set(files)
+
+
+def test_concurrent_health_checks_all_find_storage_writable(tmp_path) -> None:
+    from concurrent.futures import ThreadPoolExecutor
+
+    from musicgen_app.store.files import FileStore
+
+    files = FileStore(tmp_path)
+    with ThreadPoolExecutor(max_workers=16) as pool:
+        answers = list(pool.map(lambda _: files.check_writable(min_free_bytes=1), range(200)))
+    assert answers == [None] * 200

@@ -243,6 +243,9 @@ class WebhookDispatcher:
         except PermissionError as exc:
             self._finish(delivery_id, "refused", error=str(exc))
             return
+        except (ValueError, UnicodeError, httpx.InvalidURL) as exc:  # a name no resolver or client takes
+            self._finish(delivery_id, "refused", error=f"the URL cannot be called ({type(exc).__name__})")
+            return
         except httpx.HTTPError as exc:
             self._retry_later(delivery, f"{type(exc).__name__}: {exc}"[:300], None)
             return
@@ -254,7 +257,10 @@ class WebhookDispatcher:
     def _post(self, url: str, body: bytes, headers: dict[str, str]) -> int:
         parts = urlsplit(url)
         host = parts.hostname or ""
-        port = parts.port or (443 if parts.scheme == "https" else 80)
+        try:
+            port = parts.port or (443 if parts.scheme == "https" else 80)
+        except ValueError as exc:  # a port out of range
+            raise PermissionError(f"the URL cannot be called ({exc})") from None
         address = self._policy.address_for(host, port)
         # connect to the address that was checked; the name still goes in Host and in TLS (SNI, cert)
         literal = f"[{address}]" if ":" in address else address

@@ -9,6 +9,7 @@ from __future__ import annotations
 import os
 import re
 import shutil
+import tempfile
 from pathlib import Path
 
 from ..track import check_track_id
@@ -68,10 +69,11 @@ class FileStore:
 
     def check_writable(self, *, min_free_bytes: int) -> str | None:
         """``None`` when a file can be written here and ``min_free_bytes`` are free, else why not."""
-        probe = self.root / f".health-{os.getpid()}"
         try:
-            probe.write_bytes(b"ok")
-            probe.unlink()
+            # a name of its own per check: health checks run concurrently
+            with tempfile.NamedTemporaryFile(dir=self.root, prefix=".health-") as probe:
+                probe.write(b"ok")
+                probe.flush()
         except OSError as exc:
             return f"track storage is not writable ({exc.strerror or type(exc).__name__})"
         free = shutil.disk_usage(self.root).free

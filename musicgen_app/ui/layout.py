@@ -185,7 +185,8 @@ def build_ui(service: GenerationService) -> gr.Blocks:
     gr.set_static_paths([service.files.root])
     studio = Studio(service)
     p = Parts(form=[], stems={}, levels={})
-    with gr.Blocks(title="musicgen studio", analytics_enabled=False) as demo:
+    # delete_cache: Gradio's temporary files (uploads, cached outputs) go after an hour, checked hourly
+    with gr.Blocks(title="musicgen studio", analytics_enabled=False, delete_cache=(3600, 3600)) as demo:
         gr.Markdown(
             "## musicgen studio\nOriginal music from a text description. "
             "Every track is also in the REST API at [`/v1/music`](/docs)."

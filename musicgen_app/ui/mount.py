@@ -16,7 +16,10 @@ from .theme import STUDIO_CSS, studio_theme
 if TYPE_CHECKING:
     from ..service import GenerationService
 
-__all__ = ["mount_studio"]
+__all__ = ["MAX_UPLOAD_BYTES", "mount_studio"]
+
+#: Largest file Gradio's upload route accepts for the studio (it has no upload field of its own).
+MAX_UPLOAD_BYTES = 64 * 1024
 
 
 def mount_studio(app: FastAPI, service: GenerationService, *, path: str = "/") -> FastAPI:
@@ -29,4 +32,6 @@ def mount_studio(app: FastAPI, service: GenerationService, *, path: str = "/") -
         css=STUDIO_CSS,
         footer_links=["api"],
         ssr_mode=False,
+        # the studio takes no uploads; Gradio's upload route exists anyway: keep what it accepts tiny
+        max_file_size=MAX_UPLOAD_BYTES,
     )

@@ -36,3 +36,10 @@ def test_the_theme_uses_no_font_or_stylesheet_from_another_host(client):
     assert "@font-face" not in css  # system fonts: nothing to download at all
     assert not re.search(r"url\(\s*['\"]?https?://", css)
     assert "fonts.googleapis" not in client.get("/").text
+
+
+def test_the_upload_route_refuses_anything_but_tiny_files(client):
+    from musicgen_app.ui.mount import MAX_UPLOAD_BYTES
+
+    big = client.post("/gradio_api/upload", files={"files": ("big.wav", b"\0" * (MAX_UPLOAD_BYTES + 1))})
+    assert big.status_code == 413
