@@ -53,12 +53,7 @@ def create_app(settings: Settings, *, service: GenerationService | None = None) 
         app.add_middleware(CORSMiddleware, allow_origins=origins, allow_methods=["*"], allow_headers=["*"])
     app.add_middleware(HttpGuard, hosts=settings.served_hosts())
     app.include_router(build_router(service))
-    if settings.ui and service.api_keys.enabled:
-        # The studio calls the service in-process and does not yet scope tracks by key: behind keys it
-        # would show every key's tracks to anyone who can open the page. The API alone is served.
-        log.warning("API keys are on: the studio is not served (it cannot yet scope tracks by key); use /v1")
-        app.add_api_route("/", lambda: RedirectResponse("/docs"), include_in_schema=False)
-    elif settings.ui:
+    if settings.ui:
         _mount_ui(app, service)
     else:
         app.add_api_route("/", lambda: RedirectResponse("/docs"), include_in_schema=False)

@@ -22,6 +22,7 @@ from ..formats import STEM_NAMES
 from ..request import new_seed
 from ..track import Track
 from . import views
+from .access import OwnedService
 from .waveform_plot import parse_waveform, waveform_svg
 
 if TYPE_CHECKING:
@@ -114,6 +115,12 @@ class Studio:
         self.poll_s = poll_s
         self.history_limit = history_limit
         self.base_url = service.settings.public_url or ""
+
+    def for_owner(self, owner: str | None) -> Studio:
+        """This studio acting for the API key ``owner`` (itself when keys are off)."""
+        if owner is None:
+            return self
+        return Studio(OwnedService(self.service, owner), poll_s=self.poll_s, history_limit=self.history_limit)
 
     # -- generation ----------------------------------------------------------------------------
 

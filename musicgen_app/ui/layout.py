@@ -19,6 +19,7 @@ from ..formats import OUTPUT_FORMATS, STEM_NAMES
 from ..genres import GENRES
 from ..request import MAX_DURATION_S, MAX_SEED, MAX_TEMPO_BPM, MIN_DURATION_S, MIN_TEMPO_BPM
 from . import views
+from .access import StudioAccess
 from .handlers import AUTO, Studio, musicgen_status
 from .theme import PROGRESS_CSS
 from .wiring import Parts, wire
@@ -180,8 +181,12 @@ def _history_panel(p: Parts) -> None:
     p.timer = gr.Timer(_HISTORY_REFRESH_S)
 
 
-def build_ui(service: GenerationService) -> gr.Blocks:
-    """The studio for ``service``: mount it with :func:`mount_studio` (or ``gr.mount_gradio_app``)."""
+def build_ui(service: GenerationService, *, access: StudioAccess | None = None) -> gr.Blocks:
+    """The studio for ``service``: mount it with :func:`mount_studio` (or ``gr.mount_gradio_app``).
+
+    ``access`` scopes each user to the API key they logged in with; without it, to the service's keys
+    (so behind keys the studio needs the login that :func:`mount_studio` sets up)."""
+    access = access or StudioAccess(service.api_keys)
     gr.set_static_paths([service.files.root])
     studio = Studio(service)
     p = Parts(form=[], stems={}, levels={})
@@ -198,5 +203,5 @@ def build_ui(service: GenerationService) -> gr.Blocks:
             with gr.Column(scale=3, min_width=420):
                 _result_panel(p)
         _history_panel(p)
-        wire(demo, p, studio, engine_dropdown=engine_dropdown)
+        wire(demo, p, studio, engine_dropdown=engine_dropdown, access=access)
     return demo

@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING
 import gradio as gr
 from fastapi import FastAPI
 
+from .access import StudioAccess
 from .layout import build_ui
 from .theme import STUDIO_CSS, studio_theme
 
@@ -24,10 +25,13 @@ MAX_UPLOAD_BYTES = 64 * 1024
 
 def mount_studio(app: FastAPI, service: GenerationService, *, path: str = "/") -> FastAPI:
     """Mount the studio for ``service`` on ``app`` at ``path``, with its theme and CSS."""
+    access = StudioAccess(service.api_keys)
+    login = {"auth": access.login, "auth_message": "Log in with an API key as the password."}
     return gr.mount_gradio_app(
         app,
-        build_ui(service),
+        build_ui(service, access=access),
         path=path,
+        **(login if access.enabled else {}),
         theme=studio_theme(),
         css=STUDIO_CSS,
         footer_links=["api"],

@@ -17,6 +17,7 @@ import gradio as gr
 from ..errors import MusicgenAppError
 from ..formats import STEM_NAMES
 from . import views
+from .access import StudioAccess
 from .handlers import Form, Step, Studio, new_seed
 
 __all__ = ["Parts", "wire"]
@@ -117,46 +118,70 @@ def _outputs(p: Parts) -> list:
     ]
 
 
-def wire(demo: gr.Blocks, p: Parts, studio: Studio, *, engine_dropdown: Callable[..., Any]) -> None:
-    """Attach every event of the studio to its handler."""
+def wire(
+    demo: gr.Blocks,
+    p: Parts,
+    studio: Studio,
+    *,
+    engine_dropdown: Callable[..., Any],
+    access: StudioAccess,
+) -> None:
+    """Attach every event of the studio to its handler. Each handler acts as the user behind its request
+    (``access``): with API keys on, the key the user logged in with; otherwise the studio itself."""
     outputs = _outputs(p)
 
-    async def generate(*values: Any) -> AsyncIterator[dict]:
-        async for step in studio.generate(Form(*values)):
-            yield _step_updates(p, studio, step)
+    def acting(request: gr.Request | None) -> Studio:
+        return studio.for_owner(access.owner_of(request))
 
-    async def select(event: gr.SelectData) -> AsyncIterator[dict]:
+    async def generate(request: gr.Request, *values: Any) -> AsyncIterator[dict]:
+        mine = acting(request)
+        async for step in mine.generate(Form(*values)):
+            yield _step_updates(p, mine, step)
+
+    async def select(request: gr.Request, event: gr.SelectData) -> AsyncIterator[dict]:
+        mine = acting(request)
         track_id = str((event.row_value or [""])[-1])
-        first = studio.load(track_id)
-        yield _step_updates(p, studio, first)
+        first = mine.load(track_id)
+        yield _step_updates(p, mine, first)
         if not first.done:  # a job still running: follow it like a fresh one
-            async for step in studio.follow(track_id):
-                yield _step_updates(p, studio, step)
+            async for step in mine.follow(track_id):
+                yield _step_updates(p, mine, step)
+
+    def vary(request: gr.Request, current: str) -> dict:
+        return _variation_form(p, acting(request), current)
 
     generate = _guarded_stream(p, generate)
     streaming = {"concurrency_limit": None, "show_progress": "hidden"}  # polling is cheap and async
     gen_event = p.generate.click(generate, p.form, outputs, trigger_mode="once", **streaming)
-    var_event = p.variation.click(
-        _guarded(p, lambda current: _variation_form(p, studio, current)), [p.current], [*p.form, p.status]
-    ).then(generate, p.form, outputs, **streaming)
+    var_event = p.variation.click(_guarded(p, vary), [p.current], [*p.form, p.status]).then(
+        generate, p.form, outputs, **streaming
+    )
     p.history.select(_guarded_stream(p, select), None, outputs, cancels=[gen_event, var_event], **streaming)
-    _wire_form(demo, p, studio, engine_dropdown)
-    _wire_track_actions(p, studio, outputs)
+    _wire_form(demo, p, studio, engine_dropdown, acting)
+    _wire_track_actions(p, outputs, acting)
 
 
-def _wire_form(demo: gr.Blocks, p: Parts, studio: Studio, engine_dropdown: Callable[..., Any]) -> None:
+def _wire_form(
+    demo: gr.Blocks,
+    p: Parts,
+    studio: Studio,
+    engine_dropdown: Callable[..., Any],
+    acting: Callable[[gr.Request | None], Studio],
+) -> None:
     p.auto_tempo.change(lambda auto: gr.Slider(interactive=not auto), p.auto_tempo, p.tempo)
     p.random_seed.change(lambda rand: gr.Number(interactive=not rand), p.random_seed, p.seed)
     p.reroll.click(lambda: (False, new_seed()), None, [p.random_seed, p.seed])
     history = [p.history, p.history_key, p.status]
-    p.refresh.click(_guarded(p, lambda: _history_updates(p, studio)), None, history)
-    p.timer.tick(
-        _guarded(p, lambda key: _history_updates(p, studio, key)),
-        p.history_key,
-        history,
-        show_progress="hidden",
-    )
-    demo.load(_guarded(p, lambda: _history_updates(p, studio)), None, history)
+
+    def refresh(request: gr.Request) -> dict:
+        return _history_updates(p, acting(request))
+
+    def tick(request: gr.Request, key: str) -> dict:
+        return _history_updates(p, acting(request), key)
+
+    p.refresh.click(_guarded(p, refresh), None, history)
+    p.timer.tick(_guarded(p, tick), p.history_key, history, show_progress="hidden")
+    demo.load(_guarded(p, refresh), None, history)
     # the first MusicGen check imports torch (seconds): keep it off the history's way and spinner-free
     demo.load(
         lambda: engine_dropdown(studio.service),
@@ -167,13 +192,13 @@ def _wire_form(demo: gr.Blocks, p: Parts, studio: Studio, engine_dropdown: Calla
     )
 
 
-def _wire_track_actions(p: Parts, studio: Studio, outputs: list) -> None:
+def _wire_track_actions(p: Parts, outputs: list, acting: Callable[[gr.Request | None], Studio]) -> None:
     levels = list(p.levels.values())
 
-    def remix(current: str, *gains: float) -> dict:
+    def remix(request: gr.Request, current: str, *gains: float) -> dict:
         if not current:
             return {p.status: views.error_html("Load or generate a track first.")}
-        path = studio.remix(current, dict(zip(STEM_NAMES, gains, strict=True)))
+        path = acting(request).remix(current, dict(zip(STEM_NAMES, gains, strict=True)))
         return {p.remix: str(path), p.status: views.notice_html("Remix ready.")}
 
     remix = _guarded(p, remix)
@@ -184,14 +209,15 @@ def _wire_track_actions(p: Parts, studio: Studio, outputs: list) -> None:
         )
     p.reset_levels.click(lambda: [0.0] * len(levels), None, levels)
 
-    def delete(current: str) -> dict:
+    def delete(request: gr.Request, current: str) -> dict:
         if not current:
             return {p.status: views.error_html("No track is loaded.")}
+        mine = acting(request)
         return {
-            p.status: studio.delete(current),
+            p.status: mine.delete(current),
             p.result: gr.Column(visible=False),
             p.current: "",
-            **_history_updates(p, studio),
+            **_history_updates(p, mine),
         }
 
     p.delete.click(_guarded(p, delete), [p.current], outputs)

@@ -17,6 +17,7 @@ from typing import Any
 import numpy as np
 import soundfile as sf
 
+from musicgen_app.api_keys import ApiKeys
 from musicgen_app.engines.registry import EngineConfig
 from musicgen_app.errors import NotFound, NotReady
 from musicgen_app.formats import STEM_NAMES
@@ -53,6 +54,7 @@ class FakeService:
     def __init__(self, root: Path, *, fail_prompts: tuple[str, ...] = ()) -> None:
         self.files = FileStore(root)
         self.encoded = EncodedFiles(self.files.path)
+        self.api_keys = ApiKeys()
         self.settings = SimpleNamespace(public_url=None, musicgen_model="facebook/musicgen-small")
         self.engine_config = EngineConfig(soundfont=Path("/usr/share/sounds/sf2/FluidR3_GM.sf2"))
         self.fail_prompts = fail_prompts
