@@ -69,11 +69,17 @@ class MusicgenAppError(Exception):
     code = "internal_error"
     http_status = 500
     exit_code = 1
+    #: Seconds a caller should wait before trying again (``Retry-After``); ``None``: not a wait matter.
+    retry_after_s: int | None = None
 
-    def __init__(self, message: str, *, details: list[ErrorDetail] | None = None) -> None:
+    def __init__(
+        self, message: str, *, details: list[ErrorDetail] | None = None, retry_after_s: int | None = None
+    ) -> None:
         super().__init__(message)
         self.message = message
         self.details: list[ErrorDetail] = list(details or [])
+        if retry_after_s is not None:
+            self.retry_after_s = retry_after_s
 
     def as_dict(self) -> dict[str, object]:
         return {
@@ -165,9 +171,7 @@ class QueueFull(MusicgenAppError):
     http_status = 503
     exit_code = 5
 
-    def __init__(self, message: str, *, retry_after_s: int = 10) -> None:
-        super().__init__(message)
-        self.retry_after_s = retry_after_s
+    retry_after_s = 10
 
 
 class EngineUnavailable(MusicgenAppError):
@@ -203,9 +207,7 @@ class InsufficientStorage(MusicgenAppError):
     http_status = 503
     exit_code = 9
 
-    def __init__(self, message: str, *, retry_after_s: int = 60) -> None:
-        super().__init__(message)
-        self.retry_after_s = retry_after_s
+    retry_after_s = 60
 
 
 class StartupRefused(MusicgenAppError):
@@ -223,6 +225,4 @@ class RateLimited(MusicgenAppError):
     http_status = 429
     exit_code = 12
 
-    def __init__(self, message: str, *, retry_after_s: int) -> None:
-        super().__init__(message)
-        self.retry_after_s = retry_after_s
+    retry_after_s = 1
