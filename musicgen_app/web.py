@@ -11,6 +11,7 @@ from fastapi.responses import RedirectResponse
 
 from . import __version__
 from .api import build_router, install_error_handlers
+from .api_docs import install_offline_docs
 from .config import Settings
 from .http_guard import HttpGuard
 from .service import GenerationService
@@ -37,7 +38,10 @@ def create_app(settings: Settings, *, service: GenerationService | None = None) 
         version=__version__,
         lifespan=lifespan,
         description="Original, royalty-free music from a text description.",
+        docs_url=None,  # served offline below, not from a CDN
+        redoc_url=None,
     )
+    install_offline_docs(app)
     if settings.host in ("0.0.0.0", "::") and not service.api_keys.enabled:
         log.warning(
             "serving on %s with no API keys: anyone who can reach this port can make and delete tracks "
