@@ -34,7 +34,7 @@ def mount_studio(app: FastAPI, service: GenerationService, *, path: str = "/") -
         **(login if access.enabled else {}),
         theme=studio_theme(),
         css=STUDIO_CSS,
-        footer_links=["api"],
+        footer_links=[],  # the API to use is /v1 (linked at the top), not the studio's internal Gradio one
         ssr_mode=False,
         # the studio takes no uploads; Gradio's upload route exists anyway: keep what it accepts tiny
         max_file_size=MAX_UPLOAD_BYTES,

@@ -85,10 +85,13 @@ def title_markdown(track: Track) -> str:
 
 
 def _md_escape(text: str) -> str:
-    escaped = html.escape(text.replace("\n", " "))
-    for char in "\\`*_[]#|<>":
+    """``text`` as literal Markdown: its syntax characters backslashed, then ``<``, ``>`` and ``&`` as
+    entities. In that order: escaping ``#`` after ``html.escape`` broke its ``&#x27;`` into visible text,
+    and quotes need no entity in Markdown at all."""
+    escaped = text.replace("\n", " ")
+    for char in "\\`*_[]#|":
         escaped = escaped.replace(char, f"\\{char}")
-    return escaped
+    return html.escape(escaped, quote=False)
 
 
 def _join(values: Any) -> str:

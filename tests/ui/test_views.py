@@ -141,3 +141,9 @@ def test_history_rows_follow_the_headers(track):
 )
 def test_plan_names_the_engine_once(track, version, model, shown):
     assert shown in views.plan_markdown(replace(track, engine_version=version, model=model))
+
+
+def test_notices_with_quotes_show_no_entity_text(track):
+    noted = replace(track, notices=("MusicGen model 'facebook/musicgen-small' is not available.",))
+    markdown = views.plan_markdown(noted)
+    assert "'facebook/musicgen-small'" in markdown and "&#" not in markdown
