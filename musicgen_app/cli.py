@@ -110,7 +110,13 @@ def _genres(_args: argparse.Namespace) -> int:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="musicgen_app", description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(
+        prog="musicgen_app",
+        description="Original music from a text description, from the command line. "
+        "'generate' makes a track into a directory; 'serve' starts the studio and the API; "
+        "'separate' splits an audio file into stems; 'genres' lists the genres.",
+        epilog="Each command has its own --help, with every option's rule and default.",
+    )
     sub = parser.add_subparsers(dest="command", required=True)
     _add_generate(sub)
     sub.add_parser("serve", help="serve the studio and the API (same as python app.py)")

@@ -78,6 +78,7 @@ def _step_updates(p: Parts, studio: Studio, step: Step) -> dict:
     out: dict = {p.status: step.status_html}
     if step.track is not None:
         out[p.seed] = step.track.seed  # shows the seed a random draw gave
+        out[p.tempo] = step.track.tempo_bpm  # and the tempo used, also when the prompt chose it
     if step.view is not None:
         view = step.view
         out.update(
@@ -113,6 +114,7 @@ def _outputs(p: Parts) -> list:
         p.history,
         p.history_key,
         p.seed,
+        p.tempo,
         *p.stems.values(),
         *p.levels.values(),
     ]
@@ -153,8 +155,12 @@ def wire(
     generate = _guarded_stream(p, generate)
     streaming = {"concurrency_limit": None, "show_progress": "hidden"}  # polling is cheap and async
     gen_event = p.generate.click(generate, p.form, outputs, trigger_mode="once", **streaming)
-    var_event = p.variation.click(_guarded(p, vary), [p.current], [*p.form, p.status]).then(
-        generate, p.form, outputs, **streaming
+    # A variation fixes a new seed for its own run only: "Random seed" is back on afterwards, so the
+    # next Generate does not repeat the variation by surprise.
+    var_event = (
+        p.variation.click(_guarded(p, vary), [p.current], [*p.form, p.status])
+        .then(generate, p.form, outputs, **streaming)
+        .then(lambda: True, None, p.random_seed)
     )
     p.history.select(_guarded_stream(p, select), None, outputs, cancels=[gen_event, var_event], **streaming)
     _wire_form(demo, p, studio, engine_dropdown, acting)

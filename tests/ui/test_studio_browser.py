@@ -106,6 +106,10 @@ def test_remix_variation_and_loading_from_the_history(page, studio_url):
     variation = _newest_track(studio_url)
     assert variation["id"] != original["id"] and variation["prompt"] == original["prompt"]
     assert variation["seed"] != original["seed"] and variation["genre"] == original["genre"]
+    # the next Generate draws a new seed again, and the tempo control shows the tempo used
+    page.wait_for_function("() => document.querySelector('#mg-random-seed input').checked", timeout=10_000)
+    shown = page.locator("#mg-tempo input[type=number]").input_value()
+    assert int(float(shown)) == variation["tempo"]
 
     page.locator("#mg-history [role=gridcell]", has_text=original["id"]).first.click()
     _wait_for_text(page, "#mg-title", original["id"])

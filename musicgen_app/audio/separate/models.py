@@ -36,8 +36,8 @@ __all__ = ["clear_model_cache", "load_model", "model_files", "resolve_device"]
 DemucsModel = BagOfModels | Model
 
 _REPO_HINT = (
-    "Put its files (the .th weights and the .yaml bag file) in a directory and set "
-    "MUSICGEN_APP_DEMUCS_REPO to that directory"
+    "Put its files (the .th weights and the .yaml bag file) in a directory and pass it with --repo "
+    "(the separate command) or set MUSICGEN_APP_DEMUCS_REPO to that directory (the server)"
 )
 # Broken or foreign files surface from torch.load / yaml / state_dict loading as these.
 _LOAD_ERRORS = (ModelLoadingError, OSError, EOFError, pickle.UnpicklingError, KeyError, ValueError)
