@@ -15,6 +15,7 @@ from typing import Any
 import numpy as np
 
 from .audio.encode import MASTER_BITS, as_master_pcm, encode_audio
+from .audio.loudness import sample_peak_dbfs
 from .audio.master import MasterResult, master
 from .audio.tags import Tags
 from .audio.waveform import waveform_json
@@ -152,6 +153,11 @@ def _write_audio(stems: Stems, out_dir: Path, fmt: str, tags: Tags) -> dict[str,
     return {"mix": master_file("mix"), **{name: master_file(name) for name, _ in stems.items()}}
 
 
+def _stem_peaks(stems: Stems) -> dict[str, float]:
+    """Each stem's sample peak in dBFS (-200 for digital silence), so readers can tell empty stems."""
+    return {name: round(sample_peak_dbfs(audio), 1) for name, audio in stems.items()}
+
+
 def _beat_grid(result: EngineResult, plan: Plan, mix: np.ndarray, sample_rate: int) -> BeatGrid:
     """The engine's exact grid, or one tracked from the audio (marked estimated)."""
     if result.beats is not None:
@@ -213,5 +219,5 @@ def produce_track(spec: JobSpec, out_dir: Path, *, progress: ProgressFn = no_pro
         true_peak_dbtp=round(mastered.true_peak_dbtp, 2),
         notices=(*notices, *result.notices, *level_notices),
         sections=tuple(result.sections),
-        details=dict(result.extra),
+        details={**result.extra, "stem_peak_dbfs": _stem_peaks(mastered.stems)},
     )

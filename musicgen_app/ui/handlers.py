@@ -181,12 +181,13 @@ class Studio:
 
     def view(self, track: Track) -> TrackView:
         """The result panel of a completed track."""
-        paths = {kind: self._path(track, kind) for kind in ("mix", *STEM_NAMES)}
+        silent = views.silent_stems(track)
+        paths = {kind: self._path(track, kind) for kind in ("mix", *STEM_NAMES) if kind not in silent}
         return TrackView(
             track=track,
             title_md=views.title_markdown(track),
             mix_path=paths["mix"],
-            stem_paths={name: paths[name] for name in STEM_NAMES},
+            stem_paths={name: paths.get(name) for name in STEM_NAMES},
             waveform_html=self.waveform_html(track),
             plan_md=views.plan_markdown(track),
             downloads_html=views.downloads_html(track, base_url=self.base_url),

@@ -135,11 +135,22 @@ def _loudness_text(track: Track) -> str:
     return f"{track.loudness_lufs:.1f} LUFS{peak}"
 
 
+#: A stem whose peak stays under this is empty (e.g. the vocals of an instrumental): no player for it.
+SILENT_STEM_DBFS = -80.0
+
+
+def silent_stems(track: Track) -> set[str]:
+    """Stems the engine left empty, from the peaks the job measured (none known: none silent)."""
+    peaks = track.details.get("stem_peak_dbfs") or {}
+    return {name for name, peak in peaks.items() if isinstance(peak, int | float) and peak < SILENT_STEM_DBFS}
+
+
 def downloads_html(track: Track, *, base_url: str = "") -> str:
     """Download links for the mix, the stems, the MIDI file and the waveform, through the ``/v1`` API."""
     root = f"{base_url.rstrip('/')}/v1/music/{track.id}"
     links = [("Mix", f"{root}/download", "mix")]
-    links += [(name.capitalize(), f"{root}/stems/{name}", name) for name in STEM_NAMES]
+    silent = silent_stems(track)
+    links += [(name.capitalize(), f"{root}/stems/{name}", name) for name in STEM_NAMES if name not in silent]
     links += [("MIDI", f"{root}/midi", "midi"), ("Waveform JSON", f"{root}/waveform", "waveform")]
     items = [
         f'<a class="mg-download" href="{html.escape(url)}" download data-kind="{kind}">{label}</a>'

@@ -93,8 +93,11 @@ def _step_updates(p: Parts, studio: Studio, step: Step) -> dict:
                 p.current: view.track.id,
             }
         )
-        out.update({p.stems[name]: view.stem_paths[name] for name in STEM_NAMES})
-        out.update({p.levels[name]: 0.0 for name in STEM_NAMES})
+        # an empty stem (None: the engine left it silent) gets no player and no level
+        for name in STEM_NAMES:
+            path = view.stem_paths[name]
+            out[p.stems[name]] = gr.Audio(value=path, visible=path is not None)
+            out[p.levels[name]] = gr.Slider(value=0.0, visible=path is not None)
     if step.done:
         out.update(_history_updates(p, studio))
     return out

@@ -147,3 +147,12 @@ def test_notices_with_quotes_show_no_entity_text(track):
     noted = replace(track, notices=("MusicGen model 'facebook/musicgen-small' is not available.",))
     markdown = views.plan_markdown(noted)
     assert "'facebook/musicgen-small'" in markdown and "&#" not in markdown
+
+
+def test_silent_stems_get_no_download(track):
+    peaks = {"vocals": -200.0, "drums": -3.2, "bass": -6.0, "other": -81.0}
+    quiet = replace(track, details={**track.details, "stem_peak_dbfs": peaks})
+    assert views.silent_stems(quiet) == {"vocals", "other"}
+    links = views.downloads_html(quiet)
+    assert 'data-kind="drums"' in links and 'data-kind="vocals"' not in links and 'data-kind="other"' not in links
+    assert views.silent_stems(replace(track, details={})) == set()  # unknown: nothing hidden
