@@ -68,7 +68,9 @@ class Settings(BaseSettings):
     def served_hosts(self) -> frozenset[str] | None:
         """Host names (lower case, no port) this server answers for; ``None`` answers any."""
         configured = {h.strip().lower() for h in self.allowed_hosts.split(",") if h.strip()}
-        if "*" in configured:
+        if "*" in configured or (os.environ.get("SPACE_ID") and not configured):
+            # on Hugging Face Spaces the app is public by design and reached under several names (the
+            # Space's domain, its proxy's health checks): the rebinding guard is for local installs
             return None
         hosts = {"localhost", "127.0.0.1", "::1", *configured}
         if self.public_url:

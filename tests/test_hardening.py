@@ -87,6 +87,12 @@ def test_other_hosts_are_refused(app_client) -> None:
     assert app_client.get("/healthz", headers={"host": "[::1]:7860"}).status_code == 200
 
 
+def test_on_spaces_any_host_is_served_unless_configured(tmp_path, monkeypatch) -> None:
+    monkeypatch.setenv("SPACE_ID", "someone/musicgen")
+    assert Settings(data_dir=tmp_path).served_hosts() is None
+    assert Settings(data_dir=tmp_path, allowed_hosts="a.example").served_hosts() is not None
+
+
 def test_allowed_hosts_setting_and_star(tmp_path) -> None:
     settings = Settings(
         data_dir=tmp_path, allowed_hosts="music.example.org", public_url="https://api.example.com"

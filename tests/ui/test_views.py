@@ -154,5 +154,9 @@ def test_silent_stems_get_no_download(track):
     quiet = replace(track, details={**track.details, "stem_peak_dbfs": peaks})
     assert views.silent_stems(quiet) == {"vocals", "other"}
     links = views.downloads_html(quiet)
-    assert 'data-kind="drums"' in links and 'data-kind="vocals"' not in links and 'data-kind="other"' not in links
+    assert (
+        'data-kind="drums"' in links
+        and 'data-kind="vocals"' not in links
+        and 'data-kind="other"' not in links
+    )
     assert views.silent_stems(replace(track, details={})) == set()  # unknown: nothing hidden
