@@ -25,6 +25,10 @@ __all__ = ["Parts", "wire"]
 log = logging.getLogger(__name__)
 
 _UNEXPECTED = "Something went wrong on the server; the details are in its log."
+_SCROLL_TO_STATUS = (
+    "() => { const at = document.querySelector('#mg-status');"
+    " if (at) at.scrollIntoView({behavior: 'smooth', block: 'start'}); }"
+)
 
 
 class Parts(SimpleNamespace):
@@ -166,6 +170,10 @@ def wire(
         .then(lambda: True, None, p.random_seed)
     )
     p.history.select(_guarded_stream(p, select), None, outputs, cancels=[gen_event, var_event], **streaming)
+    # Bring what a click starts into view: the progress (and then the result) sits above a long form
+    # and history, so on a laptop screen it would happen out of sight.
+    for trigger in (p.generate.click, p.variation.click, p.history.select):
+        trigger(None, None, None, js=_SCROLL_TO_STATUS, queue=False)
     _wire_form(demo, p, studio, engine_dropdown, acting)
     _wire_track_actions(p, outputs, acting)
 

@@ -43,3 +43,15 @@ def test_the_upload_route_refuses_anything_but_tiny_files(client):
 
     big = client.post("/gradio_api/upload", files={"files": ("big.wav", b"\0" * (MAX_UPLOAD_BYTES + 1))})
     assert big.status_code == 413
+
+
+def test_generate_variation_and_history_bring_the_status_into_view(client):
+    config = client.get("/config").json()
+    by_id = {c["id"]: c.get("props", {}).get("elem_id") for c in config["components"]}
+    scrolling = {
+        by_id.get(target[0])
+        for dep in config["dependencies"]
+        if "scrollIntoView" in (dep.get("js") or "")
+        for target in dep["targets"]
+    }
+    assert {"mg-generate", "mg-variation", "mg-history"} <= scrolling
