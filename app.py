@@ -3,6 +3,12 @@
 from __future__ import annotations
 
 import logging
+import os
+
+# Model loading (the prompt reader's embedding model) draws tqdm bars into the server log: a log is no
+# terminal, and the studio shows progress itself.
+os.environ.setdefault("TQDM_DISABLE", "1")
+os.environ.setdefault("HF_HUB_DISABLE_PROGRESS_BARS", "1")
 
 import uvicorn
 

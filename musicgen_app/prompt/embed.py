@@ -155,7 +155,7 @@ class GenreMatcher:
     def _load(self) -> None:
         try:
             model = self._loader()
-            vectors = model.encode(self._texts, normalize_embeddings=True)
+            vectors = model.encode(self._texts, normalize_embeddings=True, show_progress_bar=False)
         except Exception as error:  # any failure to load means: fall back, never crash the request
             self.load_error = f"{type(error).__name__}: {error}"
             return
@@ -190,7 +190,7 @@ class GenreMatcher:
                 return self._cache[key]
         if method == SEMANTIC:
             with self._encode_lock:  # fast tokenizers are not safe to share between threads
-                vector = self._model.encode([text], normalize_embeddings=True)[0]
+                vector = self._model.encode([text], normalize_embeddings=True, show_progress_bar=False)[0]
             text_scores = [float(v) for v in self._genre_vectors @ vector]
         else:
             text_scores = self._lexical.scores(text)

@@ -22,7 +22,7 @@ class _BagOfLettersModel:
     def __init__(self) -> None:
         self.encoded_batches = 0
 
-    def encode(self, texts, normalize_embeddings=True):
+    def encode(self, texts, normalize_embeddings=True, show_progress_bar=None):
         self.encoded_batches += 1
         vectors = np.zeros((len(texts), 26), dtype=np.float32)
         for row, text in enumerate(texts):
