@@ -263,9 +263,15 @@ def build_router(service: GenerationService) -> APIRouter:
         return Response(status_code=204)
 
     def _file(
-        request: Request, track_id: str, kind: str, fmt: str | None = None, *, attachment: bool = False
+        request: Request,
+        track_id: str,
+        kind: str,
+        fmt: str | None = None,
+        *,
+        owner: str | None,
+        attachment: bool = False,
     ) -> FileResponse:
-        stored = service.file(track_id, kind, fmt, owner=caller(request.headers.get("authorization")))
+        stored = service.file(track_id, kind, fmt, owner=owner)
         _check_range(request, stored.path.stat().st_size)
         disposition = "attachment" if attachment else "inline"
         return FileResponse(
@@ -280,30 +286,32 @@ def build_router(service: GenerationService) -> APIRouter:
         request: Request,
         track_id: str,
         format: str | None = _FORMAT_QUERY,
+        owner: str | None = owner_dependency,
     ) -> FileResponse:
         """The mix, inline (HTTP Range supported)."""
-        return _file(request, track_id, "mix", format)
+        return _file(request, track_id, "mix", format, owner=owner)
 
     @router.get("/v1/music/{track_id}/download", tags=["files"], responses=files_errors)
     def download_audio(
         request: Request,
         track_id: str,
         format: str | None = _FORMAT_QUERY,
+        owner: str | None = owner_dependency,
     ) -> FileResponse:
         """The mix as an attachment with a readable file name."""
-        return _file(request, track_id, "mix", format, attachment=True)
+        return _file(request, track_id, "mix", format, owner=owner, attachment=True)
 
     @router.get("/v1/music/{track_id}/waveform", tags=["files"], responses=files_errors)
-    def read_waveform(request: Request, track_id: str) -> FileResponse:
+    def read_waveform(request: Request, track_id: str, owner: str | None = owner_dependency) -> FileResponse:
         """Peaks in the BBC audiowaveform JSON format, version 2."""
-        return _file(request, track_id, "waveform")
+        return _file(request, track_id, "waveform", owner=owner)
 
     @router.get("/v1/music/{track_id}/beats", tags=["files"], responses=files_errors)
-    def read_beats(request: Request, track_id: str) -> FileResponse:
+    def read_beats(request: Request, track_id: str, owner: str | None = owner_dependency) -> FileResponse:
         """The beat grid: tempo, time signature, beat and downbeat times (s), sections with start and end.
 
         Exact for the symbolic engine; tracked from the audio for neural engines (``estimated``)."""
-        return _file(request, track_id, "beats")
+        return _file(request, track_id, "beats", owner=owner)
 
     @router.get("/v1/music/{track_id}/stems/{stem}", tags=["files"], responses=files_errors)
     def read_stem(
@@ -311,17 +319,18 @@ def build_router(service: GenerationService) -> APIRouter:
         track_id: str,
         stem: str,
         format: str | None = _FORMAT_QUERY,
+        owner: str | None = owner_dependency,
     ) -> FileResponse:
         """One of the four stems (vocals, drums, bass, other)."""
         if stem not in STEM_NAMES:
-            service.get(track_id, owner=caller(request.headers.get("authorization")))  # 404 first
+            service.get(track_id, owner=owner)  # an unknown track is a 404 first
             raise NotFound(f"no stem {stem!r}; stems are {', '.join(STEM_NAMES)}")
-        return _file(request, track_id, stem, format)
+        return _file(request, track_id, stem, format, owner=owner)
 
     @router.get("/v1/music/{track_id}/midi", tags=["files"], responses=files_errors)
-    def read_midi(request: Request, track_id: str) -> FileResponse:
+    def read_midi(request: Request, track_id: str, owner: str | None = owner_dependency) -> FileResponse:
         """The score as a Standard MIDI File (symbolic engine)."""
-        return _file(request, track_id, "midi", attachment=True)
+        return _file(request, track_id, "midi", owner=owner, attachment=True)
 
     @router.get("/v1/music/{track_id}/webhooks", tags=["music"], responses=error_responses(403, 404))
     def read_webhooks(track_id: str, owner: str | None = owner_dependency) -> dict[str, Any]:

@@ -116,15 +116,16 @@ def _stems_within_full_scale(mastered: MasterResult) -> tuple[MasterResult, tupl
     return lowered, (notice,)
 
 
-def _write_audio(stems: Stems, out_dir: Path, fmt: str, tags: Tags) -> dict[str, str]:
-    """The lossless master of the mix and of each stem, and the mix in the requested format.
+def _write_audio(stems: Stems, mix: np.ndarray, out_dir: Path, fmt: str, tags: Tags) -> dict[str, str]:
+    """The lossless master of the mix (``stems.mix()``, summed once by the caller) and of each stem, and
+    the mix in the requested format.
 
-    Two at a time (the encoders release the GIL). Stems in other formats are encoded after the track
+    Three at a time (the encoders release the GIL). Stems in other formats are encoded after the track
     is completed, or on the first request for them: a job only waits for what the caller asked for.
     """
     # Everything is encoded from the values the master holds, so that the mix encoded here and any file
     # encoded from the master later are the same, sample for sample.
-    mix = as_master_pcm(stems.mix())
+    mix = as_master_pcm(mix)
     jobs: list[tuple[np.ndarray, str, str]] = []
     if fmt != MASTER_FORMAT:
         # first: a lossy encoder is the longest job, and runs in its own process beside the others
@@ -198,8 +199,8 @@ def produce_track(spec: JobSpec, out_dir: Path, *, progress: ProgressFn = no_pro
         seed=plan.seed,
         license=result.license,
     )
-    files = _write_audio(mastered.stems, out_dir, spec.output_format, tags)
     mix, sample_rate = mastered.stems.mix(), mastered.stems.sample_rate
+    files = _write_audio(mastered.stems, mix, out_dir, spec.output_format, tags)
     side = {kind: name for kind, (name, _media) in SIDE_FILES.items()}
     _write_json(out_dir / side["waveform"], waveform_json(mix, sample_rate))
     _write_json(out_dir / side["beats"], _beat_grid(result, plan, mix, sample_rate).as_dict())
