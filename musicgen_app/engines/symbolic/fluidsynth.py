@@ -49,6 +49,11 @@ _FLUID_OK = 0
 _LOG_LEVELS_SILENCED = (1, 2, 3, 4)  # FLUID_ERR..FLUID_DBG: our own errors say what went wrong
 _MAX_IDLE_SYNTHS = 4
 _SETTLE_CHANNEL = 15
+#: Serialises synth creation. The first new_fluid_synth of a process fills FluidSynth's global tables
+#: (interpolation coefficients, conversions), but it marks them filled before it starts: a second synth
+#: created meanwhile in another thread renders its first notes with half-filled tables, so the same
+#: seed gave other audio in about one process in ten.
+_create_lock = threading.Lock()
 _SETTLE_KEYS = range(60, 64)  # 4 piano notes = 8 voices; no note of FluidR3_GM uses more than 4
 _SETTINGS_INT = {
     "synth.reverb.active": 0,
@@ -157,7 +162,8 @@ class Synth:
         self.sample_rate = sample_rate
         self._lib = load_library(library)
         self._settings = self._new_settings(sample_rate, gain)
-        self._synth = self._lib.new_fluid_synth(self._settings)
+        with _create_lock:
+            self._synth = self._lib.new_fluid_synth(self._settings)
         if not self._synth:
             self._lib.delete_fluid_settings(self._settings)
             raise EngineUnavailable("FluidSynth could not create a synthesizer")

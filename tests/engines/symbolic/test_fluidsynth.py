@@ -164,3 +164,44 @@ def test_reset_returns_to_the_sound_of_a_fresh_synth(synth: Synth) -> None:
     assert synth.aligned and synth.active_voices() == 0
     np.testing.assert_array_equal(_note(synth, channel=DRUM_CHANNEL, bank=DRUM_BANK, key=42), drum)
     np.testing.assert_array_equal(_note(synth, program=33, key=40), bass)
+
+
+def test_synths_are_created_one_at_a_time_across_threads(monkeypatch: pytest.MonkeyPatch) -> None:
+    # FluidSynth's first synth of a process fills global tables after marking them filled; a synth made
+    # at the same moment in another thread rendered with half-filled tables (other audio for one seed).
+    import threading
+    import time
+
+    lib = Synth(SOUNDFONT)._lib  # the library object every Synth calls through
+    real = lib.new_fluid_synth
+    inside, most = 0, 0
+    count_lock = threading.Lock()
+
+    def slow_new_synth(settings):
+        nonlocal inside, most
+        with count_lock:
+            inside += 1
+            most = max(most, inside)
+        time.sleep(0.05)  # widen the window two unserialised creations would share
+        try:
+            return real(settings)
+        finally:
+            with count_lock:
+                inside -= 1
+
+    monkeypatch.setattr(lib, "new_fluid_synth", slow_new_synth)
+    start = threading.Barrier(3)
+    made: list[Synth] = []
+
+    def create() -> None:
+        start.wait()
+        made.append(Synth(SOUNDFONT))
+
+    threads = [threading.Thread(target=create) for _ in range(3)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    for synth in made:
+        synth.close()
+    assert len(made) == 3 and most == 1
