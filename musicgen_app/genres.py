@@ -130,8 +130,8 @@ GENRES: tuple[Genre, ...] = (
     _g("chiptune", "Chiptune", ("8-bit", "8 bit", "16-bit", "16 bit", "video game", "game music",
         "retro game"), (110, 200), 150, "Chiptune video-game music: square and triangle wave leads, fast "
        "arpeggios, noise drums; 8-bit and 16-bit console style."),
-    _g("gospel", "Gospel", ("spiritual", "church", "praise", "worship"), (60, 130), 90, "Gospel: choir, "
-       "Hammond organ, piano, handclaps and a joyful, uplifting groove with rich chords.", swing=0.15),
+    _g("gospel", "Gospel", ("spiritual", "church", "praise", "worship"), (60, 130), 90, "Gospel: Hammond "
+       "organ, a horn section, handclaps and tambourine over a busy bass, a joyful, uplifting groove."),
     _g("afrobeat", "Afrobeat", ("afrobeats", "afro beat", "afropop", "highlife", "amapiano"), (95, 125),
        108, "Afrobeat groove: interlocking guitars, talking drums, shekere and congas, a bright horn section "
        "and a hypnotic bassline."),

@@ -28,7 +28,8 @@ _FIELDS: dict[str, dict[str, object]] = {
                  figure="power8", chords_instrument="distorted guitar", colour="power",
                  lead_instrument="electric guitar", pad_instrument="organ", form="song",
                  lead_density=0.5, lead_centre=67, reverb=0.15),
-    "metal": dict(harmony="metal", colour="power", cadence="bVII", groove="metal",
+    # Double kick from the first bar (a rock beat under distorted guitars reads as punk or rock).
+    "metal": dict(harmony="metal", colour="power", cadence="bVII", groove="metal_double",
                   groove_peak="metal_double", bass="pulse8", figure="chug",
                   chords_instrument="distorted guitar", lead_instrument="distorted guitar",
                   form="song", lead_density=0.6, lead_centre=67, reverb=0.12, looseness=0.004),
@@ -36,12 +37,15 @@ _FIELDS: dict[str, dict[str, object]] = {
                  figure="charleston", bass_instrument="upright bass", chords_instrument="piano",
                  lead_instrument="saxophone", form="jazz", lead_density=0.55, lead_centre=68,
                  reverb=0.2, looseness=0.015),
-    "blues": dict(harmony="blues", colour="seventh", cadence="V7", groove="shuffle", bass="boogie",
-                  figure="shuffle", chords_instrument="piano", lead_instrument="electric guitar",
-                  pad_instrument="organ", form="blues", lead_density=0.45, lead_centre=72,
+    # A club band: organ comping the shuffle, piano fills, an upright walking the changes (a boogie
+    # bass under it reads as country), the guitar singing the tune with bends.
+    "blues": dict(harmony="blues", colour="seventh", cadence="V7", groove="shuffle", bass="walking",
+                  figure="shuffle", bass_instrument="upright bass", chords_instrument="organ",
+                  lead_instrument="electric guitar", pad_instrument="piano", form="blues",
+                  lead_density=0.45, lead_centre=72,
                   reverb=0.2, looseness=0.015, bends=0.35),
     "funk": dict(harmony="funk", colour="extended", cadence="V7", groove="funk", bass="funk",
-                 figure="funk16", bass_instrument="bass", chords_instrument="clavinet",
+                 figure="funk16", bass_instrument="bass", chords_instrument="electric piano",
                  lead_instrument="brass", swing_unit=0.25, form="song", lead_density=0.5,
                  lead_centre=70, reverb=0.12, looseness=0.006),
     "r&b": dict(harmony="soul", colour="extended", cadence="V7", groove="rnb", bass="root",
@@ -107,17 +111,25 @@ _FIELDS: dict[str, dict[str, object]] = {
                      bass_instrument="synth bass", chords_instrument="square lead",
                      lead_instrument="square lead", form="song", lead_density=0.65, lead_centre=76,
                      reverb=0.05, looseness=0.0),
-    "gospel": dict(harmony="gospel", colour="seventh", cadence="V7", groove="gospel", bass="root",
-                   figure="gospel", chords_instrument="organ", lead_instrument="piano",
-                   percussion=("claps",), voice_program=52, swing_unit=0.5, form="song",
-                   lead_density=0.5, reverb=0.28),
-    "afrobeat": dict(harmony="afro", colour="seventh", cadence="", groove="afrobeat", bass="afro",
-                     figure="afro_guitar", chords_instrument="electric guitar", pad_instrument="",
-                     lead_instrument="brass", percussion=("congas", "shekere", "cowbell"), form="loop",
+    # Church band, not a jazz trio: straight time, plain triads on the organ, the horn section carrying
+    # the tune over a busy bass, claps and tambourine on the backbeat.
+    "gospel": dict(harmony="gospel", colour="triad", cadence="V7", groove="gospel", bass="funk",
+                   figure="gospel", chords_instrument="organ", lead_instrument="brass",
+                   percussion=("claps", "tambourine"), voice_program=52, swing_unit=0.5,
+                   form="song", lead_density=0.5, reverb=0.28),
+    # Fela's band: electric piano and guitar interlocking on the same ostinato figures, a syncopated
+    # bass, congas and shekere over the kit, horns carrying the riff.
+    "afrobeat": dict(harmony="afro", colour="seventh", cadence="", groove="afrobeat", bass="funk",
+                     figure="afro_guitar", chords_instrument="electric piano", pad_instrument="",
+                     arp_instrument="electric guitar", arp_figure="afro_guitar",
+                     lead_instrument="brass", percussion=("congas", "shekere"), form="loop",
                      lead_density=0.5, lead_centre=70, reverb=0.18, looseness=0.008),
-    "acoustic": dict(harmony="pop", cadence="V", groove="acoustic", bass="root", figure="strum",
-                     chords_instrument="acoustic guitar", lead_instrument="piano",
-                     arp_instrument="", form="song", lead_density=0.45, lead_centre=79, reverb=0.2),
+    # Unplugged: no kit (drums read as indie rock), a fingerpicked guitar opening into strumming at
+    # the peaks, an upright under it.
+    "acoustic": dict(harmony="pop", cadence="V", groove="", bass="root", figure="fingerpick",
+                     figure_peak="strum", bass_instrument="upright bass",
+                     chords_instrument="acoustic guitar", lead_instrument="piano", arp_instrument="",
+                     form="song", lead_density=0.45, lead_centre=79, reverb=0.2),
 }
 
 # fmt: on

@@ -142,6 +142,7 @@ PRODUCTIONS: dict[str, Production] = {
     "metal": Production(
         kit="standard",
         stems={"drums": DRUMS_PUNCH, "bass": (Drive(14.0, mix=0.6), Filter("lowpass", 4000.0))},
+        stem_gain_db={"drums": 3.0, "bass": 3.0},
         reverb_rt60_s=1.0,
     ),
     "rock": Production(kit="power", reverb_rt60_s=1.3),
@@ -159,7 +160,7 @@ PRODUCTIONS: dict[str, Production] = {
         stem_gain_db={"drums": 1.0, "bass": 2.0},
         reverb_rt60_s=1.8,
     ),
-    "gospel": Production(kit="room", reverb_rt60_s=2.2),
+    "gospel": Production(kit="standard", reverb_rt60_s=2.2),
     "afrobeat": Production(
         kit="standard",
         parts={
