@@ -133,6 +133,8 @@ PRODUCTIONS: dict[str, Production] = {
         reverb_rt60_s=0.9,
     ),
     "lo-fi": Production(kit="standard", reverb_rt60_s=1.4),
+    # Programmed drums: an acoustic kit under a pop song reads as country or rock.
+    "pop": Production(kit="electronic"),
     "trap": Production(
         kit="tr808",
         stems={"drums": DRUMS_PUNCH},
