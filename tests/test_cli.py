@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import subprocess
 import sys
 
@@ -42,7 +43,11 @@ def test_generate_writes_mix_stems_waveform_midi_and_manifest(tmp_path, capsys) 
     assert manifest["encoded"] == {kind: ["wav", "flac"] for kind in ("mix", *STEM_NAMES)}
     assert manifest["plan"]["genre"] == "reggae" and manifest["plan"]["seed"] == 7
     assert manifest["status"] == "completed" and manifest["engine"] == "symbolic"
-    assert json.loads(capsys.readouterr().out)["engine"] == "symbolic"
+    printed = capsys.readouterr()
+    assert json.loads(printed.out)["engine"] == "symbolic"
+    percents = [float(p) for p in re.findall(r"\r\s*([\d.]+)%", printed.err)]
+    assert percents == sorted(percents) and percents[-1] == 100.0
+    assert len(set(percents)) >= 10  # it moves through the job, not from 0 to 100 at the end
 
 
 def test_generate_help_shows_the_request_rules_and_defaults(capsys) -> None:
