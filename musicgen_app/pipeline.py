@@ -29,20 +29,24 @@ from .progress import SteadyProgress, SummedProgress
 from .track import TrackOutcome, provenance_tags
 from .track_files import MASTER_FORMAT, SIDE_FILES, encoded_file, master_file
 
-__all__ = ["STAGES", "JobSpec", "produce_track"]
+__all__ = ["ENGINE_STARTED", "STAGES", "JobSpec", "produce_track"]
 
 #: Where each stage starts in a job's progress (0..1), and its name for people (the studio shows it).
 #: The shares follow where a symbolic job spends its time (a 180 s track: render 51 %, master 15 %,
 #: encoding 32 %), so the bar moves at a similar pace through each. An engine that makes its own stems
 #: reports over the stems stage too (the symbolic engine's stem buses run there).
 STAGES: tuple[tuple[float, str], ...] = (
-    (0.0, "Generating the music"),
+    (0.0, "Starting the engine"),
+    (0.04, "Generating the music"),
     (0.6, "Making the stems"),
     (0.7, "Mastering"),
     (0.78, "Saving the master and encoding the mix"),
     (0.98, "Saving the files"),
 )
-_ENGINE_AT, _SEPARATION_AT, _MASTER_AT, _ENCODE_AT, _SAVE_AT = (start for start, _ in STAGES)
+_START_AT, _ENGINE_AT, _SEPARATION_AT, _MASTER_AT, _ENCODE_AT, _SAVE_AT = (start for start, _ in STAGES)
+#: Where a job's own progress begins: below it, a worker waiting for its render process to start (the
+#: first job after a restart) shows that it has begun.
+ENGINE_STARTED = _ENGINE_AT
 #: Encoding cost per frame relative to a 24-bit FLAC master (measured: mp3 through LAME ~5x, ogg ~4x),
 #: so that the encoding stage's progress follows its time rather than its file count.
 _ENCODE_WEIGHT = {"mp3": 5.0, "ogg": 4.0, "wav": 0.5, MASTER_FORMAT: 1.0}
@@ -208,7 +212,7 @@ def produce_track(spec: JobSpec, out_dir: Path, *, progress: ProgressFn = no_pro
 
 def _produce(spec: JobSpec, out_dir: Path, steady: SteadyProgress) -> TrackOutcome:
     plan = Plan.from_dict(spec.plan)
-    steady.step(_ENGINE_AT, _SEPARATION_AT)
+    steady.step(_START_AT, _ENGINE_AT)
     engine, notices = choose_engine(spec.engine, spec.config)
     engine_end = _MASTER_AT if engine.makes_stems else _SEPARATION_AT
     steady.step(_ENGINE_AT, engine_end)

@@ -74,7 +74,9 @@ def test_summed_progress_weighs_each_piece_by_its_size() -> None:
 def test_encoding_reports_the_frames_handed_to_the_encoder(tmp_path, fmt: str) -> None:
     audio = np.random.default_rng(1).uniform(-0.5, 0.5, (44_100 * 20, 2)).astype(np.float32)
     seen: list[float] = []
-    encode_audio(audio, 44_100, tmp_path / f"x.{fmt}", fmt, tags=TAGS, bits_per_sample=16, progress=seen.append)
+    encode_audio(
+        audio, 44_100, tmp_path / f"x.{fmt}", fmt, tags=TAGS, bits_per_sample=16, progress=seen.append
+    )
     assert len(seen) >= 3 and seen == sorted(seen) and seen[-1] == 1.0
 
 
@@ -88,5 +90,5 @@ def test_a_job_reports_every_stage_in_order_and_ends_at_one(tmp_path) -> None:
     assert seen == sorted(seen) and seen[-1] == 1.0
     reached = {label for start, label in STAGES if any(start <= f for f in seen)}
     assert reached == {label for _, label in STAGES}
-    encoding = [f for f in seen if STAGES[3][0] < f < STAGES[4][0]]
+    encoding = [f for f in seen if STAGES[4][0] < f < STAGES[5][0]]
     assert len(encoding) >= 5  # by frames, not one jump per stage
