@@ -95,6 +95,7 @@ def _step_updates(p: Parts, studio: Studio, step: Step) -> dict:
                 p.downloads: view.downloads_html,
                 p.remix: None,
                 p.current: view.track.id,
+                p.variation: gr.Button(interactive=True),
             }
         )
         # an empty stem (None: the engine left it silent) gets no player and no level
@@ -122,6 +123,7 @@ def _outputs(p: Parts) -> list:
         p.history_key,
         p.seed,
         p.tempo,
+        p.variation,
         *p.stems.values(),
         *p.levels.values(),
     ]
@@ -234,6 +236,7 @@ def _wire_track_actions(p: Parts, outputs: list, acting: Callable[[gr.Request | 
             p.status: mine.delete(current),
             p.result: gr.Column(visible=False),
             p.current: "",
+            p.variation: gr.Button(interactive=False),
             **_history_updates(p, mine),
         }
 
