@@ -4,8 +4,19 @@ leaves the local environment and data out."""
 
 from __future__ import annotations
 
+import fnmatch
+import os
 import re
+import shutil
+import socket
+import subprocess
+import sys
+import tempfile
+import time
 from pathlib import Path
+
+import httpx
+import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
 DOCKERFILE = (ROOT / "Dockerfile").read_text()
@@ -112,3 +123,160 @@ def test_the_image_checks_its_health_on_healthz() -> None:
 def test_the_build_context_leaves_out_the_environment_and_data() -> None:
     ignored = {line.strip() for line in (ROOT / ".dockerignore").read_text().splitlines()}
     assert {".venv", "data", ".git"} <= ignored
+
+
+# -- the image's file tree, run without Docker -----------------------------------------------------------
+
+USER_UID = 1000
+
+
+def _python_for(uid: int) -> str | None:
+    """An interpreter ``uid`` can run: this one, or the system's of the same version (pyenv's may sit
+    under a home only root can enter). The packages come from this environment either way."""
+    version = f"python{sys.version_info.major}.{sys.version_info.minor}"
+    for candidate in (sys.executable, f"/usr/bin/{version}"):
+        try:
+            probe = subprocess.run([candidate, "-c", "pass"], user=uid, group=uid, capture_output=True)
+        except OSError:  # not there, or not for this user
+            continue
+        if probe.returncode == 0:
+            return candidate
+    return None
+
+
+def _copied_like_docker(root: Path) -> list[str]:
+    """``COPY . .``: the tracked files, less what .dockerignore leaves out of the build context."""
+    ignored = [line.strip() for line in (ROOT / ".dockerignore").read_text().splitlines()]
+    patterns = [p for p in ignored if p and not p.startswith("#")]
+    tracked = subprocess.run(
+        ["git", "ls-files"], cwd=ROOT, capture_output=True, text=True, check=True
+    ).stdout.splitlines()
+
+    def excluded(path: str) -> bool:
+        parts = path.split("/")
+        return any(
+            fnmatch.fnmatch(path, p.removeprefix("**/"))
+            or any(fnmatch.fnmatch(part, p.removeprefix("**/")) for part in parts)
+            for p in patterns
+        )
+
+    kept = [path for path in tracked if not excluded(path) and (ROOT / path).is_file()]
+    for path in kept:
+        (root / path).parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy2(ROOT / path, root / path)
+    return kept
+
+
+def _read_only(tree: Path) -> None:
+    for path in sorted(tree.rglob("*"), reverse=True):
+        path.chmod(0o555 if path.is_dir() else 0o444)
+    tree.chmod(0o555)
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@pytest.fixture
+def image_tree():
+    """/home/user/app (read-only, root's), /home/user and /data (the user's), /tmp: in a scratch root
+    that uid 1000 can enter (pytest's own temporary root is private to root)."""
+    if os.geteuid() != 0:
+        pytest.skip("starting the app as uid 1000 needs root")
+    python = _python_for(USER_UID)
+    if python is None:
+        pytest.skip("no Python interpreter that uid 1000 may run")
+    root = Path(tempfile.mkdtemp(prefix="musicgen-image-"))
+    root.chmod(0o755)
+    try:
+        app = root / "home/user/app"
+        app.mkdir(parents=True)
+        kept = _copied_like_docker(app)
+        for writable in (root / "data", root / "tmp"):
+            writable.mkdir()
+        for owned in (root / "home/user", root / "data", root / "tmp"):
+            os.chown(owned, USER_UID, USER_UID)
+        _read_only(app)
+        yield root, python, kept
+    finally:
+        for path in root.rglob("*"):
+            if path.is_dir() and not path.is_symlink():
+                path.chmod(0o755)
+        shutil.rmtree(root)
+
+
+@pytest.mark.slow
+def test_the_app_runs_as_uid_1000_on_a_read_only_app_directory_and_serves_a_track(image_tree) -> None:
+    root, python, kept = image_tree
+    assert not any(p.startswith((".venv/", "data/", ".git/")) for p in kept)
+    data_dir = re.search(r"MUSICGEN_APP_DATA_DIR=(\S+)", DOCKERFILE).group(1)
+    assert data_dir.startswith("/data/")
+    site_packages = next(p for p in sys.path if p.endswith("site-packages") and "musicgen" not in p)
+    port = _free_port()
+    env = {
+        "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
+        "HOME": str(root / "home/user"),
+        "TMPDIR": str(root / "tmp"),
+        "GRADIO_TEMP_DIR": str(root / "tmp/gradio"),
+        "PYTHONPATH": site_packages,  # the image's `pip install --user` tree; the app comes from its dir
+        "PYTHONDONTWRITEBYTECODE": "1",
+        "MUSICGEN_APP_HOST": "127.0.0.1",
+        "PORT": str(port),
+        "MUSICGEN_APP_DATA_DIR": str(root / data_dir.lstrip("/")),
+        "MUSICGEN_APP_ENGINE": "symbolic",
+        "HF_HUB_OFFLINE": "1",
+        "GRADIO_ANALYTICS_ENABLED": "False",
+    }
+    app = root / "home/user/app"
+    log = root / "tmp/server.log"
+    with log.open("wb") as out:
+        server = subprocess.Popen(
+            [python, "app.py"],
+            cwd=app,
+            env=env,
+            user=USER_UID,
+            group=USER_UID,
+            extra_groups=[],
+            stdout=out,
+            stderr=subprocess.STDOUT,
+        )
+    base = f"http://127.0.0.1:{port}"
+    try:
+        _wait_until(lambda: _get(f"{base}/healthz") == 200, server, log)
+        body = {"prompt": "calm ambient pads", "duration": 5, "output_format": "wav", "seed": 1}
+        track = httpx.post(f"{base}/v1/music/generate", json=body, timeout=30).json()
+        _wait_until(lambda: _status(base, track["id"]) in ("completed", "failed"), server, log)
+        assert _status(base, track["id"]) == "completed", log.read_text()[-2000:]
+        audio = httpx.get(f"{base}/v1/music/{track['id']}/audio", timeout=30)
+        assert audio.status_code == 200 and audio.content[:4] == b"RIFF"
+        assert httpx.get(f"{base}/", timeout=30).status_code == 200  # the studio too
+    finally:
+        server.terminate()
+        server.wait(timeout=20)
+    stored = [p for p in (root / data_dir.lstrip("/")).rglob("*") if p.is_file()]
+    assert stored and all(p.stat().st_uid == USER_UID for p in stored)
+    assert "PermissionError" not in log.read_text()
+
+
+def _get(url: str) -> int | None:
+    try:
+        return httpx.get(url, timeout=3).status_code
+    except httpx.TransportError:
+        return None
+
+
+def _status(base: str, track_id: str) -> str:
+    return httpx.get(f"{base}/v1/music/{track_id}", timeout=10).json()["status"]
+
+
+def _wait_until(condition, server: subprocess.Popen, log: Path, *, timeout_s: float = 120) -> None:
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        if server.poll() is not None:
+            raise AssertionError(f"the app exited ({server.returncode}):\n{log.read_text()[-3000:]}")
+        if condition():
+            return
+        time.sleep(0.3)
+    raise AssertionError(f"timed out:\n{log.read_text()[-3000:]}")
