@@ -99,7 +99,7 @@ def _form_panel(p: Parts, examples: list[tuple[str, str]]) -> None:
         p.random_seed = gr.Checkbox(
             True, label="Random seed", elem_id="mg-random-seed", scale=0, min_width=120
         )
-        # empty while the seed is random (a 0 there would read as "seed 0"); a track fills in its seed
+        # "random" as its placeholder while the seed is random; a track fills in the seed it used
         p.seed = gr.Number(
             None,
             label="Seed",
