@@ -99,14 +99,14 @@ def _form_panel(p: Parts, examples: list[tuple[str, str]]) -> None:
         p.random_seed = gr.Checkbox(
             True, label="Random seed", elem_id="mg-random-seed", scale=0, min_width=120
         )
-        # "random" as its placeholder while the seed is random; a track fills in the seed it used
-        p.seed = gr.Number(
-            None,
+        # A text box, not a number: Gradio shows an empty number as 0, which reads as "seed 0". Empty
+        # (placeholder "random") while the seed is random; a track fills in the seed it used.
+        p.seed = gr.Textbox(
+            "",
             label="Seed",
             placeholder="random",
-            precision=0,
-            minimum=0,
-            maximum=MAX_SEED,
+            info=f"a whole number from 0 to {MAX_SEED}",
+            max_lines=1,
             interactive=False,
             elem_id="mg-seed",
         )

@@ -48,6 +48,8 @@ def laptop(page):
 def test_an_empty_studio_explains_itself(laptop):
     page = laptop
     assert "Your track appears here" in page.inner_text("#mg-status")
+    seed = page.locator("#mg-seed input, #mg-seed textarea").first
+    assert seed.input_value() == "" and seed.get_attribute("placeholder") == "random"  # not a 0
     assert page.locator("#mg-variation").is_disabled()
     assert page.locator("#mg-history tbody tr").count() == 0 or "pointer" in page.eval_on_selector(
         "#mg-history tbody tr", "row => getComputedStyle(row).cursor"
