@@ -124,6 +124,7 @@ def test_make_run_serves_the_studio_and_installs_without_warnings(served, clone)
     assert "BuildBackendWarning" not in output and "!!" not in output, output[-3000:]
     installed = subprocess.run(
         [str(clone / ".venv/bin/python"), "-c", "import musicgen_app; print(musicgen_app.__file__)"],
+        cwd=clone.parent,  # not this checkout, whose directory would come first on the path
         capture_output=True,
         text=True,
         check=True,
