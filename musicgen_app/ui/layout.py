@@ -17,7 +17,7 @@ import gradio as gr
 from ..audio.remix import MAX_GAIN_DB, MIN_GAIN_DB
 from ..formats import OUTPUT_FORMATS, STEM_NAMES
 from ..genres import GENRES
-from ..request import MAX_DURATION_S, MAX_SEED, MAX_TEMPO_BPM, MIN_DURATION_S, MIN_TEMPO_BPM
+from ..request import MAX_DURATION_S, MAX_TEMPO_BPM, MIN_DURATION_S, MIN_TEMPO_BPM
 from . import views
 from .access import StudioAccess
 from .handlers import AUTO, Studio, musicgen_status
@@ -105,7 +105,6 @@ def _form_panel(p: Parts, examples: list[tuple[str, str]]) -> None:
             "",
             label="Seed",
             placeholder="random",
-            info=f"a whole number from 0 to {MAX_SEED}",
             max_lines=1,
             interactive=False,
             elem_id="mg-seed",
