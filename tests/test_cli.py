@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import json
+import os
 import re
 import subprocess
 import sys
 
+import numpy as np
 import pytest
 import soundfile as sf
 
@@ -73,3 +75,28 @@ def test_bad_input_exits_non_zero_with_one_line() -> None:
 def test_unknown_genre_names_the_closest(capsys) -> None:
     assert main(["generate", "a beat", "--genre", "jaz", "--out", "/nonexistent"]) == 2
     assert "jazz" in capsys.readouterr().err
+
+
+def test_top_level_help_is_plain_text_and_names_every_command(capsys) -> None:
+    with pytest.raises(SystemExit):
+        main(["--help"])
+    text = capsys.readouterr().out
+    assert "``" not in text and ":func:" not in text and ":class:" not in text
+    for command in ("generate", "serve", "genres", "separate"):
+        assert command in text
+
+
+def test_separate_without_demucs_files_names_the_repo_option(tmp_path) -> None:
+    song = tmp_path / "song.wav"
+    sf.write(song, np.zeros((44_100, 2), np.float32), 44_100)
+    env = {**os.environ, "HF_HUB_OFFLINE": "1", "HF_HOME": str(tmp_path / "hf"), "TORCH_HOME": str(tmp_path)}
+    env.pop("MUSICGEN_APP_DEMUCS_REPO", None)
+    run = subprocess.run(
+        [sys.executable, "-m", "musicgen_app", "separate", str(song), "--out", str(tmp_path / "stems")],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=300,
+    )
+    assert run.returncode != 0 and "Traceback" not in run.stderr
+    assert "--repo" in run.stderr and len(run.stderr.strip().splitlines()) == 1

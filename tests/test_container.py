@@ -257,7 +257,9 @@ def test_the_app_runs_as_uid_1000_on_a_read_only_app_directory_and_serves_a_trac
         server.wait(timeout=20)
     stored = [p for p in (root / data_dir.lstrip("/")).rglob("*") if p.is_file()]
     assert stored and all(p.stat().st_uid == USER_UID for p in stored)
-    assert "PermissionError" not in log.read_text()
+    server_log = log.read_text()
+    assert "PermissionError" not in server_log
+    assert not re.search(r"\d+%\|", server_log), "a tqdm bar in the server log"
 
 
 def _get(url: str) -> int | None:
