@@ -26,6 +26,9 @@ _IDLE_S = 0.5
 #: The share of the distance to the step's end covered per tick while eased: at this rate a step that
 #: takes eight times longer than its silence threshold still moves a whole percent every two seconds.
 _EASE_PER_TICK = 0.06
+#: The most one tick may add (1.6 % a second at the default tick): in a long step (the engine's) the
+#: estimate must not run far ahead of the work, or the real reports that follow would all be behind it.
+_EASE_MAX_PER_TICK = 0.004
 
 
 class SteadyProgress:
@@ -86,7 +89,8 @@ class SteadyProgress:
                 if not quiet or self._step_end <= self._value:
                     continue
                 try:
-                    self._send(self._value + (self._step_end - self._value) * _EASE_PER_TICK)
+                    gap = self._step_end - self._value
+                    self._send(self._value + min(gap * _EASE_PER_TICK, _EASE_MAX_PER_TICK))
                 except BaseException as exc:  # handed to the job's thread, which decides
                     self._failure = exc
                     return

@@ -3,6 +3,7 @@ parts rendered), an eased estimate inside a step that has none, always increasin
 
 from __future__ import annotations
 
+import itertools
 import threading
 import time
 
@@ -92,3 +93,12 @@ def test_a_job_reports_every_stage_in_order_and_ends_at_one(tmp_path) -> None:
     assert reached == {label for _, label in STAGES}
     encoding = [f for f in seen if STAGES[4][0] < f < STAGES[5][0]]
     assert len(encoding) >= 5  # by frames, not one jump per stage
+
+
+def test_easing_in_a_long_step_stays_slow() -> None:
+    seen: list[float] = []
+    with SteadyProgress(seen.append, tick_s=0.02, idle_s=0.0) as steady:
+        steady.step(0.0, 1.0)
+        time.sleep(0.2)
+    steps = [b - a for a, b in itertools.pairwise(seen)]
+    assert steps and max(steps) <= 0.004 + 1e-9  # about ten ticks: nowhere near the step's end
