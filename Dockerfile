@@ -16,7 +16,8 @@ RUN apt-get update \
 RUN useradd --create-home --uid 1000 user \
  && mkdir -p /home/user/app /data \
  && chown -R user:user /home/user/app /data
-USER user
+# numeric, so that any host can resolve it (hadolint DL3066); it is "user" inside the image
+USER 1000
 ENV HOME=/home/user \
     PATH=/home/user/.local/bin:$PATH
 WORKDIR /home/user/app
