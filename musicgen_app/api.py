@@ -29,7 +29,7 @@ from .errors import (
 from .formats import OUTPUT_FORMATS, STEM_NAMES
 from .genres import GENRES
 from .rate_limit import parse_rate_limit
-from .request import request_json_schema
+from .request import REQUEST_EXAMPLES, request_json_schema
 from .schemas import TrackGenerate, TrackPublic, TracksPublic, error_responses
 from .service import GenerationService
 from .track_json import url_link
@@ -41,7 +41,16 @@ log = logging.getLogger(__name__)
 _BODY_DOC = {
     "requestBody": {
         "required": True,
-        "content": {"application/json": {"schema": request_json_schema()}},
+        "content": {
+            "application/json": {
+                "schema": request_json_schema(),
+                # named examples: /docs offers them in a menu, ready to send
+                "examples": {
+                    f"example {number}": {"summary": example["prompt"][:60], "value": example}
+                    for number, example in enumerate(REQUEST_EXAMPLES, start=1)
+                },
+            }
+        },
     }
 }
 #: Deepest page a listing may ask for (a database integer; deeper is a 422, not an overflow).

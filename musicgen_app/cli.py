@@ -68,12 +68,14 @@ def _generate(args: argparse.Namespace) -> int:
     spec = JobSpec(
         track.id, track.plan, track.output_format, track.engine_requested, settings.engine_config()
     )
-    outcome = produce_track(spec, args.out, progress=_print_progress)
+    outcome = produce_track(spec, args.out, progress=lambda done: _print_progress(_JOB_SHARE * done))
     track = track.completed_with(outcome)
-    # the service encodes the stems after completion; here the command waits for them
+    # the service encodes the stems after completion; here the command waits for them, one at a time,
+    # so the progress goes on to 100 % instead of waiting at the job's end
     encoded = EncodedFiles(lambda _track_id, relative: args.out / relative)
-    encoded.encode_all(track, track.output_format, STEM_NAMES)
-    _print_progress(1.0)
+    for done, name in enumerate(STEM_NAMES, start=1):
+        encoded.encode_all(track, track.output_format, (name,))
+        _print_progress(_JOB_SHARE + (1.0 - _JOB_SHARE) * done / len(STEM_NAMES))
     print(file=sys.stderr)
     manifest = track_json(track, file_link(track), ready=encoded.ready(track))
     (args.out / "manifest.json").write_text(json.dumps(manifest, indent=2, default=str))
@@ -83,6 +85,10 @@ def _generate(args: argparse.Namespace) -> int:
         )
     )
     return 0
+
+
+#: The job's share of the command's progress; the stems in the requested format take the rest.
+_JOB_SHARE = 0.85
 
 
 def _print_progress(fraction: float) -> None:

@@ -118,7 +118,7 @@ def test_an_unknown_format_is_a_422_naming_the_field(api_client, track) -> None:
 
 
 def test_a_failed_encode_is_a_clear_503_and_leaves_no_partial_file(api_client, track, monkeypatch) -> None:
-    def half_then_fail(frames, sr, target, tags, bits):
+    def half_then_fail(frames, sr, target, tags, bits, progress):
         Path(target).write_bytes(b"half an ogg")
         raise sf.LibsndfileError(1, "disk trouble ")
 

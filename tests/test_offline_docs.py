@@ -28,3 +28,19 @@ def test_the_docs_load_nothing_from_other_hosts(client, page: str) -> None:
         answer = client.get(asset)
         assert answer.status_code == 200 and len(answer.content) > 1000, asset
     assert "/openapi.json" in html
+
+
+def test_every_v1_route_comes_with_an_example(client) -> None:
+    spec = client.get("/openapi.json").json()
+    routes = [
+        (path, op) for path, ops in spec["paths"].items() if path.startswith("/v1") for op in ops.values()
+    ]
+    assert len(routes) >= 12
+    for path, operation in routes:
+        for parameter in operation.get("parameters", []):
+            assert "example" in parameter or "examples" in parameter, (path, parameter["name"])
+        body = operation.get("requestBody", {}).get("content", {}).get("application/json")
+        if body is not None:
+            assert body["examples"], path
+            for example in body["examples"].values():
+                assert client.post("/v1/music/plan", json=example["value"]).status_code == 200, example

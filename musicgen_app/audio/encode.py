@@ -26,6 +26,7 @@ import os
 import shutil
 import subprocess
 import tempfile
+import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from functools import lru_cache
@@ -35,6 +36,7 @@ import numpy as np
 import soundfile as sf
 from mutagen import MutagenError
 
+from ..engines.base import ProgressFn, no_progress
 from ..errors import GenerationFailed, InsufficientStorage, InvalidRequest
 from ..formats import OUTPUT_FORMATS
 from .tags import Tags, riff_info_strings, write_id3, write_vorbis_comments
@@ -73,6 +75,8 @@ log = logging.getLogger(__name__)
 
 _FFMPEG_TIMEOUT_S = 600
 _WRITE_BLOCK_FRAMES = 65_536
+#: Frames per write where blocks exist only to report progress (about 6 s of audio at 44.1 kHz).
+_PROGRESS_BLOCK_FRAMES = 262_144
 
 
 @lru_cache(maxsize=1)
@@ -144,6 +148,7 @@ def _write_blocks(
     target: Path,
     *,
     strings: dict[str, str] | None = None,
+    progress: ProgressFn = no_progress,
     **options: object,
 ) -> None:
     """Write through libsndfile in blocks: libvorbis allocates its analysis buffer on the stack
@@ -155,10 +160,14 @@ def _write_blocks(
             setattr(out, attribute, value)
         for start in range(0, frames.shape[0], _WRITE_BLOCK_FRAMES):
             out.write(frames[start : start + _WRITE_BLOCK_FRAMES])
+            progress(min(start + _WRITE_BLOCK_FRAMES, frames.shape[0]) / frames.shape[0])
 
 
-def _write_wav(frames: np.ndarray, sr: int, target: Path, tags: Tags, bits: int) -> None:
-    _write_blocks(frames, sr, target, strings=riff_info_strings(tags), format="WAV", subtype=f"PCM_{bits}")
+def _write_wav(
+    frames: np.ndarray, sr: int, target: Path, tags: Tags, bits: int, progress: ProgressFn
+) -> None:
+    strings = riff_info_strings(tags)
+    _write_blocks(frames, sr, target, strings=strings, progress=progress, format="WAV", subtype=f"PCM_{bits}")
 
 
 def _pcm24_words(frames: np.ndarray) -> np.ndarray:
@@ -176,24 +185,31 @@ def _pcm24_words(frames: np.ndarray) -> np.ndarray:
     return words
 
 
-def _write_flac(frames: np.ndarray, sr: int, target: Path, tags: Tags, bits: int) -> None:
+def _write_flac(
+    frames: np.ndarray, sr: int, target: Path, tags: Tags, bits: int, progress: ProgressFn
+) -> None:
     options = {"format": "FLAC", "subtype": f"PCM_{bits}", "compression_level": FLAC_COMPRESSION_LEVEL}
     if bits == 24:
-        # one write: libFLAC buffers by itself (the block writes are for libvorbis' stack, see above)
+        # large writes: libFLAC buffers by itself (the small blocks are for libvorbis' stack, see above);
+        # they are only there so that the caller can show progress
         with sf.SoundFile(target, "w", sr, frames.shape[1], **options) as out:
-            out.write(_pcm24_words(frames))
+            for start in range(0, frames.shape[0], _PROGRESS_BLOCK_FRAMES):
+                out.write(_pcm24_words(frames[start : start + _PROGRESS_BLOCK_FRAMES]))
+                progress(min(start + _PROGRESS_BLOCK_FRAMES, frames.shape[0]) / frames.shape[0])
     else:
-        _write_blocks(frames, sr, target, **options)
+        _write_blocks(frames, sr, target, progress=progress, **options)
     write_vorbis_comments(target, tags, "flac")
 
 
-def _write_ogg(frames: np.ndarray, sr: int, target: Path, tags: Tags, bits: int) -> None:
+def _write_ogg(
+    frames: np.ndarray, sr: int, target: Path, tags: Tags, bits: int, progress: ProgressFn
+) -> None:
     options = {"format": "OGG", "subtype": "VORBIS", "compression_level": OGG_COMPRESSION_LEVEL}
-    _write_blocks(frames, sr, target, **options)
+    _write_blocks(frames, sr, target, progress=progress, **options)
     write_vorbis_comments(target, tags, "ogg")
 
 
-def _ffmpeg_mp3(frames: np.ndarray, sr: int, target: Path) -> None:
+def _ffmpeg_mp3(frames: np.ndarray, sr: int, target: Path, progress: ProgressFn) -> None:
     command = [
         *(_ffmpeg() or "ffmpeg", "-nostdin", "-hide_banner", "-loglevel", "error", "-y"),
         *("-f", "f32le", "-ar", str(sr), "-ac", str(frames.shape[1]), "-i", "pipe:0"),
@@ -204,25 +220,55 @@ def _ffmpeg_mp3(frames: np.ndarray, sr: int, target: Path) -> None:
         *("-id3v2_version", "0", "-write_id3v1", "0", "-f", "mp3", str(target)),
     ]
     pcm = memoryview(frames.astype("<f4", copy=False)).cast("B")
-    done = subprocess.run(command, input=pcm, capture_output=True, timeout=_FFMPEG_TIMEOUT_S, check=False)
-    if done.returncode != 0:
+    returncode, stderr = _feed(command, pcm, progress)
+    if returncode != 0:
         # ffmpeg's own words name files on this machine: they go to the log, not to the caller
-        log.error(
-            "ffmpeg exit %d: %s", done.returncode, done.stderr.decode("utf-8", "replace").strip()[-500:]
-        )
-        raise GenerationFailed(f"mp3 encoding failed (ffmpeg exit {done.returncode})")
+        log.error("ffmpeg exit %d: %s", returncode, stderr.decode("utf-8", "replace").strip()[-500:])
+        raise GenerationFailed(f"mp3 encoding failed (ffmpeg exit {returncode})")
 
 
-def _write_mp3(frames: np.ndarray, sr: int, target: Path, tags: Tags, bits: int) -> None:
+def _feed(command: list[str], pcm: memoryview, progress: ProgressFn) -> tuple[int, bytes]:
+    """Run ``command`` with ``pcm`` on its stdin in blocks, telling ``progress`` the share fed.
+
+    The pipe holds only 64 KiB, so the bytes taken are the bytes the encoder has nearly finished: their
+    share is the encoding's progress. stderr is read by a thread so that a chatty encoder cannot block.
+    """
+    with subprocess.Popen(
+        command, stdin=subprocess.PIPE, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE
+    ) as process:
+        errors: list[bytes] = []
+        reader = threading.Thread(target=lambda: errors.append(process.stderr.read()), daemon=True)
+        reader.start()
+        block = _WRITE_BLOCK_FRAMES * 8  # bytes: 65 536 stereo float32 frames
+        try:
+            for start in range(0, len(pcm), block):
+                process.stdin.write(pcm[start : start + block])
+                progress(min(start + block, len(pcm)) / len(pcm))
+            process.stdin.close()
+        except BrokenPipeError:
+            pass  # ffmpeg stopped early: its exit status and stderr say why
+        try:
+            process.wait(timeout=_FFMPEG_TIMEOUT_S)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            raise
+        reader.join()
+    return process.returncode, b"".join(errors)
+
+
+def _write_mp3(
+    frames: np.ndarray, sr: int, target: Path, tags: Tags, bits: int, progress: ProgressFn
+) -> None:
     if _ffmpeg():
-        _ffmpeg_mp3(frames, sr, target)
+        _ffmpeg_mp3(frames, sr, target, progress)
     else:
         options = {"format": "MP3", "subtype": "MPEG_LAYER_III", "bitrate_mode": "VARIABLE"}
-        _write_blocks(frames, sr, target, compression_level=_SNDFILE_MP3_COMPRESSION_LEVEL, **options)
+        level = _SNDFILE_MP3_COMPRESSION_LEVEL
+        _write_blocks(frames, sr, target, compression_level=level, progress=progress, **options)
     write_id3(target, tags)
 
 
-_WRITERS: dict[str, Callable[[np.ndarray, int, Path, Tags, int], None]] = {
+_WRITERS: dict[str, Callable[[np.ndarray, int, Path, Tags, int, ProgressFn], None]] = {
     "mp3": _write_mp3,
     "wav": _write_wav,
     "flac": _write_flac,
@@ -238,6 +284,7 @@ def encode_audio(
     *,
     tags: Tags,
     bits_per_sample: int = 16,
+    progress: ProgressFn = no_progress,
 ) -> Path:
     """Write ``audio`` to ``path`` as ``fmt`` with provenance ``tags``, atomically.
 
@@ -255,6 +302,8 @@ def encode_audio(
         Title, engine, model, prompt, seed, license (and artist, comment).
     bits_per_sample : int
         16 or 24, for ``wav`` and ``flac``.
+    progress : callable
+        Told the share of the frames handed to the encoder (0..1, increasing), as encoding goes.
 
     Returns
     -------
@@ -273,7 +322,7 @@ def encode_audio(
     path = Path(path)
     try:
         with _atomic_target(path) as target:
-            writer(frames, int(sr), target, tags, bits_per_sample)
+            writer(frames, int(sr), target, tags, bits_per_sample, progress)
     except (GenerationFailed, InsufficientStorage):
         raise
     except OSError as exc:

@@ -106,6 +106,9 @@ class Engine(Protocol):
 
     name: str
     version: str
+    #: Whether ``generate`` gives the four stems itself (else the pipeline separates its mix, and gives
+    #: that step its own share of the job's progress).
+    makes_stems: bool
 
     def available(self) -> tuple[bool, str]:
         """``(True, "")`` when it can run here, else ``(False, why)``; cheap, no loading."""

@@ -14,12 +14,13 @@ import socket
 import threading
 import uuid
 from collections.abc import Callable
-from concurrent.futures import Future, ProcessPoolExecutor
+from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from concurrent.futures.process import BrokenProcessPool
 
 from ..engines.registry import EngineConfig
 from ..errors import MusicgenAppError
-from ..pipeline import JobSpec
+from ..pipeline import ENGINE_STARTED, JobSpec
+from ..progress import SteadyProgress
 from ..store.files import FileStore
 from ..store.tracks import TrackRepository
 from ..track import Track, TrackOutcome
@@ -38,6 +39,7 @@ class RenderPool:
         self._config = config
         self._lock = threading.Lock()
         self._pool: ProcessPoolExecutor | None = None
+        self._warm: list[Future] = []
 
     def _executor(self) -> ProcessPoolExecutor:
         with self._lock:
@@ -58,13 +60,21 @@ class RenderPool:
         job: the first job does not wait for them to load, and each process asks the kernel to kill it
         with its parent before any job can reach it (Linux ties that to the thread that started it)."""
         executor = self._executor()
-        for _ in range(self._processes):
-            executor.submit(os.getpid)
+        self._warm = [executor.submit(os.getpid) for _ in range(self._processes)]
+
+    def wait_warm(self, timeout_s: float) -> bool:
+        """Whether a render process has finished starting (waiting up to ``timeout_s``). A job sent
+        before then would wait in the pool's queue, its progress at nothing, for imports and SoundFont."""
+        if not self._warm:
+            return True
+        done, _ = wait(self._warm, timeout=timeout_s, return_when=FIRST_COMPLETED)
+        return bool(done)
 
     def reset(self, broken: ProcessPoolExecutor | None = None) -> None:
         """Drop a broken pool so the next job gets fresh processes."""
         with self._lock:
             pool, self._pool = self._pool, None
+            self._warm = []
         if pool is not None:
             pool.shutdown(wait=False, cancel_futures=True)
 
@@ -171,6 +181,7 @@ class WorkerPool:
     def _run(self, track: Track, worker_id: str) -> None:
         staging = self._files.staging_dir(track.id, track.attempts)
         spec = JobSpec(track.id, track.plan, track.output_format, track.engine_requested, self._config)
+        self._await_render_process(track.id, worker_id)
         try:
             future = self._render.submit(spec, staging, self._database_url, worker_id)
             outcome = self._wait(future, track.id, worker_id)
@@ -200,6 +211,21 @@ class WorkerPool:
             self._repo.fail(track.id, worker_id, f"internal error ({type(exc).__name__}); see the server log")
             return
         self._publish(track, worker_id, staging, outcome)
+
+    def _await_render_process(self, track_id: str, worker_id: str) -> None:
+        """Before the render processes have started (the first job after a start), show the job as
+        starting, its bar moving below :data:`ENGINE_STARTED`, while its lease is kept alive."""
+        if self._render.wait_warm(0):
+            return
+        beat_s = max(self._lease_s / 4.0, 0.2)
+
+        def report(fraction: float) -> None:
+            self._repo.set_progress(track_id, worker_id, fraction)
+
+        with SteadyProgress(report, idle_s=0.0) as starting:
+            starting.step(0.0, ENGINE_STARTED)
+            while not self._render.wait_warm(beat_s) and not self._stop.is_set():
+                self._repo.heartbeat(track_id, worker_id, lease_s=self._lease_s)
 
     def _wait(self, future: Future, track_id: str, worker_id: str) -> TrackOutcome:
         beat_s = max(self._lease_s / 4.0, 0.2)

@@ -59,7 +59,7 @@ class Form:
     duration_s: float = 30
     output_format: str = "mp3"
     random_seed: bool = True
-    seed: float | None = None
+    seed: float | str | None = None
     engine: str = AUTO
 
     def body(self) -> dict[str, Any]:
@@ -74,9 +74,21 @@ class Form:
             body["genre"] = self.genre
         if not self.auto_tempo and self.tempo_bpm is not None:
             body["tempo"] = _whole(self.tempo_bpm)
-        if not self.random_seed and self.seed is not None:
-            body["seed"] = _whole(self.seed)
+        if not self.random_seed and self.seed not in (None, ""):
+            body["seed"] = _seed_value(self.seed)
         return body
+
+
+def _seed_value(seed: float | str) -> int | float | str:
+    """The seed box's text as a number when it is one; anything else goes on as typed, for the request
+    rules to refuse with their message (``seed: must be an integer ...``)."""
+    if isinstance(seed, str):
+        text = seed.strip()
+        try:
+            return _whole(float(text))
+        except ValueError:
+            return text
+    return _whole(seed)
 
 
 def _whole(value: float) -> int | float:

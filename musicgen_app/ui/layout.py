@@ -17,7 +17,7 @@ import gradio as gr
 from ..audio.remix import MAX_GAIN_DB, MIN_GAIN_DB
 from ..formats import OUTPUT_FORMATS, STEM_NAMES
 from ..genres import GENRES
-from ..request import MAX_DURATION_S, MAX_SEED, MAX_TEMPO_BPM, MIN_DURATION_S, MIN_TEMPO_BPM
+from ..request import MAX_DURATION_S, MAX_TEMPO_BPM, MIN_DURATION_S, MIN_TEMPO_BPM
 from . import views
 from .access import StudioAccess
 from .handlers import AUTO, Studio, musicgen_status
@@ -99,19 +99,28 @@ def _form_panel(p: Parts, examples: list[tuple[str, str]]) -> None:
         p.random_seed = gr.Checkbox(
             True, label="Random seed", elem_id="mg-random-seed", scale=0, min_width=120
         )
-        p.seed = gr.Number(
-            None, label="Seed", precision=0, minimum=0, maximum=MAX_SEED, interactive=False, elem_id="mg-seed"
+        # A text box, not a number: Gradio shows an empty number as 0, which reads as "seed 0". Empty
+        # (placeholder "random") while the seed is random; a track fills in the seed it used.
+        p.seed = gr.Textbox(
+            "",
+            label="Seed",
+            placeholder="random",
+            max_lines=1,
+            interactive=False,
+            elem_id="mg-seed",
         )
         p.reroll = gr.Button("Re-roll", size="sm", scale=0, min_width=90, elem_id="mg-reroll")
     with gr.Row():
         p.generate = gr.Button("Generate", variant="primary", elem_id="mg-generate")
-        p.variation = gr.Button("Variation (new seed)", elem_id="mg-variation")
+        # a variation of nothing would be a plain Generate: enabled once a track is loaded
+        p.variation = gr.Button("Variation (new seed)", interactive=False, elem_id="mg-variation")
+    gr.Markdown("Enter or Ctrl+Enter generates; Shift+Enter starts a new line.", elem_classes="mg-hint")
     p.form = [p.prompt, p.genre, p.auto_tempo, p.tempo, p.duration, p.format, p.random_seed, p.seed, p.engine]
 
 
 def _result_panel(p: Parts) -> None:
     # progress and errors sit on top of the result, where the eye goes after Generate
-    p.status = gr.HTML("", elem_id="mg-status", js_on_load=None, css_template=PROGRESS_CSS)
+    p.status = gr.HTML(views.welcome_html(), elem_id="mg-status", js_on_load=None, css_template=PROGRESS_CSS)
     with gr.Column(visible=False, elem_id="mg-result") as p.result:
         p.title = gr.Markdown(elem_id="mg-title")
         p.mix = gr.Audio(
@@ -167,13 +176,14 @@ def _stem_player(name: str) -> gr.Audio:
 
 
 def _history_panel(p: Parts) -> None:
-    with gr.Accordion("History", open=True):
+    with gr.Accordion("History: click a row to load its track", open=True):
         p.history = gr.Dataframe(
             headers=views.HISTORY_HEADERS,
             value=[],
             interactive=False,
             wrap=True,
-            max_height=360,
+            max_height=520,
+            column_widths=views.HISTORY_WIDTHS,
             elem_id="mg-history",
         )
         p.refresh = gr.Button("Refresh", size="sm", elem_id="mg-refresh")

@@ -12,7 +12,7 @@ from fastapi import FastAPI
 
 from .access import StudioAccess
 from .layout import build_ui
-from .theme import STUDIO_CSS, studio_theme
+from .theme import STUDIO_CSS, STUDIO_JS, studio_theme
 
 if TYPE_CHECKING:
     from ..service import GenerationService
@@ -34,6 +34,7 @@ def mount_studio(app: FastAPI, service: GenerationService, *, path: str = "/") -
         **(login if access.enabled else {}),
         theme=studio_theme(),
         css=STUDIO_CSS,
+        js=STUDIO_JS,
         footer_links=[],  # the API to use is /v1 (linked at the top), not the studio's internal Gradio one
         ssr_mode=False,
         # the studio takes no uploads; Gradio's upload route exists anyway: keep what it accepts tiny

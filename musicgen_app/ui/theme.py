@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import gradio as gr
 
-__all__ = ["PROGRESS_CSS", "STUDIO_CSS", "studio_theme"]
+__all__ = ["PROGRESS_CSS", "STUDIO_CSS", "STUDIO_JS", "studio_theme"]
 
 _SANS = (
     "ui-sans-serif",
@@ -29,6 +29,25 @@ STUDIO_CSS = """
   border-radius: var(--radius-md); text-decoration: none; }
 .mg-download:hover { background: var(--background-fill-secondary); }
 #mg-waveform svg { display: block; }
+#mg-history tbody tr { cursor: pointer; }
+#mg-history tbody tr:hover td { background: var(--background-fill-secondary); }
+"""
+
+#: Keyboard: Enter in the prompt generates (Shift+Enter makes a new line), and Ctrl+Enter (Cmd+Enter)
+#: generates from anywhere. Both press the Generate button, so they do exactly what a click does.
+STUDIO_JS = """
+() => {
+  document.addEventListener('keydown', (event) => {
+    if (event.key !== 'Enter' || event.isComposing) return;
+    const inPrompt = event.target.closest && event.target.closest('#mg-prompt');
+    const withModifier = event.ctrlKey || event.metaKey;
+    if (!withModifier && !(inPrompt && !event.shiftKey)) return;
+    const button = document.querySelector('#mg-generate');
+    if (!button || button.disabled) return;
+    event.preventDefault();
+    button.click();
+  }, true);
+}
 """
 
 #: Scoped to the status component (``gr.HTML(css_template=...)``), so it works with any mount.

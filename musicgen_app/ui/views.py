@@ -16,6 +16,7 @@ from ..track import Track
 
 __all__ = [
     "HISTORY_HEADERS",
+    "HISTORY_WIDTHS",
     "clock",
     "downloads_html",
     "error_html",
@@ -25,9 +26,12 @@ __all__ = [
     "progress_html",
     "stage_label",
     "title_markdown",
+    "welcome_html",
 ]
 
 HISTORY_HEADERS = ["Created (UTC)", "Prompt", "Genre", "BPM", "Length", "Engine", "Status", "ID"]
+#: Column widths: the prompt gets the room, the id stays whole (it is what a row loads).
+HISTORY_WIDTHS = ["12%", "34%", "9%", "6%", "7%", "8%", "10%", "14%"]
 
 # The pipeline's stages, latest first, so the first one the progress has reached names the stage.
 _STAGES = tuple(reversed(STAGES))
@@ -61,6 +65,14 @@ def progress_html(track: Track) -> str:
         f'<div class="mg-bar" role="progressbar" aria-valuemin="0" aria-valuemax="100" '
         f'aria-valuenow="{percent}" aria-label="{label}"><div class="mg-bar-fill" style="width: {percent}%">'
         f"</div></div></div>"
+    )
+
+
+def welcome_html() -> str:
+    """What the result column says before any track is loaded."""
+    return notice_html(
+        "Your track appears here. Describe the music (or pick an example), then press Generate; "
+        "tracks you made before are in the history below."
     )
 
 

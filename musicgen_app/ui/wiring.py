@@ -81,7 +81,7 @@ def _history_updates(p: Parts, studio: Studio, key: str | None = None) -> dict:
 def _step_updates(p: Parts, studio: Studio, step: Step) -> dict:
     out: dict = {p.status: step.status_html}
     if step.track is not None:
-        out[p.seed] = step.track.seed  # shows the seed a random draw gave
+        out[p.seed] = str(step.track.seed)  # shows the seed a random draw gave
         out[p.tempo] = step.track.tempo_bpm  # and the tempo used, also when the prompt chose it
     if step.view is not None:
         view = step.view
@@ -95,6 +95,7 @@ def _step_updates(p: Parts, studio: Studio, step: Step) -> dict:
                 p.downloads: view.downloads_html,
                 p.remix: None,
                 p.current: view.track.id,
+                p.variation: gr.Button(interactive=True),
             }
         )
         # an empty stem (None: the engine left it silent) gets no player and no level
@@ -122,6 +123,7 @@ def _outputs(p: Parts) -> list:
         p.history_key,
         p.seed,
         p.tempo,
+        p.variation,
         *p.stems.values(),
         *p.levels.values(),
     ]
@@ -186,8 +188,8 @@ def _wire_form(
     acting: Callable[[gr.Request | None], Studio],
 ) -> None:
     p.auto_tempo.change(lambda auto: gr.Slider(interactive=not auto), p.auto_tempo, p.tempo)
-    p.random_seed.change(lambda rand: gr.Number(interactive=not rand), p.random_seed, p.seed)
-    p.reroll.click(lambda: (False, new_seed()), None, [p.random_seed, p.seed])
+    p.random_seed.change(lambda rand: gr.Textbox(interactive=not rand), p.random_seed, p.seed)
+    p.reroll.click(lambda: (False, str(new_seed())), None, [p.random_seed, p.seed])
     history = [p.history, p.history_key, p.status]
 
     def refresh(request: gr.Request) -> dict:
@@ -234,6 +236,7 @@ def _wire_track_actions(p: Parts, outputs: list, acting: Callable[[gr.Request | 
             p.status: mine.delete(current),
             p.result: gr.Column(visible=False),
             p.current: "",
+            p.variation: gr.Button(interactive=False),
             **_history_updates(p, mine),
         }
 
@@ -242,7 +245,7 @@ def _wire_track_actions(p: Parts, outputs: list, acting: Callable[[gr.Request | 
 
 def _variation_form(p: Parts, studio: Studio, current: str) -> dict:
     """The loaded track's settings with a fresh fixed seed (or the form as it is, with one)."""
-    out = {p.random_seed: False, p.seed: new_seed()}
+    out = {p.random_seed: False, p.seed: str(new_seed())}
     if not current:
         return out
     try:

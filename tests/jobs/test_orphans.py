@@ -10,6 +10,8 @@ from pathlib import Path
 import httpx
 import pytest
 
+from musicgen_app.pipeline import ENGINE_STARTED
+
 from ..server import ServerProcess
 
 
@@ -41,8 +43,11 @@ def test_render_processes_exit_within_two_seconds_of_a_killed_server(tmp_path) -
             for seed in (1, 2)
         ]
         deadline = time.monotonic() + 60
-        # progress comes from the render processes: both are rendering once both tracks report some
-        while not all(httpx.get(f"{server.url}/v1/music/{i}").json()["progress"] > 0 for i in ids):
+        # progress from ENGINE_STARTED on comes from the render processes (below it, a worker shows a
+        # job waiting for them to start): both are rendering once both tracks are past it
+        while not all(
+            httpx.get(f"{server.url}/v1/music/{i}").json()["progress"] >= ENGINE_STARTED for i in ids
+        ):
             assert time.monotonic() < deadline, "the jobs never started"
             time.sleep(0.1)
         renderers = server.children()

@@ -14,7 +14,9 @@ def studio_url(tmp_path_factory) -> str:
         yield base_url
 
 
-@pytest.fixture(scope="session")
+# One browser per module, not per session: Playwright's sync API keeps an event loop running in the main
+# thread while it is open, and tests of later modules that call asyncio.run() would then fail.
+@pytest.fixture(scope="module")
 def browser():
     if not CHROMIUM.exists():
         pytest.skip("Debian chromium is not installed (scripts/install_system.sh --test)")

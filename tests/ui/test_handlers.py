@@ -62,6 +62,14 @@ def test_form_body_sends_fixed_choices_as_integers():
     assert isinstance(body["tempo"], int) and isinstance(body["seed"], int)
 
 
+@pytest.mark.parametrize(("typed", "sent"), [("1234", 1234), (" 7 ", 7), ("12.5", 12.5), ("seven", "seven")])
+def test_the_seed_box_text_goes_to_the_request_as_typed_numbers_as_integers(typed, sent):
+    body = Form("rain", random_seed=False, seed=typed).body()
+    assert body["seed"] == sent and type(body["seed"]) is type(sent)
+    assert "seed" not in Form("rain", random_seed=False, seed="").body()
+    assert "seed" not in Form("rain", random_seed=True, seed="99").body()
+
+
 def test_new_seed_is_in_range_and_varies():
     seeds = {new_seed() for _ in range(20)}
     assert len(seeds) > 1 and all(0 <= s < 2**32 for s in seeds)

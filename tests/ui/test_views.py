@@ -55,8 +55,9 @@ def track() -> Track:
     [
         ("pending", 0.0, "Waiting in the queue"),
         ("processing", 0.1, "Generating the music"),
-        ("processing", 0.8, "Separating the stems"),
-        ("processing", 0.86, "Mastering"),
+        ("processing", 0.65, "Making the stems"),
+        ("processing", 0.0, "Starting the engine"),
+        ("processing", 0.72, "Mastering"),
         ("processing", 0.9, "Saving the master and encoding the mix"),
         ("processing", 0.99, "Saving the files"),
         ("completed", 1.0, "Done"),

@@ -51,6 +51,7 @@ class MusicgenEngine:
 
     name = "musicgen"
     version = "1"
+    makes_stems = False
 
     def __init__(
         self,

@@ -37,6 +37,7 @@ class SymbolicEngine:
 
     name = "symbolic"
     version = ENGINE_VERSION
+    makes_stems = True
 
     def __init__(self, soundfont: Path, *, threads: int = 2) -> None:
         if threads < 1:
