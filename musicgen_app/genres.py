@@ -88,8 +88,8 @@ GENRES: tuple[Genre, ...] = (
     _g("funk", "Funk", ("funky", "disco", "p-funk"), (95, 125), 108, "Syncopated funk groove with slap "
        "bass, tight sixteenth-note hi-hats, clavinet or rhythm guitar scratches and horn stabs."),
     _g("r&b", "R&B / Soul", ("rnb", "r and b", "soul", "neo soul", "neo-soul", "motown"), (65, 105), 85,
-       "Smooth R&B and soul: lush extended chords on Rhodes and organ, laid-back groove, warm bass and "
-       "expressive lead.", swing=0.1),
+       "R&B and soul: piano and strings, a Rhodes lead, a busy warm bass and a laid-back backbeat "
+       "with claps and tambourine.", swing=0.1),
     _g("reggae", "Reggae", ("ska", "dub", "dancehall", "rocksteady", "one drop"), (60, 90), 75,
        "Jamaican reggae one-drop groove: offbeat guitar skanks, organ bubble, deep round bassline, relaxed "
        "and sunny."),

@@ -47,12 +47,15 @@ _FIELDS: dict[str, dict[str, object]] = {
                   reverb=0.2, looseness=0.015, bends=0.35),
     "funk": dict(harmony="funk", colour="extended", cadence="V7", groove="funk", bass="funk",
                  figure="funk16", bass_instrument="bass", chords_instrument="electric piano",
-                 lead_instrument="brass", swing_unit=0.25, form="song", lead_density=0.5,
+                 lead_instrument="trumpet", swing_unit=0.25, form="song", lead_density=0.5,
                  lead_centre=70, reverb=0.12, looseness=0.006),
-    "r&b": dict(harmony="soul", colour="extended", cadence="V7", groove="rnb", bass="root",
+    # A soul band (Motown, Stax): piano and strings, a Rhodes on the tune, a busy bass, the backbeat
+    # doubled by claps and tambourine. Neo-soul pads over an 808 kit read as chill electronica.
+    "r&b": dict(harmony="soul", colour="triad", cadence="V7", groove="soul", bass="funk",
                 figure="rnb", chords_instrument="piano", pad_instrument="strings",
-                lead_instrument="electric piano", swing_unit=0.25, form="song", lead_density=0.45,
-                lead_centre=70, reverb=0.25),
+                lead_instrument="electric piano", percussion=("tambourine",), swing_unit=0.25,
+                form="song",
+                lead_density=0.45, lead_centre=70, reverb=0.25),
     "reggae": dict(harmony="reggae", cadence="V", groove="one_drop", groove_peak="steppers",
                    bass="one_drop", figure="skank", chords_instrument="electric guitar",
                    pad_instrument="organ", lead_instrument="electric piano", form="song",
@@ -114,7 +117,7 @@ _FIELDS: dict[str, dict[str, object]] = {
                      reverb=0.05, looseness=0.0),
     # Church band, not a jazz trio: straight time, plain triads on the organ, the horn section carrying
     # the tune over a busy bass, claps and tambourine on the backbeat.
-    "gospel": dict(harmony="gospel", colour="triad", cadence="V7", groove="gospel", bass="funk",
+    "gospel": dict(harmony="gospel", colour="triad", cadence="V7", groove="soul", bass="funk",
                    figure="gospel", chords_instrument="organ", lead_instrument="brass",
                    percussion=("claps", "tambourine"), voice_program=52, swing_unit=0.5,
                    form="song", lead_density=0.5, reverb=0.28),

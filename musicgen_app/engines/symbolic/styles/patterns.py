@@ -77,13 +77,12 @@ GROOVES: dict[str, dict[str, str]] = {
                   "crash": "x..............."},
     "synthwave": {"kick": "x...x...x...x...", "snare": "....X.......X...", "hat": _HATS_16},
     "chip": {"kick": "x...x...x...x...", "snare": "....x.......x...", "hat": _HATS_16},
-    "gospel": {"kick": "x......x..x.....", "snare": "....x.......x...", "clap": "....x.......x...",
+    # Soul and gospel: the backbeat doubled by claps.
+    "soul": {"kick": "x......x..x.....", "snare": "....x.......x...", "clap": "....x.......x...",
                "hat": "x.o.x.o.x.o.x.o."},
     "afrobeat": {"kick": "x.....x...x..x..", "snare": "....x..g....x.g.", "hat": "x.xxx.xxx.xxx.xx",
                  "conga_open": "..o...oo..o...oo"},
     "acoustic": {"kick": "x.......x.......", "clap": "....x.......x...", "maracas": "xoxoxoxoxoxoxoxo"},
-    "rnb": {"kick": "x..x......x.....", "snare": "....x.......x...", "rim": "..g.....g.....g.",
-            "hat": "x.o.x.o.x.o.x.o."},
 }
 
 #: Grooves for other meters, by "num/den" (used when a style has no groove for the plan's meter).

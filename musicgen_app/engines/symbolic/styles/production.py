@@ -156,12 +156,7 @@ PRODUCTIONS: dict[str, Production] = {
         stem_gain_db={"drums": 1.5, "bass": 2.0},
         reverb_rt60_s=0.8,
     ),
-    "r&b": Production(
-        kit="tr808",
-        stems={"drums": DRUMS_PUNCH, "other": (Width(1.4),)},
-        stem_gain_db={"drums": 1.0, "bass": 2.0},
-        reverb_rt60_s=1.8,
-    ),
+    "r&b": Production(kit="standard", reverb_rt60_s=1.8),
     "gospel": Production(kit="standard", reverb_rt60_s=2.2),
     "afrobeat": Production(
         kit="standard",
