@@ -1,17 +1,26 @@
-"""Engine and session factory: SQLite in WAL mode with a busy timeout (other URLs work as given)."""
+"""Engine and session factory: SQLite in WAL mode with a busy timeout; PostgreSQL (or any URL) as given.
+
+The schema is Alembic's (``store/schema.py``): the embedded SQLite database upgrades itself when the
+engine is made; a shared database must already be at head (``python -m musicgen_app db upgrade``).
+"""
 
 from __future__ import annotations
 
 from pathlib import Path
 
-from sqlalchemy import Engine, create_engine, event, inspect, text
+from sqlalchemy import Connection, Engine, create_engine, event, inspect, text
 from sqlalchemy.orm import sessionmaker
 
+from ..errors import StartupRefused
 from .models import Base
 
-__all__ = ["make_engine", "make_sessionmaker"]
+__all__ = ["add_missing_columns", "make_engine", "make_sessionmaker"]
 
 _BUSY_TIMEOUT_MS = 10_000
+#: Columns that migrations after the baseline add: a pre-Alembic database must not get them early.
+LATER_COLUMNS = frozenset({("tracks", "enqueued_at")})
+#: Tables that migrations after the baseline create.
+LATER_TABLES = frozenset({"job_locks"})
 
 
 def _sqlite_pragmas(dbapi_connection, _record) -> None:
@@ -25,34 +34,70 @@ def _sqlite_pragmas(dbapi_connection, _record) -> None:
     cursor.close()
 
 
-def make_engine(url: str) -> Engine:
-    """Create the SQLAlchemy engine and the schema (idempotent)."""
+def make_engine(url: str, *, prepare: bool = True) -> Engine:
+    """Create the SQLAlchemy engine; with ``prepare``, make sure the schema is at Alembic's head.
+
+    Raises
+    ------
+    StartupRefused
+        A database other than SQLite is not at head (it is upgraded by ``db upgrade``, once).
+    """
     if url.startswith("sqlite:///"):
         Path(url.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
         engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 10})
         event.listen(engine, "connect", _sqlite_pragmas)
     else:
-        engine = create_engine(url, pool_pre_ping=True)
-    Base.metadata.create_all(engine)
-    _add_missing_columns(engine)
+        # pre-ping: a connection the server dropped (restart, pg_terminate_backend) is replaced, not used
+        engine = create_engine(url, pool_pre_ping=True, pool_recycle=1800)
+    if prepare:
+        _prepare_schema(engine)
     return engine
 
 
-def _add_missing_columns(engine: Engine) -> None:
-    """Add the nullable columns a newer model has to a table an older version created.
+def _prepare_schema(engine: Engine) -> None:
+    from .schema import current_revision, head_revision, upgrade
 
-    ``create_all`` makes missing tables, never missing columns; every column added since the first
-    release is nullable, so ``ALTER TABLE ... ADD COLUMN`` brings an old database up to date in place.
+    if engine.dialect.name == "sqlite":
+        upgrade(engine)
+        return
+    at, head = current_revision(engine), head_revision()
+    if at != head:
+        raise StartupRefused(
+            f"the database schema is at {at or 'nothing'}, not {head}: "
+            "run `python -m musicgen_app db upgrade` once, then start the nodes"
+        )
+
+
+def add_missing_columns(connection: Connection) -> None:
+    """Add to tables an older release made the nullable columns its later versions added before Alembic.
+
+    Releases before Alembic used ``create_all``, which makes missing tables, never missing columns; every
+    column they added later is nullable, so ``ALTER TABLE ... ADD COLUMN`` completes such a database in
+    place (with the indexes of those columns) before it is stamped with the baseline revision.
     """
-    inspector = inspect(engine)
+    inspector = inspect(connection)
+    present_tables = set(inspector.get_table_names())
     for table in Base.metadata.sorted_tables:
+        if table.name in LATER_TABLES:
+            continue
+        if table.name not in present_tables:
+            table.create(connection)
+            continue
         present = {column["name"] for column in inspector.get_columns(table.name)}
         for column in table.columns:
-            if column.name in present or not column.nullable:
+            if column.name in present or not column.nullable or (table.name, column.name) in LATER_COLUMNS:
                 continue
-            kind = column.type.compile(dialect=engine.dialect)
-            with engine.begin() as connection:
-                connection.execute(text(f'ALTER TABLE {table.name} ADD COLUMN "{column.name}" {kind}'))
+            kind = column.type.compile(dialect=connection.dialect)
+            connection.execute(text(f'ALTER TABLE {table.name} ADD COLUMN "{column.name}" {kind}'))
+        # an index on a column added in place was never made by create_all
+        indexes = {index["name"] for index in inspector.get_indexes(table.name)}
+        for index in table.indexes:
+            if index.name not in indexes and not {c.name for c in index.columns} & _later(table.name):
+                index.create(connection)
+
+
+def _later(table: str) -> set[str]:
+    return {column for name, column in LATER_COLUMNS if name == table}
 
 
 def make_sessionmaker(engine: Engine) -> sessionmaker:
