@@ -6,15 +6,19 @@ engine is made; a shared database must already be at head (``python -m musicgen_
 
 from __future__ import annotations
 
+import logging
 from pathlib import Path
 
 from sqlalchemy import Connection, Engine, create_engine, event, inspect, text
+from sqlalchemy.exc import DatabaseError
 from sqlalchemy.orm import sessionmaker
 
 from ..errors import StartupRefused
 from .models import Base
 
 __all__ = ["add_missing_columns", "make_engine", "make_sessionmaker"]
+
+log = logging.getLogger(__name__)
 
 _BUSY_TIMEOUT_MS = 10_000
 #: Columns that migrations after the baseline add: a pre-Alembic database must not get them early.
@@ -58,7 +62,10 @@ def _prepare_schema(engine: Engine) -> None:
     from .schema import current_revision, head_revision, upgrade
 
     if engine.dialect.name == "sqlite":
-        upgrade(engine)
+        try:
+            upgrade(engine)
+        except DatabaseError:  # a corrupt file: start anyway, /healthz reports it (degraded, 503)
+            log.exception("the database cannot be read or upgraded")
         return
     at, head = current_revision(engine), head_revision()
     if at != head:
