@@ -11,7 +11,7 @@ import json
 from collections.abc import Callable
 from typing import Any
 
-from sqlalchemy import func, insert, literal, select, text, update
+from sqlalchemy import Text, cast, func, insert, literal, select, text, update
 from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -111,8 +111,13 @@ class TrackRepository:
         table = TrackRow.__table__
         waiting = select(func.count()).select_from(table).where(table.c.status == "pending").scalar_subquery()
         row = [literal(value, type_=table.c[name].type).label(name) for name, value in values.items()]
-        statement = insert(table).from_select(list(values), select(*row).where(waiting < max_waiting))
-        return (session.execute(statement).rowcount or 0) == 1
+        statement = (
+            insert(table)
+            .from_select(list(values), select(*row).where(waiting < max_waiting))
+            .returning(table.c.id)
+        )
+        # RETURNING, not rowcount: psycopg does not report a row count for INSERT ... SELECT here
+        return session.execute(statement).scalar_one_or_none() is not None
 
     def get(self, track_id: str) -> Track:
         with self._sessions() as session:
@@ -360,7 +365,7 @@ class TrackRepository:
             with self._sessions() as session:
                 session.scalar(select(func.count()).select_from(TrackRow))
                 session.scalars(select(TrackRow).order_by(TrackRow.created_at.desc()).limit(5)).all()
-                session.scalar(select(func.sum(func.length(TrackRow.plan))).select_from(TrackRow))
+                session.scalar(select(func.sum(func.length(cast(TrackRow.plan, Text)))).select_from(TrackRow))
         except Exception as exc:  # any failure to read is the answer, not a crash of the health check
             return f"the database cannot be read ({type(exc).__name__})"
         return None
