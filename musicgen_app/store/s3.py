@@ -85,7 +85,14 @@ class S3Storage:
                 self._client_cache = boto3.client(
                     "s3",
                     endpoint_url=self.endpoint_url,
-                    config=Config(retries={"max_attempts": 5, "mode": "standard"}, max_pool_connections=32),
+                    config=Config(
+                        retries={"max_attempts": 5, "mode": "standard"},
+                        max_pool_connections=32,
+                        # checksums only where S3 requires them: S3-compatible stores (MinIO, moto...)
+                        # differ on the newer default ones, above all for copies of multipart uploads
+                        request_checksum_calculation="when_required",
+                        response_checksum_validation="when_required",
+                    ),
                 )
                 self._client_pid = os.getpid()
             return self._client_cache

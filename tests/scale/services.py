@@ -167,9 +167,14 @@ def s3_bucket(endpoint: str) -> Iterator[str]:
 def s3_client(endpoint: str):
     import boto3
 
+    from botocore.config import Config
+
     return boto3.client(
         "s3",
         endpoint_url=endpoint,
+        config=Config(
+            request_checksum_calculation="when_required", response_checksum_validation="when_required"
+        ),
         region_name="us-east-1",
         aws_access_key_id="test",
         aws_secret_access_key="test",
