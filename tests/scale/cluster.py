@@ -3,6 +3,7 @@ directory (nothing shared but the database, the broker and S3)."""
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
 import subprocess
@@ -69,10 +70,8 @@ class Node:
                 os.killpg(self.process.pid, signal.SIGKILL)
                 self.process.wait(10)
         # a worker's children die with it; make sure of it for the ones a test killed by hand
-        try:
+        with contextlib.suppress(ProcessLookupError):
             os.killpg(self.process.pid, signal.SIGKILL)
-        except ProcessLookupError:
-            pass
 
 
 def cluster_env(database_url: str, broker_url: str, namespace: str, endpoint: str, bucket: str) -> dict:

@@ -166,7 +166,6 @@ def s3_bucket(endpoint: str) -> Iterator[str]:
 
 def s3_client(endpoint: str):
     import boto3
-
     from botocore.config import Config
 
     return boto3.client(

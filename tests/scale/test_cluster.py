@@ -159,6 +159,16 @@ def _lease_owner(database_url: str, track_id: str) -> str | None:
     return owner
 
 
+def _attempts(database_url: str, track_id: str) -> int:
+    engine = create_engine(database_url)
+    with engine.connect() as connection:
+        attempts = connection.execute(
+            text("SELECT attempts FROM tracks WHERE id = :i"), {"i": track_id}
+        ).scalar()
+    engine.dispose()
+    return attempts
+
+
 def _wait_processing(base_url: str, track_id: str, timeout_s: float = 120) -> None:
     deadline = time.monotonic() + timeout_s
     while httpx.get(f"{base_url}/v1/music/{track_id}", timeout=10).json()["status"] != "processing":
@@ -167,45 +177,40 @@ def _wait_processing(base_url: str, track_id: str, timeout_s: float = 120) -> No
 
 
 def test_a_worker_killed_mid_render_leaves_the_track_to_the_other(tmp_path) -> None:
-    with _backends("redis", tmp_path) as (env, endpoint, bucket, database_url):
-        with _nodes(tmp_path, env, workers=2) as nodes:
-            web = nodes[0]
-            time.sleep(3)  # both worker nodes consuming
-            (track_id,) = _submit(web.url, 1, duration=60)
-            _wait_processing(web.url, track_id)
-            owner = _lease_owner(database_url, track_id)
-            killed_pid = int(owner.split(":")[1])
-            os.kill(killed_pid, signal.SIGKILL)
-            done = wait_all(web.url, [track_id], timeout_s=300)
-            assert done[track_id]["status"] == "completed"
-            final_owner_pid = None
-            engine = create_engine(database_url)
-            with engine.connect() as connection:
-                attempts = connection.execute(
-                    text("SELECT attempts FROM tracks WHERE id = :i"), {"i": track_id}
-                ).scalar()
-            engine.dispose()
-            assert attempts == 2, attempts
-            del final_owner_pid
-            _check_files_equal_the_objects(web.url, endpoint, bucket, done[track_id])
-            _one_set_per_track(endpoint, bucket, [track_id])
+    with (
+        _backends("redis", tmp_path) as (env, endpoint, bucket, database_url),
+        _nodes(tmp_path, env, workers=2) as nodes,
+    ):
+        web = nodes[0]
+        time.sleep(3)  # both worker nodes consuming
+        (track_id,) = _submit(web.url, 1, duration=60)
+        _wait_processing(web.url, track_id)
+        owner = _lease_owner(database_url, track_id)
+        killed_pid = int(owner.split(":")[1])
+        os.kill(killed_pid, signal.SIGKILL)
+        done = wait_all(web.url, [track_id], timeout_s=300)
+        assert _attempts(database_url, track_id) == 2  # the killed one, then the other worker's
+        _check_files_equal_the_objects(web.url, endpoint, bucket, done[track_id])
+        _one_set_per_track(endpoint, bucket, [track_id])
 
 
 def test_a_broker_flushed_while_tracks_wait_still_completes_them(tmp_path) -> None:
     """Redis FLUSHALL (a broker restarted empty) with 5 pending tracks: the reconciler sends again."""
     import redis
 
-    with _backends("private-redis", tmp_path) as (env, endpoint, bucket, _db):
-        with _nodes(tmp_path, env, workers=0) as nodes:
-            web = nodes[0]
-            ids = _submit(web.url, 5)
-            client = redis.Redis.from_url(env["MUSICGEN_APP_BROKER_URL"])
-            assert client.dbsize() > 0  # the messages are there...
-            client.flushall()  # ...and now they are gone
-            client.close()
-            with _nodes(tmp_path, env, workers=1, web=False):
-                wait_all(web.url, ids, timeout_s=300)
-            _one_set_per_track(endpoint, bucket, ids)
+    with (
+        _backends("private-redis", tmp_path) as (env, endpoint, bucket, _db),
+        _nodes(tmp_path, env, workers=0) as nodes,
+    ):
+        web = nodes[0]
+        ids = _submit(web.url, 5)
+        client = redis.Redis.from_url(env["MUSICGEN_APP_BROKER_URL"])
+        assert client.dbsize() > 0  # the messages are there...
+        client.flushall()  # ...and now they are gone
+        client.close()
+        with _nodes(tmp_path, env, workers=1, web=False):
+            wait_all(web.url, ids, timeout_s=300)
+        _one_set_per_track(endpoint, bucket, ids)
 
 
 def test_the_same_message_twice_makes_one_track(tmp_path) -> None:
@@ -213,73 +218,76 @@ def test_the_same_message_twice_makes_one_track(tmp_path) -> None:
     from musicgen_app.store.db import make_sessionmaker
     from musicgen_app.store.tracks import TrackRepository
 
-    with _backends("redis", tmp_path) as (env, endpoint, bucket, database_url):
-        with _nodes(tmp_path, env, workers=0) as nodes:
-            web = nodes[0]
-            (track_id,) = _submit(web.url, 1)
-            engine = make_engine(database_url)
-            broker = make_broker(
-                env["MUSICGEN_APP_BROKER_URL"], namespace=env["MUSICGEN_APP_BROKER_NAMESPACE"]
-            )
-            DramatiqQueue(broker, TrackRepository(make_sessionmaker(engine))).actor.send(track_id)
-            broker.close()
-            with _nodes(tmp_path, env, workers=2, web=False):
-                wait_all(web.url, [track_id], timeout_s=300)
-                time.sleep(3)  # the second message is consumed too, and must change nothing
-            with engine.connect() as connection:
-                row = connection.execute(
-                    text("SELECT status, attempts FROM tracks WHERE id = :i"), {"i": track_id}
-                ).one()
-            engine.dispose()
-            assert tuple(row) == ("completed", 1)
-            _one_set_per_track(endpoint, bucket, [track_id])
+    with (
+        _backends("redis", tmp_path) as (env, endpoint, bucket, database_url),
+        _nodes(tmp_path, env, workers=0) as nodes,
+    ):
+        web = nodes[0]
+        (track_id,) = _submit(web.url, 1)
+        engine = make_engine(database_url)
+        broker = make_broker(env["MUSICGEN_APP_BROKER_URL"], namespace=env["MUSICGEN_APP_BROKER_NAMESPACE"])
+        DramatiqQueue(broker, TrackRepository(make_sessionmaker(engine))).actor.send(track_id)
+        broker.close()
+        with _nodes(tmp_path, env, workers=2, web=False):
+            wait_all(web.url, [track_id], timeout_s=300)
+            time.sleep(3)  # the second message is consumed too, and must change nothing
+        with engine.connect() as connection:
+            row = connection.execute(
+                text("SELECT status, attempts FROM tracks WHERE id = :i"), {"i": track_id}
+            ).one()
+        engine.dispose()
+        assert tuple(row) == ("completed", 1)
+        _one_set_per_track(endpoint, bucket, [track_id])
 
 
 def test_killed_database_connections_while_rendering_are_survived(tmp_path) -> None:
-    with _backends("redis", tmp_path) as (env, endpoint, bucket, database_url):
-        with _nodes(tmp_path, env, workers=1) as nodes:
-            web = nodes[0]
-            (track_id,) = _submit(web.url, 1, duration=60)
-            _wait_processing(web.url, track_id)
-            database = database_url.rsplit("/", 1)[1]
-            admin = create_engine("postgresql+psycopg://postgres@127.0.0.1:5432/test")
-            killed = 0
-            for _ in range(3):  # again and again during the render
-                with admin.connect() as connection:
-                    killed += len(
-                        connection.execute(
-                            text(
-                                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
-                                "WHERE datname = :d AND pid <> pg_backend_pid()"
-                            ),
-                            {"d": database},
-                        ).all()
-                    )
-                time.sleep(1.0)
-            admin.dispose()
-            assert killed > 0
-            done = wait_all(web.url, [track_id], timeout_s=300)
-            _check_files_equal_the_objects(web.url, endpoint, bucket, done[track_id])
+    with (
+        _backends("redis", tmp_path) as (env, endpoint, bucket, database_url),
+        _nodes(tmp_path, env, workers=1) as nodes,
+    ):
+        web = nodes[0]
+        (track_id,) = _submit(web.url, 1, duration=60)
+        _wait_processing(web.url, track_id)
+        database = database_url.rsplit("/", 1)[1]
+        admin = create_engine("postgresql+psycopg://postgres@127.0.0.1:5432/test")
+        killed = 0
+        for _ in range(3):  # again and again during the render
+            with admin.connect() as connection:
+                killed += len(
+                    connection.execute(
+                        text(
+                            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+                            "WHERE datname = :d AND pid <> pg_backend_pid()"
+                        ),
+                        {"d": database},
+                    ).all()
+                )
+            time.sleep(1.0)
+        admin.dispose()
+        assert killed > 0
+        done = wait_all(web.url, [track_id], timeout_s=300)
+        assert _attempts(database_url, track_id) == 1  # reconnected: the render was never lost
+        _check_files_equal_the_objects(web.url, endpoint, bucket, done[track_id])
 
 
 def test_presign_mode_redirects_to_a_signed_url_on_the_endpoint(tmp_path) -> None:
-    with _backends("redis", tmp_path) as (env, endpoint, bucket, _db):
-        with _nodes(tmp_path, env, workers=1) as nodes:
-            (track_id,) = _submit(nodes[0].url, 1)
-            wait_all(nodes[0].url, [track_id], timeout_s=300)
-            signed = Node(
-                ["serve", "--no-workers"], tmp_path / "web2", {**env, "MUSICGEN_APP_S3_PRESIGN": "1"}
-            )
-            try:
-                signed.wait_healthy()
-                answer = httpx.get(f"{signed.url}/v1/music/{track_id}/download", timeout=30)
-                assert 300 <= answer.status_code < 400
-                location = answer.headers["location"]
-                assert location.startswith(f"{endpoint}/{bucket}/studio/tracks/{track_id}/")
-                assert "Signature" in location or "X-Amz-Signature" in location
-                fetched = httpx.get(location, timeout=30)
-                key = f"studio/tracks/{track_id}/encoded/mix.mp3"
-                assert fetched.status_code == 200 and fetched.content == _object(endpoint, bucket, key)
-                assert "attachment" in fetched.headers["content-disposition"]
-            finally:
-                signed.stop()
+    with (
+        _backends("redis", tmp_path) as (env, endpoint, bucket, _db),
+        _nodes(tmp_path, env, workers=1) as nodes,
+    ):
+        (track_id,) = _submit(nodes[0].url, 1)
+        wait_all(nodes[0].url, [track_id], timeout_s=300)
+        signed = Node(["serve", "--no-workers"], tmp_path / "web2", {**env, "MUSICGEN_APP_S3_PRESIGN": "1"})
+        try:
+            signed.wait_healthy()
+            answer = httpx.get(f"{signed.url}/v1/music/{track_id}/download", timeout=30)
+            assert 300 <= answer.status_code < 400
+            location = answer.headers["location"]
+            assert location.startswith(f"{endpoint}/{bucket}/studio/tracks/{track_id}/")
+            assert "Signature" in location or "X-Amz-Signature" in location
+            fetched = httpx.get(location, timeout=30)
+            key = f"studio/tracks/{track_id}/encoded/mix.mp3"
+            assert fetched.status_code == 200 and fetched.content == _object(endpoint, bucket, key)
+            assert "attachment" in fetched.headers["content-disposition"]
+        finally:
+            signed.stop()
