@@ -42,7 +42,9 @@ def _add(repo: TrackRepository, seed: int) -> Track:
 def test_a_track_is_claimed_once_however_often_its_message_comes(repo) -> None:
     track = _add(repo, 1)
     with ThreadPoolExecutor(8) as pool:
-        claims = list(pool.map(lambda i: repo.claim(track.id, f"w:{i}", lease_s=30, max_attempts=3), range(8)))
+        claims = list(
+            pool.map(lambda i: repo.claim(track.id, f"w:{i}", lease_s=30, max_attempts=3), range(8))
+        )
     winners = [c for c in claims if c is not None]
     assert len(winners) == 1 and winners[0].status == "processing" and winners[0].attempts == 1
     assert repo.claim(track.id, "late", lease_s=30, max_attempts=3) is None
