@@ -21,8 +21,8 @@ WORKDIR /home/user/app
 
 COPY --chown=user requirements.lock pyproject.toml README.md ./
 # Runtime packages only: the test tools of the lock (pytest, playwright, ruff, hypothesis, jsonschema,
-# schemathesis) stay out of the image. The CPU build of torch keeps it small; a GPU host can swap the index.
-RUN grep -v -i -E '^(pytest|pytest-timeout|hypothesis|hypothesis-graphql|playwright|ruff|jsonschema|jsonschema_rs|schemathesis)==' \
+# schemathesis, moto's S3 server and its own tools) stay out of the image. The CPU build of torch keeps it small; a GPU host can swap the index.
+RUN grep -v -i -E '^(pytest|pytest-timeout|hypothesis|hypothesis-graphql|playwright|ruff|jsonschema|jsonschema_rs|schemathesis|moto|cfn-lint|aws-xray-sdk|flask|flask-cors|py-partiql-parser|responses|docker|antlr4-python3-runtime)==' \
       requirements.lock > /tmp/runtime.txt \
  && pip install --user --no-cache-dir --extra-index-url https://download.pytorch.org/whl/cpu -r /tmp/runtime.txt
 COPY --chown=user . .

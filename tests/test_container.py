@@ -9,7 +9,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 DOCKERFILE = (ROOT / "Dockerfile").read_text()
-DEV_TOOLS = ("pytest", "playwright", "ruff", "hypothesis", "jsonschema", "schemathesis")
+DEV_TOOLS = ("pytest", "playwright", "ruff", "hypothesis", "jsonschema", "schemathesis", "moto")
 
 
 def _instructions() -> list[tuple[str, str]]:

@@ -9,22 +9,17 @@ from __future__ import annotations
 import logging
 from pathlib import Path
 
-from sqlalchemy import Connection, Engine, create_engine, event, inspect, text
+from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.exc import DatabaseError
 from sqlalchemy.orm import sessionmaker
 
 from ..errors import StartupRefused
-from .models import Base
 
-__all__ = ["add_missing_columns", "make_engine", "make_sessionmaker"]
+__all__ = ["make_engine", "make_sessionmaker"]
 
 log = logging.getLogger(__name__)
 
 _BUSY_TIMEOUT_MS = 10_000
-#: Columns that migrations after the baseline add: a pre-Alembic database must not get them early.
-LATER_COLUMNS = frozenset({("tracks", "enqueued_at")})
-#: Tables that migrations after the baseline create.
-LATER_TABLES = frozenset({"job_locks"})
 
 
 def _sqlite_pragmas(dbapi_connection, _record) -> None:
@@ -73,38 +68,6 @@ def _prepare_schema(engine: Engine) -> None:
             f"the database schema is at {at or 'nothing'}, not {head}: "
             "run `python -m musicgen_app db upgrade` once, then start the nodes"
         )
-
-
-def add_missing_columns(connection: Connection) -> None:
-    """Add to tables an older release made the nullable columns its later versions added before Alembic.
-
-    Releases before Alembic used ``create_all``, which makes missing tables, never missing columns; every
-    column they added later is nullable, so ``ALTER TABLE ... ADD COLUMN`` completes such a database in
-    place (with the indexes of those columns) before it is stamped with the baseline revision.
-    """
-    inspector = inspect(connection)
-    present_tables = set(inspector.get_table_names())
-    for table in Base.metadata.sorted_tables:
-        if table.name in LATER_TABLES:
-            continue
-        if table.name not in present_tables:
-            table.create(connection)
-            continue
-        present = {column["name"] for column in inspector.get_columns(table.name)}
-        for column in table.columns:
-            if column.name in present or not column.nullable or (table.name, column.name) in LATER_COLUMNS:
-                continue
-            kind = column.type.compile(dialect=connection.dialect)
-            connection.execute(text(f'ALTER TABLE {table.name} ADD COLUMN "{column.name}" {kind}'))
-        # an index on a column added in place was never made by create_all
-        indexes = {index["name"] for index in inspector.get_indexes(table.name)}
-        for index in table.indexes:
-            if index.name not in indexes and not {c.name for c in index.columns} & _later(table.name):
-                index.create(connection)
-
-
-def _later(table: str) -> set[str]:
-    return {column for name, column in LATER_COLUMNS if name == table}
 
 
 def make_sessionmaker(engine: Engine) -> sessionmaker:
