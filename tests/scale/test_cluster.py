@@ -291,3 +291,30 @@ def test_presign_mode_redirects_to_a_signed_url_on_the_endpoint(tmp_path) -> Non
             assert "attachment" in fetched.headers["content-disposition"]
         finally:
             signed.stop()
+
+
+def test_one_serve_node_with_dramatiq_runs_jobs_itself(tmp_path) -> None:
+    """Without --no-workers, a Dramatiq web node consumes its own messages (a whole studio in one node)."""
+    with _backends("redis", tmp_path) as (env, endpoint, bucket, _db):
+        node = Node(["serve"], tmp_path / "solo", env)
+        try:
+            node.wait_healthy()
+            ids = _submit(node.url, 2)
+            wait_all(node.url, ids, timeout_s=300)
+            _one_set_per_track(endpoint, bucket, ids)
+        finally:
+            node.stop()
+
+
+def test_the_local_queue_on_postgres_runs_on_worker_nodes(tmp_path) -> None:
+    """No broker: worker nodes claim rows of the shared PostgreSQL database directly (SKIP LOCKED)."""
+    with _backends("redis", tmp_path) as (env, endpoint, bucket, _db):
+        env = {**env, "MUSICGEN_APP_QUEUE": "local"}
+        with _nodes(tmp_path, env, workers=2) as nodes:
+            health = httpx.get(f"{nodes[0].url}/healthz", timeout=10).json()
+            assert health["broker"]["kind"] == "none" and health["queue"]["kind"] == "local"
+            ids = _submit(nodes[0].url, 6)
+            done = wait_all(nodes[0].url, ids, timeout_s=300)
+            for track in done.values():
+                _check_files_equal_the_objects(nodes[0].url, endpoint, bucket, track)
+            _one_set_per_track(endpoint, bucket, ids)
