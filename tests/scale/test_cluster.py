@@ -65,7 +65,8 @@ def _nodes(tmp_path, env: dict, *, workers: int, web: bool = True):
     nodes: list[Node] = []
     try:
         if web:
-            nodes.append(Node(["serve", "--no-workers"], tmp_path / "web", env).wait_healthy())
+            nodes.append(Node(["serve", "--no-workers"], tmp_path / "web", env))
+            nodes[0].wait_healthy()
         for index in range(workers):
             nodes.append(Node(["worker", "--processes", "1", "--threads", "1"], tmp_path / f"w{index}", env))
         yield nodes
