@@ -31,6 +31,9 @@ ACTOR_NAME = "run_track"
 QUEUE_NAME = "musicgen_tracks"
 #: Dramatiq's time limit per message; a render is bounded by its lease and the engines, not by this.
 _TIME_LIMIT_MS = 6 * 3600 * 1000
+#: An idle Redis consumer polls with a backoff up to this (Dramatiq's default, 1 s, made a lone track wait
+#: about 0.3 s for pickup; 200 ms costs an idle worker process five small Redis calls a second).
+_IDLE_POLL_MS = 200
 #: A Redis broker's consumer that stops beating for this long has its unacknowledged messages re-queued.
 _REDIS_HEARTBEAT_MS = 15_000
 
@@ -103,7 +106,12 @@ class DramatiqQueue:
     def start_worker(self, run: Callable[[str, str], None], *, threads: int) -> None:
         """Consume messages in ``threads`` threads of this process, each handed to ``run``."""
         self._run = run
-        self._worker = dramatiq.Worker(self.broker, queues={self.actor.queue_name}, worker_threads=threads)
+        self._worker = dramatiq.Worker(
+            self.broker,
+            queues={self.actor.queue_name},
+            worker_threads=threads,
+            worker_timeout=_IDLE_POLL_MS,
+        )
         # one message in hand per thread: a message never waits behind a long render while another
         # worker is idle
         self._worker.queue_prefetch = threads
