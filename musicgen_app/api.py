@@ -6,10 +6,11 @@ import functools
 import json
 import logging
 from typing import Any, Literal
+from urllib.parse import quote
 
 from fastapi import APIRouter, Depends, FastAPI, Header, Query, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import FileResponse, JSONResponse, Response
+from fastapi.responses import FileResponse, JSONResponse, RedirectResponse, Response, StreamingResponse
 from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.responses import MalformedRangeHeader, RangeNotSatisfiable
@@ -31,7 +32,7 @@ from .genres import GENRES
 from .rate_limit import parse_rate_limit
 from .request import REQUEST_EXAMPLES, request_json_schema
 from .schemas import TrackGenerate, TrackPublic, TracksPublic, error_responses
-from .service import GenerationService
+from .service import GenerationService, TrackFile
 from .track_json import url_link
 
 __all__ = ["build_router", "install_error_handlers"]
@@ -140,6 +141,29 @@ def _check_range(request: Request, size: int) -> None:
         raise RangeUnsatisfiable(f"range: the file has {size} bytes", size=size) from None
     except MalformedRangeHeader as exc:
         raise InvalidRequest.for_field("range", f"must be bytes=START-END ({exc.content})") from None
+
+
+def _remote_response(request: Request, storage: Any, stored: TrackFile, disposition: str) -> Response:
+    """An S3 object: a redirect to a presigned URL, or streamed through here with HTTP Range."""
+    header = f"{disposition}; filename*=utf-8''{quote(stored.download_name)}"
+    size = stored.remote.size
+    if storage.presign:
+        url = storage.presigned_url(stored.remote, media_type=stored.media_type, disposition=header)
+        return RedirectResponse(url, status_code=307)
+    _check_range(request, size)
+    headers = {"Accept-Ranges": "bytes", "Content-Disposition": header}
+    ranges = (
+        FileResponse._parse_range_header(request.headers["range"], size) if "range" in request.headers else []
+    )
+    start, end, status = 0, size, 200
+    if len(ranges) == 1:  # several ranges are answered whole (a server may ignore Range)
+        (start, end), status = ranges[0], 206
+        headers["Content-Range"] = f"bytes {start}-{end - 1}/{size}"
+    headers["Content-Length"] = str(end - start)
+    if end == start:
+        return Response(b"", status_code=status, media_type=stored.media_type, headers=headers)
+    chunks = storage.read_range(stored.remote, start, end)
+    return StreamingResponse(chunks, status_code=status, media_type=stored.media_type, headers=headers)
 
 
 def _leaf_routes(routes: list[Any]) -> list[Any]:
@@ -279,10 +303,12 @@ def build_router(service: GenerationService) -> APIRouter:
         *,
         owner: str | None,
         attachment: bool = False,
-    ) -> FileResponse:
-        stored = service.file(track_id, kind, fmt, owner=owner)
-        _check_range(request, stored.path.stat().st_size)
+    ) -> Response:
+        stored = service.file(track_id, kind, fmt, owner=owner, local=False)
         disposition = "attachment" if attachment else "inline"
+        if stored.remote is not None:
+            return _remote_response(request, service.files, stored, disposition)
+        _check_range(request, stored.path.stat().st_size)
         return FileResponse(
             stored.path,
             media_type=stored.media_type,
@@ -296,7 +322,7 @@ def build_router(service: GenerationService) -> APIRouter:
         track_id: str,
         format: str | None = _FORMAT_QUERY,
         owner: str | None = owner_dependency,
-    ) -> FileResponse:
+    ) -> Response:
         """The mix, inline (HTTP Range supported)."""
         return _file(request, track_id, "mix", format, owner=owner)
 
@@ -306,17 +332,17 @@ def build_router(service: GenerationService) -> APIRouter:
         track_id: str,
         format: str | None = _FORMAT_QUERY,
         owner: str | None = owner_dependency,
-    ) -> FileResponse:
+    ) -> Response:
         """The mix as an attachment with a readable file name."""
         return _file(request, track_id, "mix", format, owner=owner, attachment=True)
 
     @router.get("/v1/music/{track_id}/waveform", tags=["files"], responses=files_errors)
-    def read_waveform(request: Request, track_id: str, owner: str | None = owner_dependency) -> FileResponse:
+    def read_waveform(request: Request, track_id: str, owner: str | None = owner_dependency) -> Response:
         """Peaks in the BBC audiowaveform JSON format, version 2."""
         return _file(request, track_id, "waveform", owner=owner)
 
     @router.get("/v1/music/{track_id}/beats", tags=["files"], responses=files_errors)
-    def read_beats(request: Request, track_id: str, owner: str | None = owner_dependency) -> FileResponse:
+    def read_beats(request: Request, track_id: str, owner: str | None = owner_dependency) -> Response:
         """The beat grid: tempo, time signature, beat and downbeat times (s), sections with start and end.
 
         Exact for the symbolic engine; tracked from the audio for neural engines (``estimated``)."""
@@ -329,7 +355,7 @@ def build_router(service: GenerationService) -> APIRouter:
         stem: str,
         format: str | None = _FORMAT_QUERY,
         owner: str | None = owner_dependency,
-    ) -> FileResponse:
+    ) -> Response:
         """One of the four stems (vocals, drums, bass, other)."""
         if stem not in STEM_NAMES:
             service.get(track_id, owner=owner)  # an unknown track is a 404 first
@@ -337,7 +363,7 @@ def build_router(service: GenerationService) -> APIRouter:
         return _file(request, track_id, stem, format, owner=owner)
 
     @router.get("/v1/music/{track_id}/midi", tags=["files"], responses=files_errors)
-    def read_midi(request: Request, track_id: str, owner: str | None = owner_dependency) -> FileResponse:
+    def read_midi(request: Request, track_id: str, owner: str | None = owner_dependency) -> Response:
         """The score as a Standard MIDI File (symbolic engine)."""
         return _file(request, track_id, "midi", owner=owner, attachment=True)
 

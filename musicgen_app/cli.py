@@ -10,7 +10,7 @@ import json
 import sys
 from pathlib import Path
 
-from .errors import MusicgenAppError
+from .errors import MusicgenAppError, StartupRefused
 
 __all__ = ["main"]
 
@@ -95,15 +95,57 @@ def _print_progress(fraction: float) -> None:
     print(f"\r{fraction * 100:5.1f}%", end="", file=sys.stderr, flush=True)
 
 
-def _serve(_args: argparse.Namespace) -> int:
+def _serve(args: argparse.Namespace) -> int:
     import uvicorn
 
     from .config import load_settings
     from .web import create_app
 
-    settings = load_settings()
+    settings = load_settings(**({"workers": 0} if args.no_workers else {}))
     uvicorn.run(create_app(settings), host=settings.host, port=settings.port)
     return 0
+
+
+def _worker(args: argparse.Namespace) -> int:
+    import logging
+
+    from .config import load_settings
+    from .jobs.worker_node import run_worker_node
+
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    settings = load_settings()  # refuse a bad configuration here, before any process starts
+    if settings.queue == "dramatiq" and not settings.broker_url:
+        raise StartupRefused("MUSICGEN_APP_QUEUE=dramatiq needs MUSICGEN_APP_BROKER_URL")
+    return run_worker_node(processes=args.processes, threads=args.threads)
+
+
+def _db(args: argparse.Namespace) -> int:
+    from .config import load_settings
+    from .store.db import make_engine
+    from .store.schema import current_revision, head_revision, upgrade
+
+    engine = make_engine(load_settings().resolved_database_url, prepare=False)
+    try:
+        if args.action == "upgrade":
+            print(f"database at {upgrade(engine)} (head {head_revision()})")
+        else:
+            print(f"database at {current_revision(engine) or 'nothing'} (head {head_revision()})")
+    finally:
+        engine.dispose()
+    return 0
+
+
+def _count(low: int, high: int):
+    def parse(text: str) -> int:
+        try:
+            value = int(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"must be a whole number from {low} to {high}") from None
+        if not low <= value <= high:
+            raise argparse.ArgumentTypeError(f"must be from {low} to {high}")
+        return value
+
+    return parse
 
 
 def _genres(_args: argparse.Namespace) -> int:
@@ -125,7 +167,18 @@ def build_parser() -> argparse.ArgumentParser:
     )
     sub = parser.add_subparsers(dest="command", required=True)
     _add_generate(sub)
-    sub.add_parser("serve", help="serve the studio and the API (same as python app.py)")
+    serve = sub.add_parser("serve", help="serve the studio and the API (same as python app.py)")
+    serve.add_argument(
+        "--no-workers", action="store_true", help="a web-only node: jobs run on worker nodes (`worker`)"
+    )
+    worker = sub.add_parser(
+        "worker",
+        help="run jobs only (a worker node: Dramatiq consumers, or the local queue on a shared database)",
+    )
+    worker.add_argument("--processes", type=_count(1, 64), default=1, help="worker processes (1-64)")
+    worker.add_argument("--threads", type=_count(1, 64), default=1, help="job threads per process (1-64)")
+    db = sub.add_parser("db", help="the database schema (Alembic migrations)")
+    db.add_argument("action", choices=("upgrade", "current"), help="upgrade to head, or show the revision")
     sub.add_parser("genres", help="list the known genres")
     from .audio.separate.cli import add_separate_arguments
     from .config import load_settings
@@ -141,7 +194,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
-    handlers = {"generate": _generate, "serve": _serve, "genres": _genres}
+    handlers = {"generate": _generate, "serve": _serve, "genres": _genres, "worker": _worker, "db": _db}
     try:
         if args.command == "separate":
             from .audio.separate.cli import run_separate

@@ -64,6 +64,20 @@ class Settings(BaseSettings):
     cors_origins: str = Field(
         default="", description="Comma-separated origins allowed by CORS; empty: CORS off"
     )
+    queue: str = Field(default="local", description="local (the tracks table) or dramatiq (a broker)")
+    broker_url: str = Field(default="", description="redis://... or amqp://... when QUEUE=dramatiq")
+    broker_namespace: str = Field(
+        default="musicgen_app", description="Redis key prefix / RabbitMQ queue name of the job messages"
+    )
+    storage_url: str = Field(default="", description="file:///path or s3://bucket/prefix; default tracks dir")
+    s3_endpoint_url: str = Field(default="", description="S3-compatible endpoint (MinIO...); empty: AWS")
+    s3_presign: bool = Field(default=False, description="File routes redirect to presigned S3 URLs")
+    reconcile_s: float = Field(
+        default=30.0, gt=0.1, description="How often a worker re-enqueues tracks whose message was lost"
+    )
+    requeue_after_s: float = Field(
+        default=120.0, gt=0.1, description="A pending track not claimed for this long is enqueued again"
+    )
 
     def served_hosts(self) -> frozenset[str] | None:
         """Host names (lower case, no port) this server answers for; ``None`` answers any."""
@@ -88,6 +102,36 @@ class Settings(BaseSettings):
         if value not in ("auto", "symbolic", "musicgen"):
             raise ValueError("MUSICGEN_APP_ENGINE must be auto, symbolic or musicgen")
         return value
+
+    @field_validator("queue")
+    @classmethod
+    def _known_queue(cls, value: str) -> str:
+        value = value.strip().lower()
+        if value not in ("local", "dramatiq"):
+            raise ValueError("MUSICGEN_APP_QUEUE must be local or dramatiq")
+        return value
+
+    @field_validator("broker_url")
+    @classmethod
+    def _known_broker(cls, value: str) -> str:
+        value = value.strip()
+        if value and urlsplit(value).scheme not in ("redis", "rediss", "amqp", "amqps"):
+            raise ValueError("MUSICGEN_APP_BROKER_URL must start with redis:// or amqp://")
+        return value
+
+    @field_validator("storage_url")
+    @classmethod
+    def _known_storage(cls, value: str) -> str:
+        value = value.strip()
+        if value and urlsplit(value).scheme not in ("file", "s3"):
+            raise ValueError("MUSICGEN_APP_STORAGE_URL must start with file:// or s3://")
+        if value.startswith("s3://") and not urlsplit(value).netloc:
+            raise ValueError("MUSICGEN_APP_STORAGE_URL must name a bucket: s3://bucket/prefix")
+        return value
+
+    @property
+    def resolved_storage_url(self) -> str:
+        return self.storage_url or self.tracks_dir.resolve().as_uri()
 
     @property
     def resolved_database_url(self) -> str:

@@ -14,22 +14,24 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 from .api_keys import ApiKeys
 from .config import Settings
 from .errors import Forbidden, InvalidRequest, NotFound, NotReady, StartupRefused
 from .formats import OUTPUT_FORMATS, STEM_NAMES
+from .jobs.runner import JobRunner, RenderPool
 from .jobs.webhooks import WebhookDispatcher, WebhookPolicy, load_secret
-from .jobs.worker import RenderPool, WorkerPool
+from .jobs.worker import WorkerPool
 from .plan import Plan
 from .request import GenerationRequest, parse_request
 from .store.db import make_engine, make_sessionmaker
 from .store.encoded import EncodedFiles
-from .store.files import FileStore
+from .store.files import make_storage
 from .store.idempotency import IdempotencyKeys, check_key
 from .store.tracks import TrackRepository, row_to_track
 from .track import Track, check_track_id
-from .track_files import FILE_KINDS, SIDE_FILES, media_type
+from .track_files import FILE_KINDS, SIDE_FILES, encoded_file, media_type
 from .track_json import Link, track_json, url_link
 
 __all__ = ["FILE_KINDS", "GenerationService", "TrackFile"]
@@ -68,11 +70,12 @@ def _lower_this_threads_priority() -> None:
 
 @dataclass(frozen=True)
 class TrackFile:
-    """A stored file ready to be served."""
+    """A stored file ready to be served: a local ``path``, or (S3 storage, ``local=False``) ``remote``."""
 
-    path: Path
+    path: Path | None
     media_type: str
     download_name: str
+    remote: Any = None
 
 
 def _slug(text: str, *, max_words: int = 6) -> str:
@@ -98,8 +101,13 @@ class GenerationService:
             public_json=lambda track: self.public(track, url_link(base, track.id)),
             to_track=row_to_track,
         )
-        self.files = FileStore(settings.tracks_dir)
-        self.encoded = EncodedFiles(self.files.path)
+        self.files = make_storage(
+            settings.resolved_storage_url,
+            cache_dir=settings.data_dir / "cache",
+            endpoint_url=settings.s3_endpoint_url,
+            presign=settings.s3_presign,
+        )
+        self.encoded = EncodedFiles(self.files.path, commit=self.files.commit, listing=self.files.listing)
         # Stems in the requested format are encoded after completion, one track at a time and at a low
         # CPU priority, so that a finished track is usable at once and the next render goes first.
         self._background = ThreadPoolExecutor(
@@ -107,26 +115,87 @@ class GenerationService:
         )
         self.engine_config = settings.engine_config()
         self._musicgen_status: tuple[bool, str] | None = None
+        self._render = RenderPool(settings.render_processes, self.engine_config)
+        self.queue = self._make_queue(settings)
+        self._runner = JobRunner(
+            self.repo,
+            self.files,
+            self._render,
+            database_url=settings.resolved_database_url,
+            config=self.engine_config,
+            lease_s=settings.lease_s,
+            max_attempts=settings.max_attempts,
+            on_completed=self._encode_stems_later,
+            on_released=lambda track_id: self.queue.send([track_id]) if self.queue else None,
+        )
         self._workers = WorkerPool(
             self.repo,
             self.files,
-            RenderPool(settings.render_processes, self.engine_config),
+            self._render,
             database_url=settings.resolved_database_url,
             config=self.engine_config,
-            threads=settings.workers,
+            threads=settings.workers if self.queue is None else 0,
             lease_s=settings.lease_s,
             max_attempts=settings.max_attempts,
             on_completed=self._encode_stems_later,
         )
+        self._reconciler = None
+        if self.queue is not None:
+            from .jobs.dramatiq_queue import Reconciler
+
+            self._reconciler = Reconciler(
+                self.repo,
+                self.queue,
+                period_s=settings.reconcile_s,
+                requeue_after_s=settings.requeue_after_s,
+                max_attempts=settings.max_attempts,
+                sweep=self.files.sweep_staging,
+            )
+
+    def _make_queue(self, settings: Settings):
+        """``None`` for the local queue (the tracks table); a :class:`DramatiqQueue` for ``dramatiq``."""
+        if settings.queue == "local":
+            return None
+        if not settings.broker_url:
+            raise StartupRefused(
+                "MUSICGEN_APP_QUEUE=dramatiq needs MUSICGEN_APP_BROKER_URL (redis:// or amqp://)"
+            )
+        from .jobs.dramatiq_queue import DramatiqQueue, make_broker
+
+        return DramatiqQueue(make_broker(settings.broker_url, namespace=settings.broker_namespace), self.repo)
 
     # -- lifecycle -------------------------------------------------------------------------------
 
     def start(self) -> None:
+        """Start a web node: job workers (``settings.workers`` threads; none on a web-only node), the
+        webhook dispatcher and the warm-up."""
         self._refuse_a_database_that_lost_its_tracks()
         self.files.sweep_staging()
-        self._workers.start()
+        self.start_workers()
         self.webhooks.start()
         threading.Thread(target=self._warm_up, name="musicgen-warm-up", daemon=True).start()
+
+    def start_workers(self) -> None:
+        """Start this process's job workers: the local queue's claim threads, or Dramatiq consumer
+        threads and the reconciler."""
+        if self.queue is None:
+            self._workers.start()
+            return
+        if self.settings.workers == 0:
+            return
+        self._render.start()
+        self.queue.start_worker(self._run_message, threads=self.settings.workers)
+        self._reconciler.start()
+
+    def _run_message(self, track_id: str, worker_id: str) -> None:
+        """A Dramatiq message: claim the track if it may run (else nothing to do), then run it."""
+        track = self.repo.claim(
+            track_id, worker_id, lease_s=self.settings.lease_s, max_attempts=self.settings.max_attempts
+        )
+        if track is None:
+            log.info("track %s: message ignored (claimed, finished or deleted)", track_id)
+            return
+        self._runner.run(track, worker_id)
 
     def _refuse_a_database_that_lost_its_tracks(self) -> None:
         """Stop at start when the database is empty but track directories exist (a truncated or replaced
@@ -155,6 +224,10 @@ class GenerationService:
 
     def stop(self) -> None:
         self.webhooks.stop()
+        if self._reconciler is not None:
+            self._reconciler.stop()
+        if self.queue is not None:
+            self.queue.stop()
         self._workers.stop()
         # the encode under way finishes (seconds at most); the queued ones are left to the first request
         self._background.shutdown(wait=True, cancel_futures=True)
@@ -196,7 +269,10 @@ class GenerationService:
     def _submit(self, body: dict[str, Any], owner: str | None) -> Track:
         request, plan = self.plan(body)
         stored = self.repo.add(Track.new(request, plan, owner=owner), max_waiting=self.settings.queue_max)
-        self._workers.wake()
+        if self.queue is None:
+            self._workers.wake()
+        else:
+            self.queue.send([stored.id])
         return stored
 
     # -- reads -------------------------------------------------------------------------------------
@@ -226,12 +302,19 @@ class GenerationService:
         return track_json(track, link, ready=self.encoded.ready(track))
 
     def file(
-        self, track_id: str, kind: str, fmt: str | None = None, *, owner: str | None = None
+        self,
+        track_id: str,
+        kind: str,
+        fmt: str | None = None,
+        *,
+        owner: str | None = None,
+        local: bool = True,
     ) -> TrackFile:
         """The file ``kind`` (see :data:`FILE_KINDS`) of a completed track; audio in ``fmt``.
 
         Audio defaults to the track's own format; another format is encoded from the lossless master on
-        the first request and cached.
+        the first request and cached. With S3 storage and ``local=False`` the answer names the stored
+        object (``remote``) instead of a local copy, for the API to stream or redirect to.
         """
         track = self.get(track_id, owner=owner)
         if kind not in FILE_KINDS:
@@ -243,18 +326,34 @@ class GenerationService:
         if kind not in track.files:
             raise NotFound(f"track {track.id} has no {kind} file (engine {track.engine})")
         fmt = fmt or track.output_format
+        if not local and self.files.remote_objects:
+            return self._remote_file(track, kind, fmt)
         if kind in SIDE_FILES:
             path = self.files.path(track.id, track.files[kind])
             if not path.is_file():
                 raise NotFound(f"the {kind} file of track {track.id} is missing")
         else:
             path = self.encoded.path(track, kind, fmt)
-        return TrackFile(path, media_type(kind, fmt), self._download_name(kind, track, path))
+        return TrackFile(path, media_type(kind, fmt), self._download_name(kind, track, path.suffix))
+
+    def _remote_file(self, track: Track, kind: str, fmt: str) -> TrackFile:
+        """The stored object of a file, encoding (and storing) it first when the format is new."""
+        relative = track.files[kind]
+        if kind not in SIDE_FILES and Path(relative).suffix != f".{fmt}":
+            relative = encoded_file(kind, fmt)
+        obj = self.files.remote(track.id, relative)
+        if obj is None and kind not in SIDE_FILES:
+            self.encoded.path(track, kind, fmt)  # made on this node and uploaded
+            obj = self.files.remote(track.id, relative)
+        if obj is None:
+            raise NotFound(f"the {kind} file of track {track.id} is missing")
+        suffix = Path(relative).suffix
+        return TrackFile(None, media_type(kind, fmt), self._download_name(kind, track, suffix), remote=obj)
 
     @staticmethod
-    def _download_name(kind: str, track: Track, path: Path) -> str:
+    def _download_name(kind: str, track: Track, extension: str) -> str:
         suffix = "" if kind == "mix" else f"-{kind}"
-        return f"{_slug(track.prompt)}-{track.id[:8]}{suffix}{path.suffix}"
+        return f"{_slug(track.prompt)}-{track.id[:8]}{suffix}{extension}"
 
     def health(self) -> dict[str, Any]:
         from .engines.registry import get_engine
@@ -264,15 +363,25 @@ class GenerationService:
         if self._musicgen_status is not None:  # known once the background warm-up has looked
             ok, why = self._musicgen_status
             engines["musicgen"] = {"available": ok, "reason": why, "model": self.settings.musicgen_model}
-        problems = [
-            p
-            for p in (self.repo.check(), self.files.check_writable(min_free_bytes=_MIN_FREE_BYTES))
-            if p is not None
-        ]
+        checks = {
+            "database": self.repo.check(),
+            "broker": self.queue.check() if self.queue is not None else None,
+            "storage": self.files.check_writable(min_free_bytes=_MIN_FREE_BYTES),
+        }
+        problems = [p for p in checks.values() if p is not None]
         waiting = self.repo.count_waiting() if not problems else None
         return {
             "status": "degraded" if problems else "ok",
             "problems": problems,
             "engines": engines,
-            "queue": {"waiting": waiting, "max": self.settings.queue_max},
+            "queue": {"kind": self.settings.queue, "waiting": waiting, "max": self.settings.queue_max},
+            "database": {"ok": checks["database"] is None, "kind": self._engine.dialect.name},
+            "broker": {
+                "ok": checks["broker"] is None,
+                "kind": urlsplit(self.settings.broker_url).scheme if self.queue is not None else "none",
+            },
+            "storage": {
+                "ok": checks["storage"] is None,
+                "kind": "s3" if self.files.remote_objects else "file",
+            },
         }

@@ -20,7 +20,7 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
 DOCKERFILE = (ROOT / "Dockerfile").read_text()
-DEV_TOOLS = ("pytest", "playwright", "ruff", "hypothesis", "jsonschema", "schemathesis")
+DEV_TOOLS = ("pytest", "playwright", "ruff", "hypothesis", "jsonschema", "schemathesis", "moto")
 
 
 def _instructions() -> list[tuple[str, str]]:
@@ -48,7 +48,8 @@ def _pins(name: str) -> dict[str, str]:
 
 
 def canonical(name: str) -> str:
-    return re.sub(r"[-_.]+", "-", name).lower()
+    """PEP 503 name, extras dropped (``psycopg[binary]`` is pinned as ``psycopg``)."""
+    return re.sub(r"[-_.]+", "-", re.sub(r"\[.*\]", "", name)).lower()
 
 
 def test_the_image_installs_the_runtime_lock_and_no_test_tool() -> None:

@@ -174,8 +174,8 @@ def test_health_is_503_on_a_corrupt_database(tmp_path) -> None:
     database = tmp_path / "musicgen_app.db"
     with open(database, "r+b") as handle:
         page = sqlite3.connect(database).execute("PRAGMA page_size").fetchone()[0]
-        handle.seek(page)  # page 2 onwards: the tracks' rows
-        handle.write(os.urandom(page * 4))
+        handle.seek(page)  # page 2 onwards: every table's rows (page 1 is the schema)
+        handle.write(os.urandom(database.stat().st_size - page))
     with TestClient(
         create_app(Settings(data_dir=tmp_path, ui=False, workers=0)), base_url="http://localhost"
     ) as client:

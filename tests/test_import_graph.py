@@ -17,6 +17,8 @@ _ADAPTERS = (
     "musicgen_app.schemas",
     "musicgen_app.ui",
     "musicgen_app.store.db",
+    "musicgen_app.store.schema",
+    "musicgen_app.store.migrations",
     "musicgen_app.store.models",
     "musicgen_app.store.tracks",
     "musicgen_app.store.idempotency",

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import contextlib
 import ctypes
+import logging
 import os
 import signal
 import sys
@@ -34,7 +35,9 @@ _repos_lock = threading.Lock()
 def _repository(database_url: str) -> TrackRepository:
     with _repos_lock:
         if database_url not in _repos:
-            _repos[database_url] = TrackRepository(make_sessionmaker(make_engine(database_url)))
+            _repos[database_url] = TrackRepository(
+                make_sessionmaker(make_engine(database_url, prepare=False))
+            )
         return _repos[database_url]
 
 
@@ -62,7 +65,12 @@ class DbProgress:
         if fraction <= self._stored or (fraction - self._stored < 0.02 and now - self._stored_at < 0.5):
             return
         self._stored, self._stored_at = fraction, now
-        if not self._repo.set_progress(self._track_id, self._worker_id, fraction):
+        try:
+            held = self._repo.set_progress(self._track_id, self._worker_id, fraction)
+        except Exception:  # progress is a courtesy: a dropped connection must not fail the render
+            logging.getLogger(__name__).warning("storing progress failed", exc_info=True)
+            return
+        if not held:
             raise LeaseLost(f"track {self._track_id} is no longer held by {self._worker_id}")
 
 

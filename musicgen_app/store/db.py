@@ -1,15 +1,23 @@
-"""Engine and session factory: SQLite in WAL mode with a busy timeout (other URLs work as given)."""
+"""Engine and session factory: SQLite in WAL mode with a busy timeout; PostgreSQL (or any URL) as given.
+
+The schema is Alembic's (``store/schema.py``): the embedded SQLite database upgrades itself when the
+engine is made; a shared database must already be at head (``python -m musicgen_app db upgrade``).
+"""
 
 from __future__ import annotations
 
+import logging
 from pathlib import Path
 
-from sqlalchemy import Engine, create_engine, event, inspect, text
+from sqlalchemy import Engine, create_engine, event
+from sqlalchemy.exc import DatabaseError
 from sqlalchemy.orm import sessionmaker
 
-from .models import Base
+from ..errors import StartupRefused
 
 __all__ = ["make_engine", "make_sessionmaker"]
+
+log = logging.getLogger(__name__)
 
 _BUSY_TIMEOUT_MS = 10_000
 
@@ -25,34 +33,41 @@ def _sqlite_pragmas(dbapi_connection, _record) -> None:
     cursor.close()
 
 
-def make_engine(url: str) -> Engine:
-    """Create the SQLAlchemy engine and the schema (idempotent)."""
+def make_engine(url: str, *, prepare: bool = True) -> Engine:
+    """Create the SQLAlchemy engine; with ``prepare``, make sure the schema is at Alembic's head.
+
+    Raises
+    ------
+    StartupRefused
+        A database other than SQLite is not at head (it is upgraded by ``db upgrade``, once).
+    """
     if url.startswith("sqlite:///"):
         Path(url.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
         engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 10})
         event.listen(engine, "connect", _sqlite_pragmas)
     else:
-        engine = create_engine(url, pool_pre_ping=True)
-    Base.metadata.create_all(engine)
-    _add_missing_columns(engine)
+        # pre-ping: a connection the server dropped (restart, pg_terminate_backend) is replaced, not used
+        engine = create_engine(url, pool_pre_ping=True, pool_recycle=1800)
+    if prepare:
+        _prepare_schema(engine)
     return engine
 
 
-def _add_missing_columns(engine: Engine) -> None:
-    """Add the nullable columns a newer model has to a table an older version created.
+def _prepare_schema(engine: Engine) -> None:
+    from .schema import current_revision, head_revision, upgrade
 
-    ``create_all`` makes missing tables, never missing columns; every column added since the first
-    release is nullable, so ``ALTER TABLE ... ADD COLUMN`` brings an old database up to date in place.
-    """
-    inspector = inspect(engine)
-    for table in Base.metadata.sorted_tables:
-        present = {column["name"] for column in inspector.get_columns(table.name)}
-        for column in table.columns:
-            if column.name in present or not column.nullable:
-                continue
-            kind = column.type.compile(dialect=engine.dialect)
-            with engine.begin() as connection:
-                connection.execute(text(f'ALTER TABLE {table.name} ADD COLUMN "{column.name}" {kind}'))
+    if engine.dialect.name == "sqlite":
+        try:
+            upgrade(engine)
+        except DatabaseError:  # a corrupt file: start anyway, /healthz reports it (degraded, 503)
+            log.exception("the database cannot be read or upgraded")
+        return
+    at, head = current_revision(engine), head_revision()
+    if at != head:
+        raise StartupRefused(
+            f"the database schema is at {at or 'nothing'}, not {head}: "
+            "run `python -m musicgen_app db upgrade` once, then start the nodes"
+        )
 
 
 def make_sessionmaker(engine: Engine) -> sessionmaker:

@@ -45,9 +45,20 @@ def _exclusive(lock_path: Path) -> Iterator[None]:
 class EncodedFiles:
     """Encodes of a track's audio in the output formats, made on demand and cached."""
 
-    def __init__(self, locate: Callable[[str, str], Path]) -> None:
-        """``locate(track_id, relative)`` is the absolute path of a file of a track (``FileStore.path``)."""
+    def __init__(
+        self,
+        locate: Callable[[str, str], Path],
+        *,
+        commit: Callable[[str, str], None] | None = None,
+        listing: Callable[[str, str], set[str]] | None = None,
+    ) -> None:
+        """``locate(track_id, relative)`` is the local path of a file of a track (``FileStore.path``; S3
+        storage fetches the object into its cache). ``commit(track_id, relative)`` stores a new encode
+        where every node finds it (S3: uploads it); ``listing(track_id, directory)`` names the files in a
+        directory of the track."""
         self._locate = locate
+        self._commit = commit
+        self._listing = listing
 
     def source(self, track: Track, kind: str) -> Path:
         """The file every format of ``kind`` is made from (the master; older tracks: their one file)."""
@@ -84,6 +95,8 @@ class EncodedFiles:
         with _exclusive(encoded_dir / f".{target.name}.lock"):
             if not target.is_file():  # made while we waited for the lock
                 self._encode(track, source, target, fmt)
+                if self._commit is not None:
+                    self._commit(track.id, encoded_file(kind, fmt))
         return target
 
     @staticmethod
@@ -103,11 +116,7 @@ class EncodedFiles:
         """For each audio kind, the formats served at once (the master's and those already cached)."""
         if not track.is_completed:
             return {}
-        directory = self._locate(track.id, ENCODED_DIR)
-        try:
-            cached = {name for name in os.listdir(directory) if not name.startswith(".")}
-        except FileNotFoundError:
-            cached = set()
+        cached = {name for name in self._list(track.id, ENCODED_DIR) if not name.startswith(".")}
         ready: dict[str, list[str]] = {}
         for kind in AUDIO_KINDS:
             if kind not in track.files:
@@ -115,6 +124,14 @@ class EncodedFiles:
             master_suffix = Path(track.files[kind]).suffix.lstrip(".")
             ready[kind] = [fmt for fmt in OUTPUT_FORMATS if fmt == master_suffix or f"{kind}.{fmt}" in cached]
         return ready
+
+    def _list(self, track_id: str, directory: str) -> set[str]:
+        if self._listing is not None:
+            return self._listing(track_id, directory)
+        try:
+            return set(os.listdir(self._locate(track_id, directory)))
+        except FileNotFoundError:
+            return set()
 
     def encode_all(self, track: Track, fmt: str, kinds: tuple[str, ...] = AUDIO_KINDS) -> None:
         """Make sure every ``kind`` exists as ``fmt`` (the background step after a track completes).

@@ -16,11 +16,14 @@ from ..track import check_track_id
 
 _TRACK_DIR = re.compile(r"^[0-9a-f]{32}$")
 
-__all__ = ["FileStore"]
+__all__ = ["FileStore", "make_storage"]
 
 
 class FileStore:
-    """Paths and atomic publication of track files under ``root``."""
+    """Paths and atomic publication of track files under ``root`` (``file://`` track storage)."""
+
+    #: Files are served from their local paths (S3 storage streams its objects instead).
+    remote_objects = False
 
     def __init__(self, root: Path) -> None:
         self.root = Path(root).resolve()
@@ -63,6 +66,16 @@ class FileStore:
             raise ValueError(f"stored path escapes the track directory: {relative!r}")
         return path
 
+    def commit(self, track_id: str, relative: str) -> None:
+        """A file made in the track directory is stored already (S3 storage uploads it here)."""
+
+    def listing(self, track_id: str, directory: str) -> set[str]:
+        """Names of the files in a directory of the track (none when it does not exist)."""
+        try:
+            return set(os.listdir(self.path(track_id, directory)))
+        except FileNotFoundError:
+            return set()
+
     def track_ids(self) -> list[str]:
         """Ids of the track directories present (published tracks)."""
         return [p.name for p in self.root.iterdir() if p.is_dir() and _TRACK_DIR.fullmatch(p.name)]
@@ -94,3 +107,17 @@ class FileStore:
                 shutil.rmtree(path, ignore_errors=True)
                 count += 1
         return count
+
+
+def make_storage(url: str, *, cache_dir: Path, endpoint_url: str = "", presign: bool = False):
+    """The track storage for ``url``: ``file:///path`` (a :class:`FileStore`) or ``s3://bucket/prefix``."""
+    from urllib.parse import unquote, urlsplit
+
+    parts = urlsplit(url)
+    if parts.scheme == "s3":
+        from .s3 import S3Storage
+
+        return S3Storage(url, cache_dir=cache_dir, endpoint_url=endpoint_url, presign=presign)
+    if parts.scheme == "file":
+        return FileStore(Path(unquote(parts.path)))
+    raise ValueError(f"track storage must be file:// or s3://, not {url!r}")

@@ -10,7 +10,7 @@ from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 from ..track import utc_now
 
-__all__ = ["Base", "TrackRow", "utc_now"]
+__all__ = ["Base", "JobLockRow", "TrackRow", "utc_now"]
 
 
 class UTCDateTime(TypeDecorator):
@@ -71,6 +71,8 @@ class TrackRow(Base):
     updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utc_now, onupdate=utc_now)
     owner: Mapped[str | None] = mapped_column(String(32), default=None, index=True)
     webhook_url: Mapped[str | None] = mapped_column(Text, default=None)
+    #: When a message last said "this track may run" (Dramatiq queue); the reconciler re-sends old ones.
+    enqueued_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime, default=None)
 
     __table_args__ = (
         Index("ix_tracks_status_created", "status", "created_at"),
@@ -109,3 +111,18 @@ class WebhookDeliveryRow(Base):
     last_error: Mapped[str | None] = mapped_column(Text, default=None)
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utc_now)
     delivered_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime, default=None)
+
+
+class JobLockRow(Base):
+    """A named periodic chore and until when its current winner holds it (one winner per period).
+
+    Nodes race with ``UPDATE ... WHERE held_until < now``: the one whose update changes the row runs
+    the chore; the others skip this period. No lock is held across the chore, so a dead winner costs
+    one period at most.
+    """
+
+    __tablename__ = "job_locks"
+
+    name: Mapped[str] = mapped_column(String(64), primary_key=True)
+    held_until: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+    holder: Mapped[str | None] = mapped_column(String(128), default=None)

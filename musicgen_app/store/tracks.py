@@ -11,13 +11,13 @@ import json
 from collections.abc import Callable
 from typing import Any
 
-from sqlalchemy import func, insert, literal, select, text, update
-from sqlalchemy.exc import OperationalError
+from sqlalchemy import Text, cast, func, insert, literal, select, text, update
+from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
 from ..errors import InsufficientStorage, NotFound, QueueFull
 from ..track import Track, TrackOutcome
-from .models import TrackRow, utc_now
+from .models import JobLockRow, TrackRow, utc_now
 
 __all__ = ["TrackRepository", "row_to_track"]
 
@@ -47,6 +47,14 @@ def _outcome_values(outcome: TrackOutcome) -> dict[str, Any]:
     values["sections"] = [list(section) for section in outcome.sections]
     values["details"] = _json_safe(outcome.details)
     return values
+
+
+def _runnable(now: dt.datetime, max_attempts: int) -> Any:
+    """A job a worker may take: pending, or processing with an expired lease, with attempts left."""
+    return (
+        (TrackRow.status == "pending")
+        | ((TrackRow.status == "processing") & (TrackRow.lease_expires_at < now))
+    ) & (TrackRow.attempts < max_attempts)
 
 
 def row_to_track(row: TrackRow) -> Track:
@@ -103,8 +111,13 @@ class TrackRepository:
         table = TrackRow.__table__
         waiting = select(func.count()).select_from(table).where(table.c.status == "pending").scalar_subquery()
         row = [literal(value, type_=table.c[name].type).label(name) for name, value in values.items()]
-        statement = insert(table).from_select(list(values), select(*row).where(waiting < max_waiting))
-        return (session.execute(statement).rowcount or 0) == 1
+        statement = (
+            insert(table)
+            .from_select(list(values), select(*row).where(waiting < max_waiting))
+            .returning(table.c.id)
+        )
+        # RETURNING, not rowcount: psycopg does not report a row count for INSERT ... SELECT here
+        return session.execute(statement).scalar_one_or_none() is not None
 
     def get(self, track_id: str) -> Track:
         with self._sessions() as session:
@@ -146,24 +159,39 @@ class TrackRepository:
     # -- queue operations ------------------------------------------------------------------------
 
     def claim_next(self, worker_id: str, *, lease_s: float, max_attempts: int) -> Track | None:
-        """Atomically take the oldest runnable job for ``worker_id``; ``None`` when there is none."""
-        now = utc_now()
+        """Atomically take the oldest runnable job for ``worker_id``; ``None`` when there is none.
+
+        On PostgreSQL the candidate row is picked ``FOR UPDATE SKIP LOCKED``: concurrent claimers each
+        take another row instead of queueing on the same one (SQLite has one writer at a time anyway).
+        """
         runnable = (
             select(TrackRow.id)
-            .where(
-                (
-                    (TrackRow.status == "pending")
-                    | ((TrackRow.status == "processing") & (TrackRow.lease_expires_at < now))
-                )
-                & (TrackRow.attempts < max_attempts)
-            )
+            .where(_runnable(utc_now(), max_attempts))
             .order_by(TrackRow.created_at, TrackRow.id)
             .limit(1)
+            .with_for_update(skip_locked=True)
             .scalar_subquery()
         )
+        return self._claim(TrackRow.id == runnable, worker_id, lease_s)
+
+    def claim(self, track_id: str, worker_id: str, *, lease_s: float, max_attempts: int) -> Track | None:
+        """Take the job of ``track_id`` if it is runnable (pending, or its lease expired); else ``None``.
+
+        Idempotent for a message delivered twice: the second claim finds the row held or finished.
+        """
+        runnable = (
+            select(TrackRow.id)
+            .where((TrackRow.id == track_id) & _runnable(utc_now(), max_attempts))
+            .with_for_update(skip_locked=True)
+            .scalar_subquery()
+        )
+        return self._claim(TrackRow.id == runnable, worker_id, lease_s)
+
+    def _claim(self, where: Any, worker_id: str, lease_s: float) -> Track | None:
+        now = utc_now()
         claim = (
             update(TrackRow)
-            .where(TrackRow.id == runnable)
+            .where(where)
             .values(
                 status="processing",
                 lease_owner=worker_id,
@@ -178,6 +206,55 @@ class TrackRepository:
         with self._sessions.begin() as session:
             claimed = session.execute(claim).scalar_one_or_none()
         return None if claimed is None else self.get(claimed)
+
+    def mark_enqueued(self, track_ids: list[str]) -> None:
+        """Note that a message for each of ``track_ids`` was just sent."""
+        if not track_ids:
+            return
+        stmt = update(TrackRow).where(TrackRow.id.in_(track_ids)).values(enqueued_at=utc_now())
+        with self._sessions.begin() as session:
+            session.execute(stmt)
+
+    def needing_a_message(self, *, older_than_s: float, max_attempts: int, limit: int = 500) -> list[str]:
+        """Ids of tracks that may wait for a message that will never come, oldest first.
+
+        Pending tracks whose last message is older than ``older_than_s`` (or that never had one: a web
+        node died between insert and send), and jobs whose lease expired (their worker died).
+        """
+        now = utc_now()
+        cutoff = now - dt.timedelta(seconds=older_than_s)
+        not_sent_lately = (TrackRow.enqueued_at < cutoff) | (
+            TrackRow.enqueued_at.is_(None) & (TrackRow.created_at < cutoff)
+        )
+        query = (
+            select(TrackRow.id)
+            .where(_runnable(now, max_attempts) & not_sent_lately)
+            .order_by(TrackRow.created_at, TrackRow.id)
+            .limit(limit)
+        )
+        with self._sessions() as session:
+            return list(session.scalars(query).all())
+
+    def try_lead(self, chore: str, holder: str, *, period_s: float) -> bool:
+        """Whether ``holder`` wins ``chore`` for the next ``period_s`` (one winner per period, any node)."""
+        now = utc_now()
+        take = (
+            update(JobLockRow)
+            .where((JobLockRow.name == chore) & (JobLockRow.held_until < now))
+            .values(held_until=now + dt.timedelta(seconds=period_s), holder=holder)
+        )
+        with self._sessions.begin() as session:
+            if (session.execute(take).rowcount or 0) == 1:
+                return True
+            if session.get(JobLockRow, chore) is not None:
+                return False
+        try:  # the first period ever: the row does not exist yet; the insert decides
+            with self._sessions.begin() as session:
+                held = now + dt.timedelta(seconds=period_s)
+                session.add(JobLockRow(name=chore, held_until=held, holder=holder))
+        except IntegrityError:
+            return False
+        return True
 
     def expire_leases(self, is_dead_owner: Callable[[str], bool]) -> int:
         """End now the leases of jobs whose worker is known to be dead; returns how many.
@@ -288,7 +365,7 @@ class TrackRepository:
             with self._sessions() as session:
                 session.scalar(select(func.count()).select_from(TrackRow))
                 session.scalars(select(TrackRow).order_by(TrackRow.created_at.desc()).limit(5)).all()
-                session.scalar(select(func.sum(func.length(TrackRow.plan))).select_from(TrackRow))
+                session.scalar(select(func.sum(func.length(cast(TrackRow.plan, Text)))).select_from(TrackRow))
         except Exception as exc:  # any failure to read is the answer, not a crash of the health check
             return f"the database cannot be read ({type(exc).__name__})"
         return None
