@@ -13,10 +13,11 @@ _FIELDS: dict[str, dict[str, object]] = {
                   figure="lofi", chords_instrument="electric piano", lead_instrument="vibraphone",
                   pad_instrument="", swing_unit=0.25, form="loop", lead_density=0.35, lead_centre=70,
                   reverb=0.3, looseness=0.02),
-    # A beat, not a band: chopped keys over drums and an 808, no tune on top (the rapper's place).
-    "hip-hop": dict(harmony="lofi", colour="seventh", cadence="V7", groove="boom_bap", bass="808",
-                    figure="boom_bap", bass_instrument="808", chords_instrument="piano",
-                    pad_instrument="", lead_instrument="", swing_unit=0.25, form="loop",
+    # Jazz rap: chopped keys and a string bed sampled off a record, an upright walking under dusty
+    # boom-bap drums, a muted-trumpet phrase between the rapper's lines (an 808 bass read as electro).
+    "hip-hop": dict(harmony="lofi", colour="seventh", cadence="V7", groove="boom_bap", bass="walking",
+                    figure="boom_bap", bass_instrument="upright bass", chords_instrument="piano",
+                    pad_instrument="strings", lead_instrument="trumpet", swing_unit=0.25, form="loop",
                     lead_density=0.4, reverb=0.15, looseness=0.015),
     "trap": dict(harmony="dark", cadence="", groove="trap", groove_peak="trap_roll", bass="808",
                  figure="pad", bass_instrument="808", chords_instrument="piano", lead_instrument="bells",

@@ -100,9 +100,10 @@ FUNK_BITE: Chain = (Filter("highpass", 150.0), Compress(10.0, 6.0, 2.0, 60.0),
 #: An acoustic guitar miked close: body, sparkle, even dynamics.
 ACOUSTIC_MIC: Chain = (Filter("highpass", 80.0), Filter("peak", 220.0, 2.0, 0.8),
                        Filter("highshelf", 6000.0, 3.0), Compress(6.0, 3.0, 10.0, 150.0))
-#: Drums of a sampled-breaks beat: saturated, squashed in parallel, the top rolled off.
+#: Drums of a sampled-breaks beat: saturated, squashed in parallel, the top rolled off steeply from
+#: 6 kHz like a break lifted off vinyl (a bright 808 kit reads as electro).
 DRUMS_BOOM_BAP: Chain = (Drive(10.0, mix=0.6), Compress(12.0, 6.0, 15.0, 90.0, parallel=0.55),
-                         Filter("lowshelf", 90.0, 3.0), Filter("lowpass", 9500.0))
+                         Filter("lowshelf", 90.0, 3.0), Filter("lowpass", 9500.0), Filter("lowpass", 6000.0))
 #: Punchy, controlled drums of a modern production.
 DRUMS_PUNCH: Chain = (Compress(8.0, 4.0, 8.0, 100.0, parallel=0.6), Filter("lowshelf", 80.0, 2.0),
                       Filter("highshelf", 8000.0, 2.0))
