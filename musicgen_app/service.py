@@ -7,6 +7,7 @@ worker threads and the render processes, all created from a :class:`Settings` va
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import logging
 import os
 import threading
@@ -17,6 +18,7 @@ from typing import Any
 
 from .api_keys import ApiKeys
 from .config import Settings
+from .engines.controls import engine_for_controls
 from .errors import Forbidden, InvalidRequest, NotFound, NotReady, StartupRefused
 from .formats import OUTPUT_FORMATS, STEM_NAMES
 from .jobs.webhooks import WebhookDispatcher, WebhookPolicy, load_secret
@@ -175,7 +177,11 @@ class GenerationService:
         seed = request.seed_or_new()
         if request.engine == "auto" and self.settings.engine != "auto":
             request = GenerationRequest(**{**request.__dict__, "engine": self.settings.engine})
-        return request, interpret(request, seed=seed)
+        request, why = engine_for_controls(request)
+        plan = interpret(request, seed=seed)
+        if why:
+            plan = dataclasses.replace(plan, sources={**plan.sources, "engine": why})
+        return request, plan
 
     def submit(
         self, body: dict[str, Any], *, owner: str | None = None, idempotency_key: str | None = None
