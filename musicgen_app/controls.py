@@ -22,6 +22,7 @@ __all__ = [
     "SectionRequest",
     "bar_seconds",
     "beats_per_bar",
+    "cut_bar",
     "form_timing",
     "is_compound",
     "parse_key",
@@ -125,3 +126,10 @@ def form_timing(duration_s: float, tempo_bpm: float, time_signature: tuple[int, 
     half = bar / 2 if bar % 2 == 0 else 1.0
     ending = max(0.0, math.floor((end - ring) / half + 1e-9) * half)
     return FormTiming(math.ceil(ending / bar - 1e-9), ending, end, total)
+
+
+def cut_bar(duration_s: float, tempo_bpm: float, time_signature: tuple[int, int]) -> int:
+    """The last bar line of a track's music: where its final chord starts (an extend keeps the track
+    sample for sample up to here)."""
+    timing = form_timing(duration_s, tempo_bpm, time_signature)
+    return max(1, math.floor(timing.ending_beat / beats_per_bar(time_signature) + 1e-9))

@@ -37,6 +37,7 @@ __all__ = [
     "MIN_TEMPO_BPM",
     "REQUEST_EXAMPLES",
     "REQUEST_FIELDS",
+    "SYMBOLIC_ONLY_FIELDS",
     "FieldRule",
     "GenerationRequest",
     "apply_rules",
@@ -73,7 +74,8 @@ class FieldRule:
     ``kind`` is ``"string"``, ``"integer"``, ``"choice"`` (a string from ``choices``, exact case),
     ``"url"`` (an absolute http or https URL), ``"key"`` (a musical key, :data:`~.controls.KEY_PATTERN`),
     ``"list"`` (distinct strings from ``choices``, ``min_items`` to ``max_items`` of them) or
-    ``"sections"`` (a composition plan: :class:`~.controls.SectionRequest` entries).
+    ``"sections"`` (a composition plan: :class:`~.controls.SectionRequest` entries) or ``"levels"``
+    (an object of numbers up to ``maximum``, keyed by names from ``choices``).
     ``nullable`` fields accept JSON ``null`` as "not given".
     """
 
@@ -107,6 +109,11 @@ class FieldRule:
         if self.kind == "list":
             named = self.choices_named or "one of " + ", ".join(self.choices)
             return f"must be a list of {self.min_items} to {self.max_items} distinct names, each {named}"
+        if self.kind == "levels":
+            return (
+                f"must be an object of levels in dB (numbers up to {self.maximum:+g}; "
+                f"{self.minimum} or less mutes) for {', '.join(self.choices)}"
+            )
         if self.kind == "sections":
             return (
                 f"must be a list of 1 to {self.max_items} sections, each "
@@ -122,6 +129,8 @@ class FieldRule:
             return _check_list(self, value)
         if self.kind == "sections":
             return _check_sections(self, value)
+        if self.kind == "levels":
+            return _check_levels(self, value)
         if not isinstance(value, str):
             return None, self.rule
         if not _is_unicode_text(value):
@@ -157,6 +166,11 @@ class FieldRule:
             schema["maxItems"] = self.max_items
         elif self.kind == "sections":
             schema.update(type="array", items=_SECTION_SCHEMA, minItems=1, maxItems=self.max_items)
+        elif self.kind == "levels":
+            level = {"type": "number", "maximum": self.maximum}
+            schema.update(
+                type="object", additionalProperties=False, properties=dict.fromkeys(self.choices, level)
+            )
         else:
             schema.update(type="string", minLength=1, maxLength=self.max_length, pattern=_NOT_BLANK_PATTERN)
         if self.nullable and not self.required:
@@ -196,6 +210,17 @@ def _check_integer(rule: FieldRule, value: Any) -> tuple[Any, str | None]:
 
 def _is_number(value: Any) -> bool:
     return isinstance(value, int | float) and not isinstance(value, bool)
+
+
+def _check_levels(rule: FieldRule, value: Any) -> tuple[Any, str | None]:
+    if not isinstance(value, dict):
+        return None, rule.rule
+    for name, level in value.items():
+        if name not in rule.choices:
+            return None, f"{_printable_name(name)!r} is not one of {', '.join(rule.choices)}"
+        if not _is_number(level) or level > (rule.maximum or 0):
+            return None, f"{name}: must be a number of dB up to {rule.maximum:+g}"
+    return {name: float(level) for name, level in value.items()}, None
 
 
 def _check_list(rule: FieldRule, value: Any) -> tuple[Any, str | None]:
@@ -420,9 +445,29 @@ REQUEST_EXAMPLES: tuple[dict[str, Any], ...] = (
 )
 
 
+#: Request fields only the symbolic engine can honour exactly: MusicGen is steered by text and a tempo
+#: lock, and cannot promise a meter, a lineup or a section plan.
+SYMBOLIC_ONLY_FIELDS: tuple[str, ...] = ("time_signature", "instruments", "exclude", "structure")
+_MUSICGEN_CANNOT = "the musicgen engine cannot follow it; use engine symbolic (or auto)"
+
+
 def request_json_schema() -> dict[str, Any]:
-    """The generate body as JSON Schema (what OpenAPI shows), built from :data:`REQUEST_FIELDS`."""
-    return {**rules_json_schema("TrackCreate", REQUEST_FIELDS), "examples": list(REQUEST_EXAMPLES)}
+    """The generate body as JSON Schema (what OpenAPI shows), built from :data:`REQUEST_FIELDS`.
+
+    One rule spans fields: with ``engine: musicgen`` the :data:`SYMBOLIC_ONLY_FIELDS` must be absent
+    (or null). Two more cannot be said in JSON Schema and are checked when the plan is made (422 as
+    well): a ``structure`` must fit the ``duration``, and ``exclude`` may not name an instrument that
+    ``instruments`` asks for.
+    """
+    musicgen_cannot = {
+        "if": {"properties": {"engine": {"const": "musicgen"}}, "required": ["engine"]},
+        "then": {"properties": {name: {"type": "null"} for name in SYMBOLIC_ONLY_FIELDS}},
+    }
+    return {
+        **rules_json_schema("TrackCreate", REQUEST_FIELDS),
+        "allOf": [musicgen_cannot],
+        "examples": list(REQUEST_EXAMPLES),
+    }
 
 
 @dataclass(frozen=True)
@@ -525,6 +570,12 @@ def parse_request(body: Any) -> GenerationRequest:
         With one :class:`ErrorDetail` per broken rule, naming the field.
     """
     values = apply_rules(REQUEST_FIELDS, body)
+    if values["engine"] == "musicgen":
+        asked = [
+            ErrorDetail(name, _MUSICGEN_CANNOT) for name in SYMBOLIC_ONLY_FIELDS if values[name] is not None
+        ]
+        if asked:
+            raise InvalidRequest("; ".join(f"{e.field}: {e.rule}" for e in asked), details=asked)
     return GenerationRequest(
         prompt=values["prompt"],
         duration_s=values["duration"],

@@ -18,13 +18,23 @@ from typing import Any
 
 from .api_keys import ApiKeys
 from .config import Settings
+from .controls import cut_bar
+from .edits import (
+    MAX_VARIATIONS,
+    extended_plan,
+    parse_extend,
+    parse_remix,
+    parse_variations,
+    request_from_parent,
+    variation_plan,
+)
 from .engines.controls import engine_for_controls
-from .errors import Forbidden, InvalidRequest, NotFound, NotReady, StartupRefused
+from .errors import AlreadyFinished, Forbidden, InvalidRequest, NotFound, NotReady, StartupRefused
 from .formats import OUTPUT_FORMATS, STEM_NAMES
 from .jobs.webhooks import WebhookDispatcher, WebhookPolicy, load_secret
 from .jobs.worker import RenderPool, WorkerPool
-from .plan import Plan
-from .request import GenerationRequest, parse_request
+from .plan import Plan, bar_seconds
+from .request import MAX_DURATION_S, MAX_SEED, GenerationRequest, new_seed, parse_request
 from .store.db import make_engine, make_sessionmaker
 from .store.encoded import EncodedFiles
 from .store.files import FileStore
@@ -201,9 +211,114 @@ class GenerationService:
 
     def _submit(self, body: dict[str, Any], owner: str | None) -> Track:
         request, plan = self.plan(body)
-        stored = self.repo.add(Track.new(request, plan, owner=owner), max_waiting=self.settings.queue_max)
+        return self._queue(Track.new(request, plan, owner=owner))
+
+    def _queue(self, track: Track) -> Track:
+        stored = self.repo.add(track, max_waiting=self.settings.queue_max)
         self._workers.wake()
         return stored
+
+    # -- edits: new tracks made from a finished one ------------------------------------------------
+
+    def _edit_source(self, track_id: str, owner: str | None) -> Track:
+        """The parent of an edit: it must be completed (409 otherwise)."""
+        parent = self.get(track_id, owner=owner)
+        if not parent.is_completed:
+            raise NotReady(f"track {parent.id} is {parent.status}; only a completed track can be edited")
+        return parent
+
+    def variations(self, track_id: str, body: Any, *, owner: str | None = None) -> list[Track]:
+        """Queue ``count`` variations of a completed track, each keeping what ``keep`` names.
+
+        Each reads the parent's words again with a new seed (so melody, chords and groove change) and
+        pins the kept aspects to the parent's values; ``parent_id`` and ``operation`` say where it came
+        from.
+        """
+        from .prompt.interpret import interpret
+
+        wanted = parse_variations(body)
+        parent = self._edit_source(track_id, owner)
+        parent_plan = Plan.from_dict(parent.plan)
+        request = request_from_parent(
+            parent_plan, output_format=parent.output_format, engine=parent.engine or parent.engine_requested
+        )
+        first = wanted.seed if wanted.seed is not None else new_seed() % (MAX_SEED - MAX_VARIATIONS)
+        made = []
+        for index in range(wanted.count):
+            fresh = interpret(request, seed=first + index)
+            plan = variation_plan(parent_plan, fresh, wanted.keep)
+            edit = {"keep": list(wanted.keep)}
+            child = Track.new(request, plan, owner=owner, parent=(parent.id, "variation"), edit=edit)
+            made.append(self._queue(dataclasses.replace(child, webhook_url=parent.webhook_url)))
+        return made
+
+    def remix(self, track_id: str, body: Any, *, owner: str | None = None) -> Track:
+        """Queue a remix of a completed track: its stems at new levels, mastered again, as a new track
+        (``operation: remix``); the parent is left as it is."""
+        wanted = parse_remix(body)
+        parent = self._edit_source(track_id, owner)
+        plan = Plan.from_dict(parent.plan)
+        request = request_from_parent(
+            plan, output_format=parent.output_format, engine=parent.engine or parent.engine_requested
+        )
+        child = Track.new(request, plan, owner=owner, parent=(parent.id, "remix"), edit=wanted.as_edit())
+        return self._queue(dataclasses.replace(child, webhook_url=parent.webhook_url))
+
+    def extend(self, track_id: str, body: Any, *, owner: str | None = None) -> Track:
+        """Queue an extension of a completed symbolic track: its audio sample for sample up to the bar
+        line where its ending starts, then ``seconds`` more of new music in the same key, tempo, meter
+        and style, with an ending of its own (``operation: extend``).
+
+        Raises
+        ------
+        InvalidRequest
+            For a bad body, a result longer than the longest track, or a track this cannot extend
+            (made by a neural engine, or itself an extend or remix: its notes are not its plan's).
+        """
+        from .prompt.interpret import interpret
+
+        wanted = parse_extend(body)
+        parent = self._edit_source(track_id, owner)
+        if parent.engine != "symbolic":
+            raise InvalidRequest.for_field(
+                "track", f"extend needs a track of the symbolic engine; this one was made by {parent.engine}"
+            )
+        if parent.operation in ("extend", "remix", "regenerate", "loop"):
+            raise InvalidRequest.for_field(
+                "track", f"a track made by {parent.operation} cannot be extended yet; extend its parent"
+            )
+        if parent.duration_s + wanted.seconds > MAX_DURATION_S:
+            raise InvalidRequest.for_field(
+                "seconds",
+                f"the track would last {parent.duration_s + wanted.seconds} s; at most {MAX_DURATION_S}",
+            )
+        parent_plan = Plan.from_dict(parent.plan)
+        seed = wanted.seed if wanted.seed is not None else new_seed()
+        words = None
+        if wanted.prompt is not None:
+            words_request = GenerationRequest(
+                prompt=wanted.prompt, genre=parent_plan.genre, engine="symbolic"
+            )
+            words = interpret(words_request, seed=seed)
+        plan = extended_plan(parent_plan, words, seconds=wanted.seconds, seed=seed)
+        request = request_from_parent(plan, output_format=parent.output_format, engine="symbolic")
+        bar = cut_bar(parent_plan.duration_s, parent_plan.tempo_bpm, parent_plan.time_signature)
+        kept_s = round(bar * bar_seconds(parent_plan.tempo_bpm, parent_plan.time_signature), 6)
+        edit = {"seconds": wanted.seconds, "prompt": wanted.prompt, "kept_until_s": kept_s}
+        child = Track.new(request, plan, owner=owner, parent=(parent.id, "extend"), edit=edit)
+        return self._queue(dataclasses.replace(child, webhook_url=parent.webhook_url))
+
+    def cancel(self, track_id: str, *, owner: str | None = None) -> Track:
+        """Stop a pending or processing track: status ``cancelled``, no files (409 once it has ended)."""
+        track = self.get(track_id, owner=owner)
+        if track.is_finished or not self.repo.cancel(track.id):
+            current = self.repo.get(track.id)
+            raise AlreadyFinished(
+                f"track {track.id} is {current.status}; only a running job can be cancelled"
+            )
+        # a worker that finishes anyway finds the track cancelled and removes what it published
+        self.files.remove(track.id)
+        return self.repo.get(track.id)
 
     # -- reads -------------------------------------------------------------------------------------
 

@@ -15,6 +15,7 @@ if TYPE_CHECKING:
     from .request import GenerationRequest
 
 __all__ = [
+    "OPERATIONS",
     "STATUSES",
     "Track",
     "TrackOutcome",
@@ -26,7 +27,9 @@ __all__ = [
     "utc_now",
 ]
 
-STATUSES = ("pending", "processing", "completed", "failed")
+STATUSES = ("pending", "processing", "completed", "failed", "cancelled")
+#: How a track was made from another (its ``parent_id``); ``None`` for a track made by generate.
+OPERATIONS = ("extend", "regenerate", "loop", "variation", "remix")
 TrackStatus = str
 _TRACK_ID = re.compile(r"^[0-9a-f]{32}$")
 
@@ -136,6 +139,20 @@ class Track:
     completed_at: dt.datetime | None = None
     owner: str | None = None
     webhook_url: str | None = None
+    parent_id: str | None = None
+    operation: str | None = None
+    edit: dict[str, Any] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        if self.operation is not None and self.operation not in OPERATIONS:
+            raise ValueError(f"operation must be one of {OPERATIONS}, got {self.operation!r}")
+        if (self.parent_id is None) != (self.operation is None):
+            raise ValueError("a track made from another has both parent_id and operation, else neither")
+
+    @property
+    def is_finished(self) -> bool:
+        """Whether its job has ended (nothing left to run or cancel)."""
+        return self.status in ("completed", "failed", "cancelled")
 
     @property
     def is_completed(self) -> bool:
@@ -143,11 +160,22 @@ class Track:
 
     @classmethod
     def new(
-        cls, request: GenerationRequest, plan: Plan, *, track_id: str | None = None, owner: str | None = None
+        cls,
+        request: GenerationRequest,
+        plan: Plan,
+        *,
+        track_id: str | None = None,
+        owner: str | None = None,
+        parent: tuple[str, str] | None = None,
+        edit: dict[str, Any] | None = None,
     ) -> Track:
         """A pending track for ``request`` as read into ``plan`` (genre, tempo, key, seed resolved), made
-        by the API key named ``owner`` (``None`` when keys are off)."""
+        by the API key named ``owner`` (``None`` when keys are off); ``parent`` is ``(parent_id,
+        operation)`` for a track made from another, ``edit`` the operation's parameters."""
         return cls(
+            edit=dict(edit or {}),
+            parent_id=parent[0] if parent else None,
+            operation=parent[1] if parent else None,
             owner=owner,
             webhook_url=request.webhook_url,
             id=track_id or new_track_id(),

@@ -56,7 +56,7 @@ PUBLIC_FIELDS: tuple[PublicField, ...] = (
     PublicField(
         "status",
         str,
-        "pending, processing, completed or failed.",
+        "pending, processing, completed, failed or cancelled.",
         lambda v: v.track.status,
         True,
     ),
@@ -73,6 +73,26 @@ PUBLIC_FIELDS: tuple[PublicField, ...] = (
     PublicField("prompt", str, "The prompt as given (trimmed).", lambda v: v.track.prompt, True),
     PublicField(
         "created_at", dt.datetime, "When it was asked for (UTC).", lambda v: v.track.created_at, True
+    ),
+    PublicField(
+        "parent_id",
+        str | None,
+        "The track this one was made from (extend, variation, remix...); null for a generated track.",
+        lambda v: v.track.parent_id,
+        True,
+    ),
+    PublicField(
+        "operation",
+        str | None,
+        "How it was made from its parent: extend, regenerate, loop, variation or remix; null if generated.",
+        lambda v: v.track.operation,
+        True,
+    ),
+    PublicField(
+        "edit",
+        dict[str, Any],
+        "What the operation was asked to do (a remix's levels, a variation's kept aspects...); {} if none.",
+        lambda v: v.track.edit,
     ),
     PublicField(
         "download_url",

@@ -6,6 +6,7 @@ symbolic engine's MIDI and audio follow it (20 combinations of key x meter x ins
 
 from __future__ import annotations
 
+import dataclasses
 import io
 
 import mido
@@ -141,8 +142,11 @@ def test_each_structure_rule_is_named(entry: dict, words: str) -> None:
 def test_musicgen_cannot_follow_a_section_plan_and_auto_picks_symbolic() -> None:
     body = {"prompt": "x", "structure": [{"section": "verse", "bars": 2}], "time_signature": "3/4"}
     with pytest.raises(InvalidRequest) as caught:
-        engine_for_controls(parse_request({**body, "engine": "musicgen"}))
-    assert caught.value.details[0].field == "time_signature" and "musicgen" in caught.value.message
+        parse_request({**body, "engine": "musicgen"})
+    assert [d.field for d in caught.value.details] == ["time_signature", "structure"]
+    assert "musicgen" in caught.value.message
+    with pytest.raises(InvalidRequest):  # a server configured for musicgen only
+        engine_for_controls(dataclasses.replace(parse_request(body), engine="musicgen"))
     request, why = engine_for_controls(parse_request(body))
     assert request.engine == "symbolic" and "structure" in why
 

@@ -100,7 +100,7 @@ _VALUES = st.one_of(
 
 
 _SECTION = st.fixed_dictionaries(
-    {"section": st.sampled_from(SECTION_NAMES + ("chorus ", "coda"))},
+    {"section": st.sampled_from((*SECTION_NAMES, "chorus ", "coda"))},
     optional={
         "seconds": st.one_of(st.floats(0, 301), st.integers(-1, 400), st.booleans()),
         "bars": st.one_of(st.integers(0, 1001), st.sampled_from([2.0, 2.5]), st.booleans()),
@@ -122,7 +122,7 @@ def _good(rule) -> st.SearchStrategy:
         mode = st.sampled_from(["", " minor", " MAJOR", " dorian", "  lydian", "m", " blues", "minor"])
         return st.builds(lambda t, m: t + m, tonic, mode)
     if rule.kind == "list":
-        names = st.sampled_from(rule.choices[:6] + ("rhodes", "Piano"))
+        names = st.sampled_from((*rule.choices[:6], "rhodes", "Piano"))
         return st.lists(names, max_size=(rule.max_items or 0) + 1)
     if rule.kind == "sections":
         return st.lists(_SECTION, min_size=0, max_size=3)

@@ -11,12 +11,9 @@ from __future__ import annotations
 import dataclasses
 
 from ..errors import InvalidRequest
-from ..request import GenerationRequest
+from ..request import SYMBOLIC_ONLY_FIELDS, GenerationRequest
 
-__all__ = ["SYMBOLIC_ONLY_CONTROLS", "engine_for_controls"]
-
-#: Request fields only the symbolic engine can honour exactly.
-SYMBOLIC_ONLY_CONTROLS: tuple[str, ...] = ("time_signature", "instruments", "exclude", "structure")
+__all__ = ["engine_for_controls"]
 
 
 def engine_for_controls(request: GenerationRequest) -> tuple[GenerationRequest, str]:
@@ -25,9 +22,10 @@ def engine_for_controls(request: GenerationRequest) -> tuple[GenerationRequest, 
     Raises
     ------
     InvalidRequest
-        When ``musicgen`` is asked for together with a control it cannot follow.
+        When ``musicgen`` is asked for together with a control it cannot follow (``parse_request``
+        refuses that already; this also covers a server whose configured engine is musicgen).
     """
-    asked = [name for name in SYMBOLIC_ONLY_CONTROLS if getattr(request, name) is not None]
+    asked = [name for name in SYMBOLIC_ONLY_FIELDS if getattr(request, name) is not None]
     if not asked or request.engine == "symbolic":
         return request, ""
     if request.engine == "musicgen":

@@ -17,8 +17,9 @@ from collections.abc import Callable
 from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 
+from ..edit_render import RENDERED_FROM_PARENT, EditSource
 from ..engines.registry import EngineConfig
-from ..errors import MusicgenAppError
+from ..errors import GenerationFailed, MusicgenAppError, NotFound
 from ..pipeline import JobSpec
 from ..store.files import FileStore
 from ..store.tracks import TrackRepository
@@ -170,8 +171,15 @@ class WorkerPool:
 
     def _run(self, track: Track, worker_id: str) -> None:
         staging = self._files.staging_dir(track.id, track.attempts)
-        spec = JobSpec(track.id, track.plan, track.output_format, track.engine_requested, self._config)
         try:
+            spec = JobSpec(
+                track.id,
+                track.plan,
+                track.output_format,
+                track.engine_requested,
+                self._config,
+                source=self._edit_source(track),
+            )
             future = self._render.submit(spec, staging, self._database_url, worker_id)
             outcome = self._wait(future, track.id, worker_id)
         except BrokenProcessPool:
@@ -181,7 +189,7 @@ class WorkerPool:
             self._retry_or_fail(track, worker_id, "the render process crashed")
             return
         except LeaseLost:
-            log.info("track %s: lease lost (deleted, or taken over); its work is dropped", track.id)
+            log.info("track %s: lease lost (deleted, cancelled or taken over); its work is dropped", track.id)
             self._files.discard(staging)
             return
         except MusicgenAppError as exc:
@@ -200,6 +208,29 @@ class WorkerPool:
             self._repo.fail(track.id, worker_id, f"internal error ({type(exc).__name__}); see the server log")
             return
         self._publish(track, worker_id, staging, outcome)
+
+    def _edit_source(self, track: Track) -> EditSource | None:
+        """Where an edit's audio comes from: its parent's files (``None`` for an engine's job)."""
+        if track.operation not in RENDERED_FROM_PARENT or track.parent_id is None:
+            return None
+        try:
+            parent = self._repo.get(track.parent_id)
+        except NotFound:
+            raise GenerationFailed(f"the track {track.parent_id} it was made from was deleted") from None
+        if not parent.is_completed:
+            raise GenerationFailed(f"the track {parent.id} it was made from is {parent.status}")
+        return EditSource(
+            operation=track.operation,
+            edit=track.edit,
+            parent_id=parent.id,
+            parent_dir=str(self._files.track_dir(parent.id)),
+            parent_files=dict(parent.files),
+            engine=parent.engine or "",
+            engine_version=parent.engine_version or "",
+            model=parent.model or "",
+            license=parent.license or "",
+            parent_plan=dict(parent.plan),
+        )
 
     def _wait(self, future: Future, track_id: str, worker_id: str) -> TrackOutcome:
         beat_s = max(self._lease_s / 4.0, 0.2)
@@ -221,8 +252,11 @@ class WorkerPool:
             if self._on_completed is not None:
                 self._on_completed(track.completed_with(outcome))
             return
-        # deleted meanwhile, or our lease was taken over: never leave orphan files for a gone track
+        # deleted or cancelled meanwhile, or our lease was taken over: never leave files for a track
+        # that is gone or cancelled (a takeover's worker publishes its own)
         try:
-            self._repo.get(track.id)
+            cancelled = self._repo.get(track.id).status == "cancelled"
         except MusicgenAppError:
+            cancelled = True
+        if cancelled:
             self._files.remove(track.id)

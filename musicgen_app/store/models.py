@@ -71,6 +71,9 @@ class TrackRow(Base):
     updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utc_now, onupdate=utc_now)
     owner: Mapped[str | None] = mapped_column(String(32), default=None, index=True)
     webhook_url: Mapped[str | None] = mapped_column(Text, default=None)
+    parent_id: Mapped[str | None] = mapped_column(String(32), default=None, index=True)
+    operation: Mapped[str | None] = mapped_column(String(16), default=None)
+    edit: Mapped[dict[str, Any] | None] = mapped_column(JSON, default=None)
 
     __table_args__ = (
         Index("ix_tracks_status_created", "status", "created_at"),

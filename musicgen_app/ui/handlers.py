@@ -134,8 +134,22 @@ class Studio:
         async for step in self.follow(track.id, first=track):
             yield step
 
+    async def vary(self, track_id: str) -> AsyncIterator[Step]:
+        """Make a variation of the loaded track (a new seed; its key, tempo and structure kept, as
+        ``POST /v1/music/{id}/variations`` does) and follow it until it is done."""
+        if not track_id:
+            yield Step(views.error_html("Load or generate a track first."), done=True)
+            return
+        try:
+            made = await asyncio.to_thread(self.service.variations, track_id, {"count": 1})
+        except MusicgenAppError as exc:
+            yield Step(views.error_html(exc.message), done=True)
+            return
+        async for step in self.follow(made[0].id, first=made[0]):
+            yield step
+
     async def follow(self, track_id: str, *, first: Track | None = None) -> AsyncIterator[Step]:
-        """Poll a track, one :class:`Step` per poll, until it is completed or failed."""
+        """Poll a track, one :class:`Step` per poll, until it is completed, failed or cancelled."""
         track = first
         while True:
             if track is None:
@@ -144,7 +158,7 @@ class Studio:
                 except NotFound:
                     yield Step(views.error_html("The track was deleted."), done=True)
                     return
-            if track.status in ("completed", "failed"):
+            if track.is_finished:
                 yield await asyncio.to_thread(self.finished, track)
                 return
             yield Step(views.progress_html(track), track=track)
@@ -156,6 +170,8 @@ class Studio:
         if track.status == "failed":
             message = f"The track could not be made: {track.error or 'unknown reason'}"
             return Step(views.error_html(message), track=track, done=True)
+        if track.status == "cancelled":
+            return Step(views.error_html("The track was cancelled."), track=track, done=True)
         try:
             view = self.view(track)
         except MusicgenAppError as exc:
@@ -175,7 +191,7 @@ class Studio:
             track = self.service.get(track_id)
         except MusicgenAppError as exc:
             return Step(views.error_html(exc.message), done=True)
-        if track.status in ("completed", "failed"):
+        if track.is_finished:
             return self.finished(track)
         return Step(views.progress_html(track), track=track)
 

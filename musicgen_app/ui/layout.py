@@ -105,7 +105,7 @@ def _form_panel(p: Parts, examples: list[tuple[str, str]]) -> None:
         p.reroll = gr.Button("Re-roll", size="sm", scale=0, min_width=90, elem_id="mg-reroll")
     with gr.Row():
         p.generate = gr.Button("Generate", variant="primary", elem_id="mg-generate")
-        p.variation = gr.Button("Variation (new seed)", elem_id="mg-variation")
+        p.variation = gr.Button("Variation (same key and tempo)", elem_id="mg-variation")
     p.form = [p.prompt, p.genre, p.auto_tempo, p.tempo, p.duration, p.format, p.random_seed, p.seed, p.engine]
 
 

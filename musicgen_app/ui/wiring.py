@@ -156,18 +156,18 @@ def wire(
             async for step in mine.follow(track_id):
                 yield _step_updates(p, mine, step)
 
-    def vary(request: gr.Request, current: str) -> dict:
-        return _variation_form(p, acting(request), current)
+    async def vary(request: gr.Request, current: str) -> AsyncIterator[dict]:
+        mine = acting(request)
+        async for step in mine.vary(current):
+            yield _step_updates(p, mine, step)
 
     generate = _guarded_stream(p, generate)
     streaming = {"concurrency_limit": None, "show_progress": "hidden"}  # polling is cheap and async
     gen_event = p.generate.click(generate, p.form, outputs, trigger_mode="once", **streaming)
-    # A variation fixes a new seed for its own run only: "Random seed" is back on afterwards, so the
-    # next Generate does not repeat the variation by surprise.
-    var_event = (
-        p.variation.click(_guarded(p, vary), [p.current], [*p.form, p.status])
-        .then(generate, p.form, outputs, **streaming)
-        .then(lambda: True, None, p.random_seed)
+    # A variation of the loaded track keeps its key, tempo and structure (the variations route), with
+    # a seed of its own; the form is left as it is, so the next Generate is the user's own again.
+    var_event = p.variation.click(
+        _guarded_stream(p, vary), [p.current], outputs, trigger_mode="once", **streaming
     )
     p.history.select(_guarded_stream(p, select), None, outputs, cancels=[gen_event, var_event], **streaming)
     # Bring what a click starts into view: the progress (and then the result) sits above a long form
@@ -238,24 +238,3 @@ def _wire_track_actions(p: Parts, outputs: list, acting: Callable[[gr.Request | 
         }
 
     p.delete.click(_guarded(p, delete), [p.current], outputs)
-
-
-def _variation_form(p: Parts, studio: Studio, current: str) -> dict:
-    """The loaded track's settings with a fresh fixed seed (or the form as it is, with one)."""
-    out = {p.random_seed: False, p.seed: new_seed()}
-    if not current:
-        return out
-    try:
-        track = studio.service.get(current)
-    except MusicgenAppError:  # deleted meanwhile: vary the form as it stands
-        return out
-    return {
-        **out,
-        p.prompt: track.prompt,
-        p.genre: track.genre,
-        p.auto_tempo: False,
-        p.tempo: track.tempo_bpm,
-        p.duration: track.duration_s,
-        p.format: track.output_format,
-        p.engine: track.engine_requested,
-    }

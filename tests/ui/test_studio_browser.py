@@ -112,8 +112,11 @@ def test_remix_variation_and_loading_from_the_history(page, studio_url):
     variation = _newest_track(studio_url)
     assert variation["id"] != original["id"] and variation["prompt"] == original["prompt"]
     assert variation["seed"] != original["seed"] and variation["genre"] == original["genre"]
-    # the next Generate draws a new seed again, and the tempo control shows the tempo used
-    page.wait_for_function("() => document.querySelector('#mg-random-seed input').checked", timeout=10_000)
+    # a variation keeps the key and tempo (issue 13), and says where it came from
+    assert (variation["key"], variation["tempo"]) == (original["key"], original["tempo"])
+    assert (variation["parent_id"], variation["operation"]) == (original["id"], "variation")
+    # the next Generate still draws a new seed, and the tempo control shows the tempo used
+    assert page.locator("#mg-random-seed input").is_checked()
     shown = page.locator("#mg-tempo input[type=number]").input_value()
     assert int(float(shown)) == variation["tempo"]
 
