@@ -15,7 +15,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.responses import MalformedRangeHeader, RangeNotSatisfiable
 from starlette.routing import Match
 
-from .edits import extend_json_schema, remix_json_schema, variations_json_schema
+from .edits import extend_json_schema, loop_json_schema, remix_json_schema, variations_json_schema
 from .errors import (
     ErrorDetail,
     InvalidRequest,
@@ -289,6 +289,13 @@ def build_router(service: GenerationService) -> APIRouter:
         "Queue a longer copy of a completed symbolic track: unchanged sample for sample up to the bar line "
         "where its ending starts, then ``seconds`` more of new music in its key, tempo and style "
         "(``operation: extend``).",
+    )
+    edit_route(
+        "loop",
+        service.loop,
+        loop_json_schema(),
+        "Queue a seamless loop of ``bars`` bars in a completed symbolic track's key, tempo and style "
+        "(``operation: loop``); its loop points are in the answer's ``loop`` and in the file tags.",
     )
 
     @router.post(

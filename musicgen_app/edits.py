@@ -14,7 +14,7 @@ from typing import Any
 from .audio.remix import MAX_GAIN_DB, MIN_GAIN_DB
 from .errors import InvalidRequest
 from .formats import STEM_NAMES
-from .plan import Plan
+from .plan import Plan, bar_seconds
 from .request import (
     MAX_DURATION_S,
     MAX_PROMPT_CHARS,
@@ -28,6 +28,7 @@ from .request import (
 __all__ = [
     "EXTEND_FIELDS",
     "KEEPABLE",
+    "LOOP_FIELDS",
     "REMIX_FIELDS",
     "VARIATION_FIELDS",
     "ExtendRequest",
@@ -35,7 +36,10 @@ __all__ = [
     "VariationRequest",
     "extend_json_schema",
     "extended_plan",
+    "loop_json_schema",
+    "looped_plan",
     "parse_extend",
+    "parse_loop",
     "parse_remix",
     "parse_variations",
     "remix_json_schema",
@@ -129,12 +133,15 @@ def variation_plan(parent: Plan, fresh: Plan, keep: tuple[str, ...]) -> Plan:
     parent's, and ``sources`` saying which were kept.
 
     A section plan is counted in bars at the parent's tempo, so keeping the structure of a track with
-    one keeps its tempo too (the plan says why).
+    one keeps its tempo too (the plan says why); a loop's variations are loops of its bars and tempo.
     """
     kept = list(keep)
     if "structure" in kept and parent.sections and "tempo" not in kept:
         kept.append("tempo")
     pinned = {name: getattr(parent, name) for aspect in kept for name in _PINNED[aspect]}
+    if parent.loop_bars is not None:  # a variation of a loop is a loop of the same length
+        pinned |= {"loop_bars": parent.loop_bars, "duration_s": parent.duration_s}
+        pinned |= {"tempo_bpm": parent.tempo_bpm, "time_signature": parent.time_signature}
     sources = {**fresh.sources, **{name: "kept from the parent" for name in pinned}}
     if "tempo" in kept and "tempo" not in keep:
         sources["tempo_bpm"] = "kept from the parent: the kept sections are counted in its bars"
@@ -261,3 +268,52 @@ def extended_plan(parent: Plan, words: Plan | None, *, seconds: int, seed: int) 
         changes["prompt"] = f"{parent.prompt}; then {words.prompt}"
     sources = {**parent.sources, "operation": f"extend by {seconds} s"}
     return dataclasses.replace(parent, **changes, sources=sources, overrides={})
+
+
+MAX_LOOP_BARS = 64
+
+LOOP_FIELDS: tuple[FieldRule, ...] = (
+    FieldRule(
+        "bars",
+        "integer",
+        "Length of the loop in bars (its end flows into its start).",
+        nullable=False,
+        default=4,
+        minimum=1,
+        maximum=MAX_LOOP_BARS,
+    ),
+    FieldRule(
+        "seed",
+        "integer",
+        "Seed of the loop's music; omitted: the track's own seed (the same grooves and lines).",
+        minimum=0,
+        maximum=MAX_SEED,
+    ),
+)
+
+
+def parse_loop(body: Any) -> tuple[int, int | None]:
+    """``(bars, seed)`` of a valid loop body.
+
+    Raises
+    ------
+    InvalidRequest
+        Naming each broken field, as for generate.
+    """
+    values = apply_rules(LOOP_FIELDS, body)
+    return values["bars"], values["seed"]
+
+
+def loop_json_schema() -> dict[str, Any]:
+    """The loop body as JSON Schema (what OpenAPI shows)."""
+    return rules_json_schema("TrackLoop", LOOP_FIELDS)
+
+
+def looped_plan(parent: Plan, *, bars: int, seed: int) -> Plan:
+    """The plan of a seamless loop of ``bars`` bars from ``parent``'s: its key, tempo, meter, style and
+    lineup, no section plan (a loop is one groove) and no ending."""
+    length_s = bars * bar_seconds(parent.tempo_bpm, parent.time_signature)
+    sources = {**parent.sources, "loop_bars": f"loop of {bars} bars", "operation": "loop"}
+    return dataclasses.replace(
+        parent, loop_bars=bars, duration_s=length_s, sections=(), seed=seed, sources=sources, overrides={}
+    )

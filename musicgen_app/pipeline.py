@@ -208,6 +208,7 @@ def produce_track(spec: JobSpec, out_dir: Path, *, progress: ProgressFn = no_pro
         model=result.model,
         seed=plan.seed,
         license=result.license,
+        loop_frames=result.extra.get("loop", {}).get("length_frames"),
     )
     sample_rate = mastered.stems.sample_rate
     kept_mix = result.mix is not None and mastered.stems is result.stems  # left untouched by the level

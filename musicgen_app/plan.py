@@ -72,6 +72,7 @@ class Plan:
     duration_s : exact length of the track in seconds.
     seed : the seed every random choice derives from.
     sections : the sections the caller laid out, in bars (empty: the engine lays out its own form).
+    loop_bars : for a seamless loop, its length in bars (the track then lasts exactly that, no ending).
     sources : for each field, how it was decided (``explicit``, ``prompt``, ``default``...).
     overrides : for each request field that overrode what the prompt said, what the prompt said.
     """
@@ -93,6 +94,7 @@ class Plan:
     structure: tuple[str, ...] = ()
     vocals: bool = False
     sections: tuple[PlannedSection, ...] = ()
+    loop_bars: int | None = None
     sources: dict[str, str] = field(default_factory=dict, compare=False, hash=False)
     overrides: dict[str, str] = field(default_factory=dict, compare=False, hash=False)
 
@@ -105,6 +107,8 @@ class Plan:
             raise ValueError("energy and brightness must be within 0..1")
         if self.tempo_bpm <= 0 or self.duration_s <= 0:
             raise ValueError("tempo_bpm and duration_s must be positive")
+        if self.loop_bars is not None and self.loop_bars < 1:
+            raise ValueError(f"a loop lasts at least one bar, got {self.loop_bars}")
 
     @property
     def key_name(self) -> str:

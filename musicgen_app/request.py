@@ -72,7 +72,8 @@ class FieldRule:
     """One field of the generate body: its type, bounds or choices, default and help.
 
     ``kind`` is ``"string"``, ``"integer"``, ``"choice"`` (a string from ``choices``, exact case),
-    ``"url"`` (an absolute http or https URL), ``"key"`` (a musical key, :data:`~.controls.KEY_PATTERN`),
+    ``"url"`` (an absolute http or https URL), ``"boolean"``, ``"key"`` (a musical key,
+    :data:`~.controls.KEY_PATTERN`),
     ``"list"`` (distinct strings from ``choices``, ``min_items`` to ``max_items`` of them) or
     ``"sections"`` (a composition plan: :class:`~.controls.SectionRequest` entries) or ``"levels"``
     (an object of numbers up to ``maximum``, keyed by names from ``choices``).
@@ -100,6 +101,8 @@ class FieldRule:
         """The rule in words, as errors and the CLI's help say it."""
         if self.kind == "integer":
             return f"must be an integer from {self.minimum} to {self.maximum}"
+        if self.kind == "boolean":
+            return "must be true or false"
         if self.kind == "choice":
             return f"must be {self.choices_named or 'one of ' + ', '.join(self.choices)}"
         if self.kind == "url":
@@ -125,6 +128,8 @@ class FieldRule:
         """``(normalised value, None)`` when ``value`` obeys the rule, else ``(None, what is wrong)``."""
         if self.kind == "integer":
             return _check_integer(self, value)
+        if self.kind == "boolean":
+            return (value, None) if isinstance(value, bool) else (None, self.rule)
         if self.kind == "list":
             return _check_list(self, value)
         if self.kind == "sections":
@@ -154,6 +159,8 @@ class FieldRule:
         schema: dict[str, Any] = {"description": self.description}
         if self.kind == "integer":
             schema.update(type="integer", minimum=self.minimum, maximum=self.maximum)
+        elif self.kind == "boolean":
+            schema.update(type="boolean")
         elif self.kind == "choice":
             schema.update(type="string", enum=list(self.choices))
         elif self.kind == "url":
@@ -386,6 +393,14 @@ REQUEST_FIELDS: tuple[FieldRule, ...] = (
         max_items=MAX_SECTIONS,
     ),
     FieldRule(
+        "loop",
+        "boolean",
+        "A seamless loop: the duration rounded to whole bars, whose end flows into its start (no ending, "
+        "no fade); loop points in the answer and the file tags. Symbolic engine.",
+        nullable=False,
+        default=False,
+    ),
+    FieldRule(
         "output_format",
         "choice",
         "Format the job encodes the mix in; every file can later be fetched in any format (?format=).",
@@ -461,7 +476,12 @@ def request_json_schema() -> dict[str, Any]:
     """
     musicgen_cannot = {
         "if": {"properties": {"engine": {"const": "musicgen"}}, "required": ["engine"]},
-        "then": {"properties": {name: {"type": "null"} for name in SYMBOLIC_ONLY_FIELDS}},
+        "then": {
+            "properties": {
+                **{name: {"type": "null"} for name in SYMBOLIC_ONLY_FIELDS},
+                "loop": {"const": False},
+            }
+        },
     }
     return {
         **rules_json_schema("TrackCreate", REQUEST_FIELDS),
@@ -487,6 +507,7 @@ class GenerationRequest:
     instruments: tuple[str, ...] | None = None
     exclude: tuple[str, ...] | None = None
     structure: tuple[SectionRequest, ...] | None = None
+    loop: bool = False
 
     def seed_or_new(self) -> int:
         """The requested seed, or a fresh random one when none was asked for."""
@@ -508,6 +529,7 @@ class GenerationRequest:
             "instruments": list(self.instruments) if self.instruments is not None else None,
             "exclude": list(self.exclude) if self.exclude is not None else None,
             "structure": [s.as_body() for s in self.structure] if self.structure is not None else None,
+            "loop": self.loop,
         }
 
 
@@ -590,4 +612,5 @@ def parse_request(body: Any) -> GenerationRequest:
         instruments=values["instruments"],
         exclude=values["exclude"],
         structure=values["structure"],
+        loop=values["loop"],
     )

@@ -22,7 +22,9 @@ from .controls import cut_bar
 from .edits import (
     MAX_VARIATIONS,
     extended_plan,
+    looped_plan,
     parse_extend,
+    parse_loop,
     parse_remix,
     parse_variations,
     request_from_parent,
@@ -283,6 +285,10 @@ class GenerationService:
             raise InvalidRequest.for_field(
                 "track", f"extend needs a track of the symbolic engine; this one was made by {parent.engine}"
             )
+        if parent.plan.get("loop_bars"):
+            raise InvalidRequest.for_field(
+                "track", "a loop cannot be extended yet (it has no ending to extend from)"
+            )
         if parent.operation in ("extend", "remix", "regenerate", "loop"):
             raise InvalidRequest.for_field(
                 "track", f"a track made by {parent.operation} cannot be extended yet; extend its parent"
@@ -306,6 +312,26 @@ class GenerationService:
         kept_s = round(bar * bar_seconds(parent_plan.tempo_bpm, parent_plan.time_signature), 6)
         edit = {"seconds": wanted.seconds, "prompt": wanted.prompt, "kept_until_s": kept_s}
         child = Track.new(request, plan, owner=owner, parent=(parent.id, "extend"), edit=edit)
+        return self._queue(dataclasses.replace(child, webhook_url=parent.webhook_url))
+
+    def loop(self, track_id: str, body: Any, *, owner: str | None = None) -> Track:
+        """Queue a seamless loop of ``bars`` bars composed from a completed symbolic track's plan (its
+        key, tempo, meter, style and lineup) as a new track (``operation: loop``).
+
+        Raises
+        ------
+        InvalidRequest
+            For a bad body, or a track of another engine (a neural track has no plan to loop).
+        """
+        bars, seed = parse_loop(body)
+        parent = self._edit_source(track_id, owner)
+        if parent.engine != "symbolic":
+            raise InvalidRequest.for_field(
+                "track", f"loop needs a track of the symbolic engine; this one was made by {parent.engine}"
+            )
+        plan = looped_plan(Plan.from_dict(parent.plan), bars=bars, seed=parent.seed if seed is None else seed)
+        request = request_from_parent(plan, output_format=parent.output_format, engine="symbolic")
+        child = Track.new(request, plan, owner=owner, parent=(parent.id, "loop"), edit={"bars": bars})
         return self._queue(dataclasses.replace(child, webhook_url=parent.webhook_url))
 
     def cancel(self, track_id: str, *, owner: str | None = None) -> Track:

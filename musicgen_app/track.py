@@ -21,6 +21,7 @@ __all__ = [
     "TrackOutcome",
     "TrackStatus",
     "check_track_id",
+    "loop_points",
     "new_track_id",
     "provenance_tags",
     "track_title",
@@ -48,9 +49,17 @@ def track_title(prompt: str, *, max_chars: int = 60) -> str:
 
 
 def provenance_tags(
-    *, prompt: str, engine: str, engine_version: str, model: str, seed: int, license: str
+    *,
+    prompt: str,
+    engine: str,
+    engine_version: str,
+    model: str,
+    seed: int,
+    license: str,
+    loop_frames: int | None = None,
 ) -> Tags:
-    """The tags every audio file of a track carries (the job's and every later encode's)."""
+    """The tags every audio file of a track carries (the job's and every later encode's); a seamless
+    loop's files also say where it loops (from frame 0, ``loop_frames`` long)."""
     from .audio.tags import Tags
 
     return Tags(
@@ -60,7 +69,27 @@ def provenance_tags(
         prompt=prompt,
         seed=str(seed),
         license=license,
+        loopstart="0" if loop_frames else "",
+        looplength=str(loop_frames) if loop_frames else "",
     )
+
+
+def loop_points(plan: dict[str, Any], sample_rate: int) -> dict[str, Any] | None:
+    """A loop's points from its stored plan: ``bars``, ``start_frame``, ``length_frames``, ``length_s``;
+    ``None`` when the track is not a loop."""
+    from .plan import bar_seconds
+
+    bars = plan.get("loop_bars")
+    if not bars:
+        return None
+    num, den = (int(part) for part in str(plan.get("time_signature", "4/4")).split("/"))
+    frames = round(bars * bar_seconds(plan["tempo_bpm"], (num, den)) * sample_rate)
+    return {
+        "bars": bars,
+        "start_frame": 0,
+        "length_frames": frames,
+        "length_s": round(frames / sample_rate, 6),
+    }
 
 
 def new_track_id() -> str:
@@ -181,7 +210,8 @@ class Track:
             id=track_id or new_track_id(),
             status="pending",
             prompt=request.prompt,
-            duration_s=request.duration_s,
+            # a loop lasts whole bars: its exact length is in the plan (and the track's loop points)
+            duration_s=max(1, round(plan.duration_s)),
             genre=plan.genre,
             tempo_bpm=plan.tempo_bpm,
             key=plan.key_name,
@@ -200,6 +230,9 @@ class Track:
 
     def tags(self) -> Tags:
         """The provenance tags every audio file of this track carries."""
+        from .formats import SAMPLE_RATE
+
+        loop = loop_points(self.plan, SAMPLE_RATE)
         return provenance_tags(
             prompt=self.prompt,
             engine=self.engine or "",
@@ -207,4 +240,5 @@ class Track:
             model=self.model or "",
             seed=self.seed,
             license=self.license or "",
+            loop_frames=loop["length_frames"] if loop else None,
         )

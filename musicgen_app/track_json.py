@@ -12,8 +12,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from .formats import OUTPUT_FORMATS, STEM_NAMES
-from .track import Track
+from .formats import OUTPUT_FORMATS, SAMPLE_RATE, STEM_NAMES
+from .track import Track, loop_points
 from .track_files import MASTER_FORMAT, SIDE_FILES, encoded_file
 
 __all__ = ["PUBLIC_FIELDS", "Link", "PublicField", "file_link", "track_json", "url_link"]
@@ -67,7 +67,9 @@ PUBLIC_FIELDS: tuple[PublicField, ...] = (
         lambda v: v.url("audio"),
         True,
     ),
-    PublicField("duration", int, "Seconds (exact).", lambda v: v.track.duration_s, True),
+    PublicField(
+        "duration", int, "Seconds (exact; a loop's, rounded: see loop).", lambda v: v.track.duration_s, True
+    ),
     PublicField("genre", str, "The genre used (resolved).", lambda v: v.track.genre, True),
     PublicField("tempo", int, "Beats per minute used (resolved).", lambda v: v.track.tempo_bpm, True),
     PublicField("prompt", str, "The prompt as given (trimmed).", lambda v: v.track.prompt, True),
@@ -87,6 +89,12 @@ PUBLIC_FIELDS: tuple[PublicField, ...] = (
         "How it was made from its parent: extend, regenerate, loop, variation or remix; null if generated.",
         lambda v: v.track.operation,
         True,
+    ),
+    PublicField(
+        "loop",
+        dict[str, Any] | None,
+        "A seamless loop's points: bars, start_frame, length_frames, length_s (44.1 kHz); else null.",
+        lambda v: loop_points(v.track.plan, SAMPLE_RATE),
     ),
     PublicField(
         "edit",

@@ -117,6 +117,8 @@ def _good(rule) -> st.SearchStrategy:
         return st.integers(min_value=rule.minimum, max_value=rule.maximum)
     if rule.kind == "choice":
         return st.sampled_from(rule.choices)
+    if rule.kind == "boolean":
+        return st.booleans()
     if rule.kind == "key":
         tonic = st.sampled_from(["C", "f#", "Bb", "E♭", "H", "Cb", "c##"])
         mode = st.sampled_from(["", " minor", " MAJOR", " dorian", "  lydian", "m", " blues", "minor"])

@@ -8,6 +8,7 @@ import time
 import numpy as np
 import pytest
 
+from musicgen_app.audio.tags import read_smpl_loop, read_tags
 from musicgen_app.config import Settings
 from musicgen_app.formats import STEM_NAMES
 from musicgen_app.store.db import make_engine
@@ -290,3 +291,73 @@ def test_an_extend_of_an_edit_or_of_an_unfinished_track_is_refused(api_client, p
         == "not_ready"
     )
     api_client.post(f"/v1/music/{track_id}/cancel")
+
+
+@pytest.fixture(scope="module")
+def loop(api_client) -> dict:
+    body = {"prompt": "deep house groove", "duration": 8, "tempo": 124, "loop": True, "seed": 3}
+    answer = api_client.post(
+        "/v1/music/generate", json={**body, "engine": "symbolic", "output_format": "wav"}
+    )
+    assert answer.status_code == 202, answer.text
+    return wait_for_track(api_client, answer.json()["id"])
+
+
+def test_a_generated_loop_has_whole_bars_and_its_points_everywhere(api_client, loop, tmp_path) -> None:
+    assert loop["status"] == "completed", loop["error"]
+    bars = round(8 / (4 * 60 / 124))  # 8 s at 124 BPM in 4/4: 4.13 bars -> 4
+    frames = round(bars * 4 * 60 / 124 * 44_100)
+    assert loop["loop"] == {
+        "bars": bars,
+        "start_frame": 0,
+        "length_frames": frames,
+        "length_s": round(frames / 44_100, 6),
+    }
+    assert loop["plan"]["loop_bars"] == bars and loop["duration"] == round(frames / 44_100)
+    wav = api_client.get(f"/v1/music/{loop['id']}/audio").content
+    audio, _ = decode(wav)
+    assert audio.shape[0] == frames
+    (tmp_path / "loop.wav").write_bytes(wav)
+    assert read_smpl_loop(tmp_path / "loop.wav") == (0, frames - 1)
+    for fmt in ("flac", "mp3", "ogg"):
+        path = tmp_path / f"loop.{fmt}"
+        path.write_bytes(api_client.get(f"/v1/music/{loop['id']}/audio", params={"format": fmt}).content)
+        tags = read_tags(path)
+        assert (tags["loopstart"], tags["looplength"]) == ("0", str(frames)), fmt
+    assert read_tags(tmp_path / "loop.wav")["looplength"] == str(frames)
+    beats = api_client.get(f"/v1/music/{loop['id']}/beats").json()
+    assert len(beats["downbeats"]) == bars and beats["tempo"] == 124
+
+
+def test_a_loop_made_from_a_track_keeps_its_key_and_tempo(api_client, parent) -> None:
+    answer = api_client.post(f"/v1/music/{parent['id']}/loop", json={"bars": 8})
+    assert answer.status_code == 202, answer.text
+    child = wait_for_track(api_client, answer.json()["id"])
+    assert (child["parent_id"], child["operation"], child["edit"]) == (parent["id"], "loop", {"bars": 8})
+    assert (child["key"], child["tempo"], child["seed"]) == (parent["key"], parent["tempo"], parent["seed"])
+    assert child["loop"]["bars"] == 8
+    mix, _ = decode(api_client.get(f"/v1/music/{child['id']}/audio", params={"format": "flac"}).content)
+    steps = np.abs(np.diff(np.concatenate([mix, mix]), axis=0)).max(axis=1)
+    assert steps[mix.shape[0] - 1] <= np.percentile(steps, 99.9)
+
+
+@pytest.mark.parametrize(
+    ("body", "field"),
+    [
+        ({"prompt": "x", "loop": "yes"}, "loop"),
+        ({"prompt": "x", "loop": True, "engine": "musicgen"}, "loop"),
+        ({"prompt": "x", "loop": True, "structure": [{"section": "verse", "bars": 2}]}, "structure"),
+    ],
+)
+def test_loop_rules_on_generate(api_client, body, field) -> None:
+    error = _error(api_client.post("/v1/music/generate", json=body), 422)
+    assert error["details"][0]["field"] == field
+
+
+def test_loop_route_rules(api_client, parent, loop) -> None:
+    for body, field in (({"bars": 0}, "bars"), ({"bars": 65}, "bars"), ({"beats": 4}, "beats")):
+        error = _error(api_client.post(f"/v1/music/{parent['id']}/loop", json=body), 422)
+        assert error["details"][0]["field"] == field
+    error = _error(api_client.post(f"/v1/music/{loop['id']}/extend", json={"seconds": 4}), 422)
+    assert error["details"][0]["field"] == "track" and "loop" in error["message"]
+    assert _error(api_client.post(f"/v1/music/{_MISSING}/loop", json={}), 404)["code"] == "not_found"

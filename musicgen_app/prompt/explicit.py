@@ -19,7 +19,7 @@ from .keys import default_mode_for
 from .moods import blend_character
 from .reading import PromptReading, read_prompt
 
-__all__ = ["Explicit", "apply_key", "apply_lineup", "apply_meter", "resolve_sections"]
+__all__ = ["Explicit", "apply_key", "apply_lineup", "apply_meter", "resolve_loop", "resolve_sections"]
 
 
 @dataclass(frozen=True)
@@ -171,3 +171,22 @@ def resolve_sections(
         PlannedSection(s.section, count, _section_energy(s, genre), s.prompt)
         for s, count in zip(request.structure, bars, strict=True)
     )
+
+
+def resolve_loop(
+    request: GenerationRequest, tempo_bpm: int, meter: tuple[int, int], sources: dict[str, str]
+) -> int | None:
+    """The bars of a seamless loop: the duration rounded to whole bars (at least one).
+
+    Raises
+    ------
+    InvalidRequest
+        When a structure is asked for too (a loop is one groove; its sections are its own).
+    """
+    if not request.loop:
+        return None
+    if request.structure is not None:
+        raise InvalidRequest.for_field("structure", "a loop has no section plan; leave out loop or structure")
+    bars = max(1, round(request.duration_s / bar_seconds(tempo_bpm, meter)))
+    sources["loop_bars"] = f"explicit: the {request.duration_s} s asked, in whole bars"
+    return bars

@@ -9,10 +9,10 @@ words), ``mood`` (derived from mood words), ``genre default`` (the genre's habit
 from __future__ import annotations
 
 from ..genres import Genre, genre_by_id, resolve_genre
-from ..plan import Plan
+from ..plan import Plan, bar_seconds
 from ..request import GenerationRequest
 from .embed import GenreMatcher, default_matcher
-from .explicit import apply_key, apply_lineup, apply_meter, resolve_sections
+from .explicit import apply_key, apply_lineup, apply_meter, resolve_loop, resolve_sections
 from .keys import choose_key, default_mode_for
 from .moods import GENRE_CHARACTER, blend_character, mood_mode
 from .reading import PromptReading, read_prompt
@@ -62,14 +62,16 @@ def interpret(request: GenerationRequest, *, seed: int, matcher: GenreMatcher | 
     for name in ("instruments", "excluded", "moods", "ambience", "structure", "vocals"):
         sources[name] = "prompt" if getattr(reading, name) else "default"
     lineup = apply_lineup(request, reading, _idiomatic_guitar(reading, genre.id), sources, overrides)
+    loop_bars = resolve_loop(request, tempo_bpm, meter, sources)
     sections = resolve_sections(request, genre.id, tempo_bpm, meter, sources)
+    duration_s = loop_bars * bar_seconds(tempo_bpm, meter) if loop_bars else float(request.duration_s)
     return Plan(
         prompt=request.prompt,
         genre=genre.id,
         tempo_bpm=tempo_bpm,
         key=key,
         mode=mode,
-        duration_s=float(request.duration_s),
+        duration_s=duration_s,
         seed=seed,
         time_signature=meter,
         instruments=lineup.instruments,
@@ -81,6 +83,7 @@ def interpret(request: GenerationRequest, *, seed: int, matcher: GenreMatcher | 
         structure=reading.structure,
         vocals=lineup.vocals,
         sections=sections,
+        loop_bars=loop_bars,
         sources=sources,
         overrides=overrides,
     )
