@@ -15,7 +15,13 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.responses import MalformedRangeHeader, RangeNotSatisfiable
 from starlette.routing import Match
 
-from .edits import extend_json_schema, loop_json_schema, remix_json_schema, variations_json_schema
+from .edits import (
+    extend_json_schema,
+    loop_json_schema,
+    regenerate_json_schema,
+    remix_json_schema,
+    variations_json_schema,
+)
 from .errors import (
     ErrorDetail,
     InvalidRequest,
@@ -289,6 +295,14 @@ def build_router(service: GenerationService) -> APIRouter:
         "Queue a longer copy of a completed symbolic track: unchanged sample for sample up to the bar line "
         "where its ending starts, then ``seconds`` more of new music in its key, tempo and style "
         "(``operation: extend``).",
+    )
+    edit_route(
+        "regenerate",
+        service.regenerate,
+        regenerate_json_schema(),
+        "Queue a copy of a completed symbolic track with one section (or a span in seconds, snapped to "
+        "bar lines) composed anew; elsewhere its audio is unchanged but for tails across the edges "
+        "(``operation: regenerate``).",
     )
     edit_route(
         "loop",

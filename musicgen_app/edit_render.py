@@ -26,7 +26,7 @@ from .plan import Plan
 __all__ = ["RENDERED_FROM_PARENT", "EditSource", "edited_result"]
 
 #: Operations whose audio is made from the parent's stored files (a variation is an engine's job).
-RENDERED_FROM_PARENT: tuple[str, ...] = ("remix", "extend")
+RENDERED_FROM_PARENT: tuple[str, ...] = ("remix", "extend", "regenerate")
 
 
 @dataclass(frozen=True)
@@ -35,7 +35,7 @@ class EditSource:
 
     Attributes
     ----------
-    operation : ``remix`` or ``extend`` (:data:`RENDERED_FROM_PARENT`).
+    operation : ``remix``, ``extend`` or ``regenerate`` (:data:`RENDERED_FROM_PARENT`).
     edit : the operation's parameters, as the child track stores them.
     parent_id, parent_dir : the parent and the directory holding its files.
     parent_files : the parent's files, relative to ``parent_dir`` (``Track.files``).
@@ -142,6 +142,48 @@ def _extended(source: EditSource, plan: Plan, config: EngineConfig) -> EngineRes
     )
 
 
+def _regenerated(source: EditSource, plan: Plan, config: EngineConfig) -> EngineResult:
+    """New music between two bar lines of a symbolic track; its samples elsewhere (but for tails)."""
+    from .engines.symbolic.fluidsynth import check_soundfont, load_library
+    from .engines.symbolic.midi import score_to_midi
+    from .engines.symbolic.regenerate import regenerate_span
+
+    if source.engine != "symbolic":
+        raise GenerationFailed(
+            f"regenerate needs the symbolic engine; track {source.parent_id} is {source.engine}"
+        )
+    load_library()
+    decoded = {name: read_audio(source.path(name))[0] for name in STEM_NAMES}
+    mix, sample_rate = read_audio(source.path("mix"))
+    parent_plan = Plan.from_dict(source.parent_plan)
+    new_plan = Plan.from_dict(source.edit["new_plan"])
+    made = regenerate_span(
+        parent_plan,
+        new_plan,
+        (int(source.edit["start_bar"]), int(source.edit["end_bar"])),
+        decoded,
+        mix,
+        soundfont=check_soundfont(config.soundfont),
+        sample_rate=sample_rate,
+    )
+    beats = BeatGrid.from_dict(json.loads(source.path("beats").read_text()))
+    start, stop = (round(frame / sample_rate, 6) for frame in made.changed)
+    return EngineResult(
+        stems=made.stems,
+        engine=source.engine,
+        model=source.model,
+        license=source.license,
+        midi=score_to_midi(made.score),
+        sections=tuple((s.name, s.start_s) for s in beats.sections),
+        beats=beats,  # the same bars at the same tempo
+        notices=(
+            f"Regenerated from track {source.parent_id}: the audio differs from {start} s to {stop} s.",
+        ),
+        extra={"stems_separated": True, "mastered": True, "changed_s": [start, stop]},
+        mix=made.mix,
+    )
+
+
 def edited_result(source: EditSource, plan: Plan, config: EngineConfig) -> EngineResult:
     """The stems (and score, beats, sections) of an edit of ``source``'s parent; ``plan`` is the
     child's.
@@ -155,4 +197,6 @@ def edited_result(source: EditSource, plan: Plan, config: EngineConfig) -> Engin
         return _remixed(source)
     if source.operation == "extend":
         return _extended(source, plan, config)
+    if source.operation == "regenerate":
+        return _regenerated(source, plan, config)
     raise GenerationFailed(f"no renderer for the {source.operation} operation")

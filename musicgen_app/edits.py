@@ -29,9 +29,11 @@ __all__ = [
     "EXTEND_FIELDS",
     "KEEPABLE",
     "LOOP_FIELDS",
+    "REGENERATE_FIELDS",
     "REMIX_FIELDS",
     "VARIATION_FIELDS",
     "ExtendRequest",
+    "RegenerateRequest",
     "RemixRequest",
     "VariationRequest",
     "extend_json_schema",
@@ -40,8 +42,11 @@ __all__ = [
     "looped_plan",
     "parse_extend",
     "parse_loop",
+    "parse_regenerate",
     "parse_remix",
     "parse_variations",
+    "regenerate_json_schema",
+    "regenerated_plan",
     "remix_json_schema",
     "request_from_parent",
     "variation_plan",
@@ -317,3 +322,94 @@ def looped_plan(parent: Plan, *, bars: int, seed: int) -> Plan:
     return dataclasses.replace(
         parent, loop_bars=bars, duration_s=length_s, sections=(), seed=seed, sources=sources, overrides={}
     )
+
+
+REGENERATE_FIELDS: tuple[FieldRule, ...] = (
+    FieldRule(
+        "section",
+        "integer",
+        "The section to make anew: its index in the track's sections (0 first). Or give start_s and end_s.",
+        nullable=False,
+        minimum=0,
+        maximum=255,
+    ),
+    FieldRule(
+        "start_s",
+        "number",
+        "Start of the span in seconds (snapped down to a bar line); with end_s, instead of section.",
+        nullable=False,
+        minimum=0,
+        maximum=MAX_DURATION_S,
+    ),
+    FieldRule(
+        "end_s",
+        "number",
+        "End of the span in seconds (snapped up to a bar line).",
+        nullable=False,
+        minimum=0,
+        maximum=MAX_DURATION_S,
+    ),
+    FieldRule(
+        "prompt",
+        "string",
+        "Extra words for the new music of the span (moods, energy); key, tempo and lineup stay.",
+        max_length=MAX_PROMPT_CHARS,
+    ),
+    FieldRule("seed", "integer", "Seed of the new music; omitted: random.", minimum=0, maximum=MAX_SEED),
+)
+
+
+@dataclass(frozen=True)
+class RegenerateRequest:
+    """A validated ``POST /v1/music/{id}/regenerate`` body: a section index or a span in seconds."""
+
+    section: int | None = None
+    span_s: tuple[float, float] | None = None
+    prompt: str | None = None
+    seed: int | None = None
+
+
+_SPAN_RULE = "give section, or start_s and end_s (not both)"
+
+
+def parse_regenerate(body: Any) -> RegenerateRequest:
+    """Validate a regenerate body: ``section``, or ``start_s`` with ``end_s`` (start before end).
+
+    Raises
+    ------
+    InvalidRequest
+        Naming each broken field, as for generate.
+    """
+    values = apply_rules(REGENERATE_FIELDS, body)
+    has_span = [values[name] is not None for name in ("start_s", "end_s")]
+    if values["section"] is not None and any(has_span):
+        raise InvalidRequest.for_field("section", _SPAN_RULE)
+    if values["section"] is None and not all(has_span):
+        raise InvalidRequest.for_field("end_s" if has_span[0] else "start_s", _SPAN_RULE)
+    if values["section"] is not None:
+        return RegenerateRequest(section=values["section"], prompt=values["prompt"], seed=values["seed"])
+    if values["end_s"] <= values["start_s"]:
+        raise InvalidRequest.for_field("end_s", "must be after start_s")
+    span = (values["start_s"], values["end_s"])
+    return RegenerateRequest(span_s=span, prompt=values["prompt"], seed=values["seed"])
+
+
+def regenerate_json_schema() -> dict[str, Any]:
+    """The regenerate body as JSON Schema: a section, or a span (what OpenAPI shows)."""
+    either = {"anyOf": [{"required": ["start_s"]}, {"required": ["end_s"]}]}
+    return {
+        **rules_json_schema("TrackRegenerate", REGENERATE_FIELDS),
+        "oneOf": [
+            {"required": ["section"], "not": either},
+            {"required": ["start_s", "end_s"], "not": {"required": ["section"]}},
+        ],
+    }
+
+
+def regenerated_plan(parent: Plan, words: Plan | None, *, seed: int) -> Plan:
+    """The plan the new music of a span is composed from: the parent's with ``seed`` (and the mood of
+    ``words``, the extra words read as a plan)."""
+    changes: dict[str, Any] = {"seed": seed}
+    if words is not None:
+        changes |= {name: getattr(words, name) for name in _WORDS_DECIDE}
+    return dataclasses.replace(parent, **changes, overrides={})

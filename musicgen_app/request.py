@@ -72,7 +72,7 @@ class FieldRule:
     """One field of the generate body: its type, bounds or choices, default and help.
 
     ``kind`` is ``"string"``, ``"integer"``, ``"choice"`` (a string from ``choices``, exact case),
-    ``"url"`` (an absolute http or https URL), ``"boolean"``, ``"key"`` (a musical key,
+    ``"url"`` (an absolute http or https URL), ``"boolean"``, ``"number"``, ``"key"`` (a musical key,
     :data:`~.controls.KEY_PATTERN`),
     ``"list"`` (distinct strings from ``choices``, ``min_items`` to ``max_items`` of them) or
     ``"sections"`` (a composition plan: :class:`~.controls.SectionRequest` entries) or ``"levels"``
@@ -103,6 +103,8 @@ class FieldRule:
             return f"must be an integer from {self.minimum} to {self.maximum}"
         if self.kind == "boolean":
             return "must be true or false"
+        if self.kind == "number":
+            return f"must be a number from {self.minimum} to {self.maximum}"
         if self.kind == "choice":
             return f"must be {self.choices_named or 'one of ' + ', '.join(self.choices)}"
         if self.kind == "url":
@@ -130,6 +132,9 @@ class FieldRule:
             return _check_integer(self, value)
         if self.kind == "boolean":
             return (value, None) if isinstance(value, bool) else (None, self.rule)
+        if self.kind == "number":
+            ok = _is_number(value) and self.minimum <= value <= self.maximum  # type: ignore[operator]
+            return (float(value), None) if ok else (None, self.rule)
         if self.kind == "list":
             return _check_list(self, value)
         if self.kind == "sections":
@@ -161,6 +166,8 @@ class FieldRule:
             schema.update(type="integer", minimum=self.minimum, maximum=self.maximum)
         elif self.kind == "boolean":
             schema.update(type="boolean")
+        elif self.kind == "number":
+            schema.update(type="number", minimum=self.minimum, maximum=self.maximum)
         elif self.kind == "choice":
             schema.update(type="string", enum=list(self.choices))
         elif self.kind == "url":

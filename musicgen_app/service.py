@@ -9,6 +9,7 @@ from __future__ import annotations
 import contextlib
 import dataclasses
 import logging
+import math
 import os
 import threading
 from concurrent.futures import ThreadPoolExecutor
@@ -25,8 +26,10 @@ from .edits import (
     looped_plan,
     parse_extend,
     parse_loop,
+    parse_regenerate,
     parse_remix,
     parse_variations,
+    regenerated_plan,
     request_from_parent,
     variation_plan,
 )
@@ -313,6 +316,76 @@ class GenerationService:
         edit = {"seconds": wanted.seconds, "prompt": wanted.prompt, "kept_until_s": kept_s}
         child = Track.new(request, plan, owner=owner, parent=(parent.id, "extend"), edit=edit)
         return self._queue(dataclasses.replace(child, webhook_url=parent.webhook_url))
+
+    def regenerate(self, track_id: str, body: Any, *, owner: str | None = None) -> Track:
+        """Queue a copy of a completed symbolic track whose span (a section, or seconds snapped to bar
+        lines) is composed anew (``operation: regenerate``); elsewhere the audio is the parent's, but
+        for the tails that ring across the span's edges.
+
+        Raises
+        ------
+        InvalidRequest
+            For a bad body, a span outside the track, or a track this cannot edit (made by a neural
+            engine, a loop, or itself an edit whose notes are not its plan's).
+        """
+        from .prompt.interpret import interpret
+
+        wanted = parse_regenerate(body)
+        parent = self._edit_source(track_id, owner)
+        if parent.engine != "symbolic":
+            raise InvalidRequest.for_field(
+                "track",
+                f"regenerate needs a track of the symbolic engine; this one was made by {parent.engine}",
+            )
+        if parent.plan.get("loop_bars") or parent.operation in ("extend", "remix", "regenerate", "loop"):
+            made_by = "loop" if parent.plan.get("loop_bars") else parent.operation
+            raise InvalidRequest.for_field(
+                "track", f"a track made by {made_by} cannot be regenerated yet; edit its parent"
+            )
+        parent_plan = Plan.from_dict(parent.plan)
+        start_bar, end_bar = self._span_bars(parent, parent_plan, wanted)
+        seed = wanted.seed if wanted.seed is not None else new_seed()
+        words = None
+        if wanted.prompt is not None:
+            words_request = GenerationRequest(
+                prompt=wanted.prompt, genre=parent_plan.genre, engine="symbolic"
+            )
+            words = interpret(words_request, seed=seed)
+        new_plan = regenerated_plan(parent_plan, words, seed=seed)
+        bar_s = bar_seconds(parent_plan.tempo_bpm, parent_plan.time_signature)
+        edit = {
+            "start_bar": start_bar,
+            "end_bar": end_bar,
+            "start_s": round(start_bar * bar_s, 6),
+            "end_s": round(min(end_bar * bar_s, parent_plan.duration_s), 6),
+            "seed": seed,
+            "prompt": wanted.prompt,
+            "new_plan": new_plan.as_dict(),
+        }
+        sources = {**parent_plan.sources, "operation": f"regenerate bars {start_bar}-{end_bar}"}
+        plan = dataclasses.replace(parent_plan, sources=sources)
+        request = request_from_parent(plan, output_format=parent.output_format, engine="symbolic")
+        child = Track.new(request, plan, owner=owner, parent=(parent.id, "regenerate"), edit=edit)
+        return self._queue(dataclasses.replace(child, webhook_url=parent.webhook_url))
+
+    @staticmethod
+    def _span_bars(parent: Track, plan: Plan, wanted: Any) -> tuple[int, int]:
+        """``(start_bar, end_bar)`` of the span asked for: a section's bars, or seconds snapped outwards
+        to bar lines; 422 when it lies outside the track."""
+        bar_s = bar_seconds(plan.tempo_bpm, plan.time_signature)
+        last_bar = math.ceil(plan.duration_s / bar_s - 1e-9)
+        if wanted.section is not None:
+            count = len(parent.sections)
+            if wanted.section >= count:
+                raise InvalidRequest.for_field(
+                    "section", f"the track has {count} sections (0 to {count - 1})"
+                )
+            starts = [round(start / bar_s) for _name, start in parent.sections] + [last_bar]
+            return starts[wanted.section], max(starts[wanted.section] + 1, starts[wanted.section + 1])
+        start_s, end_s = wanted.span_s
+        if end_s > plan.duration_s:
+            raise InvalidRequest.for_field("end_s", f"must be at most the track's {plan.duration_s:g} s")
+        return math.floor(start_s / bar_s + 1e-9), min(last_bar, math.ceil(end_s / bar_s - 1e-9))
 
     def loop(self, track_id: str, body: Any, *, owner: str | None = None) -> Track:
         """Queue a seamless loop of ``bars`` bars composed from a completed symbolic track's plan (its

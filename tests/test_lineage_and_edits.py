@@ -361,3 +361,81 @@ def test_loop_route_rules(api_client, parent, loop) -> None:
     error = _error(api_client.post(f"/v1/music/{loop['id']}/extend", json={"seconds": 4}), 422)
     assert error["details"][0]["field"] == "track" and "loop" in error["message"]
     assert _error(api_client.post(f"/v1/music/{_MISSING}/loop", json={}), 404)["code"] == "not_found"
+
+
+@pytest.fixture(scope="module")
+def song(api_client) -> dict:
+    """A track long enough to have several sections (a span in the middle has music on both sides)."""
+    body = {"prompt": "upbeat pop song with piano", "duration": 24, "tempo": 120, "seed": 8}
+    answer = api_client.post(
+        "/v1/music/generate", json={**body, "engine": "symbolic", "output_format": "flac"}
+    )
+    return wait_for_track(api_client, answer.json()["id"])
+
+
+def test_regenerate_changes_only_the_span_snapped_to_bars(api_client, song) -> None:
+    answer = api_client.post(
+        f"/v1/music/{song['id']}/regenerate", json={"start_s": 5.1, "end_s": 9.9, "seed": 77}
+    )
+    assert answer.status_code == 202, answer.text
+    child = wait_for_track(api_client, answer.json()["id"])
+    assert child["status"] == "completed", child["error"]
+    assert (child["parent_id"], child["operation"]) == (song["id"], "regenerate")
+    edit = child["edit"]
+    assert (edit["start_bar"], edit["end_bar"], edit["start_s"], edit["end_s"]) == (2, 5, 4.0, 10.0)
+    start, stop = (round(t * 44_100) for t in child["details"]["changed_s"])
+    assert start == 4 * 44_100 and stop == round((10.0 + 2.0) * 44_100)
+    for route in ("audio", *(f"stems/{n}" for n in STEM_NAMES)):
+        old, _ = _audio(api_client, song["id"], route)
+        new, sr = _audio(api_client, child["id"], route)
+        assert new.shape == old.shape == (24 * sr, 2), route
+        assert np.array_equal(new[:start], old[:start]), route
+        assert np.array_equal(new[stop:], old[stop:]), route
+    mix_old, _ = _audio(api_client, song["id"])
+    mix_new, _ = _audio(api_client, child["id"])
+    assert not np.array_equal(mix_new[start:stop], mix_old[start:stop]), "the span is new music"
+    steps = np.abs(np.diff(mix_new, axis=0)).max(axis=1)
+    assert steps[start - 1] <= np.percentile(steps, 99.9)
+    assert api_client.get(f"/v1/music/{child['id']}/beats").content == (
+        api_client.get(f"/v1/music/{song['id']}/beats").content
+    )
+    assert child["sections"] == song["sections"] and child["duration"] == song["duration"]
+    midi_old = api_client.get(f"/v1/music/{song['id']}/midi").content
+    assert api_client.get(f"/v1/music/{child['id']}/midi").content != midi_old
+
+
+def test_regenerate_a_section_by_its_index(api_client, song) -> None:
+    index = 1
+    answer = api_client.post(f"/v1/music/{song['id']}/regenerate", json={"section": index, "seed": 5})
+    assert answer.status_code == 202, answer.text
+    child = wait_for_track(api_client, answer.json()["id"])
+    assert child["status"] == "completed", child["error"]
+    assert child["edit"]["start_s"] == pytest.approx(song["sections"][index]["start_s"], abs=1e-3)
+    assert child["edit"]["end_s"] == pytest.approx(song["sections"][index + 1]["start_s"], abs=1e-3)
+
+
+@pytest.mark.parametrize(
+    ("body", "field"),
+    [
+        ({}, "start_s"),
+        ({"start_s": 2}, "end_s"),
+        ({"section": 1, "start_s": 2, "end_s": 4}, "section"),
+        ({"start_s": 6, "end_s": 4}, "end_s"),
+        ({"start_s": 2, "end_s": 40}, "end_s"),
+        ({"section": 99}, "section"),
+        ({"section": 1, "tempo": 100}, "tempo"),
+    ],
+)
+def test_regenerate_bodies_break_named_rules(api_client, song, body, field) -> None:
+    error = _error(api_client.post(f"/v1/music/{song['id']}/regenerate", json=body), 422)
+    assert error["details"][0]["field"] == field
+
+
+def test_regenerate_of_an_edit_or_unfinished_track_is_refused(api_client, extended) -> None:
+    error = _error(api_client.post(f"/v1/music/{extended['id']}/regenerate", json={"section": 0}), 422)
+    assert error["details"][0]["field"] == "track"
+    track_id = _long_track(api_client)
+    assert _error(api_client.post(f"/v1/music/{track_id}/regenerate", json={"section": 0}), 409)["code"] == (
+        "not_ready"
+    )
+    api_client.post(f"/v1/music/{track_id}/cancel")

@@ -46,6 +46,9 @@ class OwnedService:
     def extend(self, track_id: str, body: Any):
         return self._service.extend(track_id, body, owner=self.owner)
 
+    def regenerate(self, track_id: str, body: Any):
+        return self._service.regenerate(track_id, body, owner=self.owner)
+
     def loop(self, track_id: str, body: Any):
         return self._service.loop(track_id, body, owner=self.owner)
 

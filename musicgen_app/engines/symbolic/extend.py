@@ -27,15 +27,10 @@ from .form import plan_form
 from .meter import Meter
 from .render import render_score
 from .score import Note, Score, Section
+from .splice import matching_gain, ramp_onto
 from .styles import style_for
 
-__all__ = ["ExtendedTrack", "extend_track"]
-
-#: Frames over which the (tiny) difference between the parent's and the new render at the join is
-#: ramped away: 5 ms, under any audible transient.
-_JOIN_FRAMES = 220
-#: Only the last seconds before the join decide the gain (the level there is what must match).
-_GAIN_WINDOW_S = 8.0
+__all__ = ["ExtendedTrack", "extend_track", "under_the_ceiling"]
 
 
 @dataclasses.dataclass(frozen=True)
@@ -87,15 +82,6 @@ def _joined_score(parent: Score, new: Score, cut: int, child: Plan) -> Score:
     )
 
 
-def _parent_gain(parent_mix: np.ndarray, raw_mix: np.ndarray, cut: int, sr: int) -> float:
-    """The gain that maps the new render onto the parent's mastered samples before the cut (least
-    squares over the last seconds: both are the same notes, one of them mastered)."""
-    start = max(0, cut - round(_GAIN_WINDOW_S * sr))
-    ours, theirs = raw_mix[start:cut].astype(np.float64), parent_mix[start:cut].astype(np.float64)
-    energy = float(np.sum(ours * ours))
-    return float(np.sum(ours * theirs) / energy) if energy > 0 else 1.0
-
-
 def extend_track(
     parent_plan: Plan,
     child_plan: Plan,
@@ -120,26 +106,24 @@ def extend_track(
         score, soundfont=soundfont, sample_rate=sample_rate, seed=child_plan.seed, threads=threads
     )
     cut_frame = round(cut_s * sample_rate)
-    gain = np.float32(_parent_gain(sum(parent_stems.values()), raw.mix(), cut_frame, sample_rate))
+    gain = np.float32(matching_gain(sum(parent_stems.values()), raw.mix(), 0, cut_frame, sample_rate))
     tail = Stems(**{name: audio[cut_frame:] * gain for name, audio in raw.items()}, sample_rate=sample_rate)
-    tail = _under_the_ceiling(tail)
+    tail = under_the_ceiling(tail)
     stems = {}
     for name in STEM_NAMES:
         kept = parent_stems[name][:cut_frame]
         new = np.array(getattr(tail, name), dtype=np.float32)
-        if kept.shape[0] and new.shape[0]:
+        if kept.shape[0]:
             # the two renders differ by a hair at the join (filters and the limiter see different
             # futures): ramp that step away over a few milliseconds instead of clicking
-            step = kept[-1] - (2 * new[0] - new[1] if new.shape[0] > 1 else new[0])
-            span = min(_JOIN_FRAMES, new.shape[0])
-            new[:span] += step[None, :] * np.linspace(1.0, 0.0, span, dtype=np.float32)[:, None]
+            new = ramp_onto(kept[-1], new)
         stems[name] = np.concatenate([kept, new])
     child = Stems(**stems, sample_rate=sample_rate)
     mix = np.concatenate([parent_mix[:cut_frame], child.mix()[cut_frame:]])
     return ExtendedTrack(child, mix, score, cut_frame)
 
 
-def _under_the_ceiling(tail: Stems) -> Stems:
+def under_the_ceiling(tail: Stems) -> Stems:
     """The new span limited to the true-peak ceiling at its own loudness (no level change unless a
     peak would pass the ceiling)."""
     loudness = integrated_loudness_lufs(tail.mix(), tail.sample_rate)
