@@ -148,6 +148,33 @@ class Studio:
         async for step in self.follow(made[0].id, first=made[0]):
             yield step
 
+    async def edit(self, operation: str, track_id: str, body: dict[str, Any]) -> AsyncIterator[Step]:
+        """Make a new track from the loaded one (``extend``, ``loop`` or ``regenerate``, as the API's
+        routes of those names do) and follow it until it is done."""
+        if not track_id:
+            yield Step(views.error_html("Load or generate a track first."), done=True)
+            return
+        try:
+            made = await asyncio.to_thread(getattr(self.service, operation), track_id, body)
+        except MusicgenAppError as exc:
+            yield Step(views.error_html(exc.message), done=True)
+            return
+        async for step in self.follow(made.id, first=made):
+            yield step
+
+    def section_choices(self, track_id: str) -> list[tuple[str, int]]:
+        """The loaded track's sections as ``(label, index)`` choices ("2 · chorus at 0:16")."""
+        if not track_id:
+            return []
+        try:
+            track = self.service.get(track_id)
+        except MusicgenAppError:
+            return []
+        return [
+            (f"{index + 1} · {name} at {views.clock(start)}", index)
+            for index, (name, start) in enumerate(track.sections)
+        ]
+
     async def follow(self, track_id: str, *, first: Track | None = None) -> AsyncIterator[Step]:
         """Poll a track, one :class:`Step` per poll, until it is completed, failed or cancelled."""
         track = first

@@ -176,6 +176,7 @@ def wire(
         trigger(None, None, None, js=_SCROLL_TO_STATUS, queue=False)
     _wire_form(demo, p, studio, engine_dropdown, acting)
     _wire_track_actions(p, outputs, acting)
+    _wire_edits(p, outputs, acting)
 
 
 def _wire_form(
@@ -238,3 +239,41 @@ def _wire_track_actions(p: Parts, outputs: list, acting: Callable[[gr.Request | 
         }
 
     p.delete.click(_guarded(p, delete), [p.current], outputs)
+
+
+def _wire_edits(p: Parts, outputs: list, acting: Callable[[gr.Request | None], Studio]) -> None:
+    """Extend, regenerate a section and loop: each makes a new track from the loaded one and follows
+    it like a fresh generation; the sections to pick from follow the loaded track."""
+
+    def follow_edit(operation: str, body: Callable[..., dict]) -> Callable[..., AsyncIterator[dict]]:
+        async def run(request: gr.Request, current: str, *values: Any) -> AsyncIterator[dict]:
+            mine = acting(request)
+            async for step in mine.edit(operation, current, body(*values)):
+                yield _step_updates(p, mine, step)
+
+        return _guarded_stream(p, run)
+
+    streaming = {"concurrency_limit": None, "show_progress": "hidden", "trigger_mode": "once"}
+    p.extend.click(
+        follow_edit("extend", lambda seconds: {"seconds": int(seconds)}),
+        [p.current, p.extend_s],
+        outputs,
+        **streaming,
+    )
+    p.regenerate.click(
+        follow_edit("regenerate", lambda index: {"section": int(index or 0)}),
+        [p.current, p.section],
+        outputs,
+        **streaming,
+    )
+    p.loop.click(
+        follow_edit("loop", lambda bars: {"bars": int(bars)}), [p.current, p.loop_bars], outputs, **streaming
+    )
+    for trigger in (p.extend.click, p.regenerate.click, p.loop.click):
+        trigger(None, None, None, js=_SCROLL_TO_STATUS, queue=False)
+
+    def sections(request: gr.Request, current: str) -> gr.Dropdown:
+        choices = acting(request).section_choices(current)
+        return gr.Dropdown(choices=choices, value=choices[0][1] if choices else None)
+
+    p.current.change(sections, [p.current], [p.section], show_progress="hidden")
