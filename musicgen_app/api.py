@@ -256,15 +256,25 @@ def build_router(service: GenerationService) -> APIRouter:
         ]
         return JSONResponse({"data": data, "count": len(data)}, status_code=202)
 
-    def edit_route(path: str, make: Any, schema: dict[str, Any], doc: str) -> None:
+    def edit_route(path: str, schema: dict[str, Any], doc: str) -> None:
         """``POST /v1/music/{track_id}/<path>``: an edit that queues one new track (202 + Location)."""
 
         async def create_edit(
-            request: Request, track_id: str, owner: str | None = owner_dependency
+            request: Request,
+            track_id: str,
+            owner: str | None = owner_dependency,
+            idempotency_key: str | None = Header(
+                None,
+                alias="Idempotency-Key",
+                description="Repeat the edit safely: the same key and body answer the same new track (24 h)",
+            ),
         ) -> JSONResponse:
             admit(request, owner)
             body = await _read_json(request, limit_bytes)
-            track = await run_in_threadpool(functools.partial(make, track_id, body, owner=owner))
+            make = functools.partial(
+                service.edit, path, track_id, body, owner=owner, idempotency_key=idempotency_key
+            )
+            track = await run_in_threadpool(make)
             full = service.public(track, url_link(_base_url(request, public_url), track.id))
             answer = TrackGenerate.model_validate(full).model_dump(mode="json")
             return JSONResponse(answer, status_code=202, headers={"Location": f"/v1/music/{track.id}"})
@@ -284,13 +294,11 @@ def build_router(service: GenerationService) -> APIRouter:
 
     edit_route(
         "remix",
-        service.remix,
         remix_json_schema(),
         "Queue a remix of a completed track (stem levels, mutes) as a new track with ``operation: remix``.",
     )
     edit_route(
         "extend",
-        service.extend,
         extend_json_schema(),
         "Queue a longer copy of a completed symbolic track: unchanged sample for sample up to the bar line "
         "where its ending starts, then ``seconds`` more of new music in its key, tempo and style "
@@ -298,7 +306,6 @@ def build_router(service: GenerationService) -> APIRouter:
     )
     edit_route(
         "regenerate",
-        service.regenerate,
         regenerate_json_schema(),
         "Queue a copy of a completed symbolic track with one section (or a span in seconds, snapped to "
         "bar lines) composed anew; elsewhere its audio is unchanged but for tails across the edges "
@@ -306,7 +313,6 @@ def build_router(service: GenerationService) -> APIRouter:
     )
     edit_route(
         "loop",
-        service.loop,
         loop_json_schema(),
         "Queue a seamless loop of ``bars`` bars in a completed symbolic track's key, tempo and style "
         "(``operation: loop``); its loop points are in the answer's ``loop`` and in the file tags.",

@@ -225,6 +225,30 @@ class GenerationService:
 
     # -- edits: new tracks made from a finished one ------------------------------------------------
 
+    def edit(
+        self,
+        operation: str,
+        track_id: str,
+        body: Any,
+        *,
+        owner: str | None = None,
+        idempotency_key: str | None = None,
+    ) -> Track:
+        """Run the edit ``operation`` (``remix``, ``extend``, ``regenerate``, ``loop``) of a track; with
+        ``idempotency_key``, a repeat of the same edit answers the track the first one made (24 h)."""
+        if operation not in ("remix", "extend", "regenerate", "loop"):
+            raise NotFound(f"no edit {operation!r}")
+        make = getattr(self, operation)
+        if idempotency_key is None:
+            return make(track_id, body, owner=owner)
+        key = check_key(idempotency_key)
+        # the key covers the edit and its track as well as the body: one key, one new track
+        scoped = {"edit": operation, "track_id": track_id, "body": body}
+        track, _made = self.idempotency.run(
+            owner, key, scoped, lambda: make(track_id, body, owner=owner), lambda i: self.get(i, owner=owner)
+        )
+        return track
+
     def _edit_source(self, track_id: str, owner: str | None) -> Track:
         """The parent of an edit: it must be completed (409 otherwise)."""
         parent = self.get(track_id, owner=owner)

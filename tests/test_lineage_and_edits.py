@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import time
 
 import numpy as np
@@ -12,6 +13,8 @@ from musicgen_app.audio.tags import read_smpl_loop, read_tags
 from musicgen_app.config import Settings
 from musicgen_app.formats import STEM_NAMES
 from musicgen_app.store.db import make_engine
+from musicgen_app.store.models import TrackRow
+from musicgen_app.track import new_track_id
 from musicgen_app.track_json import PUBLIC_FIELDS
 
 from .helpers import decode, residual_db, wait_for_track
@@ -439,3 +442,30 @@ def test_regenerate_of_an_edit_or_unfinished_track_is_refused(api_client, extend
         "not_ready"
     )
     api_client.post(f"/v1/music/{track_id}/cancel")
+
+
+def test_an_edit_with_an_idempotency_key_is_made_once(api_client, parent) -> None:
+    headers = {"Idempotency-Key": f"loop-{parent['id']}"}
+    first = api_client.post(f"/v1/music/{parent['id']}/loop", json={"bars": 4}, headers=headers)
+    again = api_client.post(f"/v1/music/{parent['id']}/loop", json={"bars": 4}, headers=headers)
+    assert first.status_code == again.status_code == 202
+    assert first.json()["id"] == again.json()["id"]
+    other = api_client.post(f"/v1/music/{parent['id']}/loop", json={"bars": 8}, headers=headers)
+    assert _error(other, 422)["details"][0]["field"] == "Idempotency-Key"
+    wait_for_track(api_client, first.json()["id"])
+
+
+def test_edits_that_need_the_symbolic_engine_say_so_for_another_engines_track(api_client, parent) -> None:
+    """A track MusicGen made has no score to continue, loop or regenerate: a clear 422 naming why."""
+    service = api_client.app.state.service
+    stored = service.repo.get(parent["id"])
+    neural = dataclasses.replace(stored, id=new_track_id(), status="pending", engine=None, files={})
+    service.repo.add(neural)
+    service.repo.cancel(neural.id)  # keep the workers off it, then complete it as MusicGen had
+    with service.repo._sessions.begin() as session:
+        row = session.get(TrackRow, neural.id)
+        row.status, row.engine, row.files = "completed", "musicgen", dict(stored.files)
+    for route, body in (("extend", {"seconds": 5}), ("loop", {"bars": 4}), ("regenerate", {"section": 0})):
+        error = _error(api_client.post(f"/v1/music/{neural.id}/{route}", json=body), 422)
+        assert error["details"][0]["field"] == "track" and "symbolic engine" in error["message"], route
+        assert "musicgen" in error["message"], route
