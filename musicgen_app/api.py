@@ -16,6 +16,13 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.responses import MalformedRangeHeader, RangeNotSatisfiable
 from starlette.routing import Match
 
+from .edits import (
+    extend_json_schema,
+    loop_json_schema,
+    regenerate_json_schema,
+    remix_json_schema,
+    variations_json_schema,
+)
 from .errors import (
     ErrorDetail,
     InvalidRequest,
@@ -31,7 +38,7 @@ from .formats import OUTPUT_FORMATS, STEM_NAMES
 from .genres import GENRES
 from .rate_limit import parse_rate_limit
 from .request import REQUEST_EXAMPLES, request_json_schema
-from .schemas import TrackGenerate, TrackPublic, TracksPublic, error_responses
+from .schemas import TrackGenerate, TrackPublic, TracksMade, TracksPublic, error_responses
 from .service import GenerationService, TrackFile
 from .track_json import url_link
 
@@ -39,21 +46,20 @@ __all__ = ["build_router", "install_error_handlers"]
 
 log = logging.getLogger(__name__)
 
-_BODY_DOC = {
-    "requestBody": {
-        "required": True,
-        "content": {
-            "application/json": {
-                "schema": request_json_schema(),
-                # named examples: /docs offers them in a menu, ready to send
-                "examples": {
-                    f"example {number}": {"summary": example["prompt"][:60], "value": example}
-                    for number, example in enumerate(REQUEST_EXAMPLES, start=1)
-                },
-            }
-        },
-    }
-}
+
+def _body_doc(schema: dict[str, Any], examples: list[dict[str, Any]] | None = None) -> dict[str, Any]:
+    """OpenAPI's description of a JSON body that follows ``schema``, with named ``examples``
+    (/docs offers them in a menu, ready to send)."""
+    body: dict[str, Any] = {"schema": schema}
+    if examples:
+        body["examples"] = {
+            f"example {number}": {"summary": example["prompt"][:60], "value": example}
+            for number, example in enumerate(examples, start=1)
+        }
+    return {"requestBody": {"required": True, "content": {"application/json": body}}}
+
+
+_BODY_DOC = _body_doc(request_json_schema(), REQUEST_EXAMPLES)
 #: Deepest page a listing may ask for (a database integer; deeper is a 422, not an overflow).
 MAX_OFFSET = 2**31 - 1
 _FORMAT_QUERY = Query(
@@ -258,12 +264,108 @@ def build_router(service: GenerationService) -> APIRouter:
         _request, plan = await run_in_threadpool(service.plan, body)
         return plan.as_dict()
 
+    @router.post(
+        "/v1/music/{track_id}/variations",
+        status_code=202,
+        response_model=TracksMade,
+        tags=["edit"],
+        openapi_extra=_body_doc(variations_json_schema()),
+        responses=error_responses(403, 404, 409, 413, 415, 429, 503),
+    )
+    async def create_variations(
+        request: Request, track_id: str, owner: str | None = owner_dependency
+    ) -> JSONResponse:
+        """Queue 1-4 variations of a completed track that keep its key, tempo and structure (or what
+        ``keep`` names); each new track has ``parent_id`` and ``operation: variation``."""
+        admit(request, owner)
+        body = await _read_json(request, limit_bytes)
+        made = await run_in_threadpool(functools.partial(service.variations, track_id, body, owner=owner))
+        base = _base_url(request, public_url)
+        data = [
+            TrackGenerate.model_validate(service.public(t, url_link(base, t.id))).model_dump(mode="json")
+            for t in made
+        ]
+        return JSONResponse({"data": data, "count": len(data)}, status_code=202)
+
+    def edit_route(path: str, schema: dict[str, Any], doc: str) -> None:
+        """``POST /v1/music/{track_id}/<path>``: an edit that queues one new track (202 + Location)."""
+
+        async def create_edit(
+            request: Request,
+            track_id: str,
+            owner: str | None = owner_dependency,
+            idempotency_key: str | None = Header(
+                None,
+                alias="Idempotency-Key",
+                description="Repeat the edit safely: the same key and body answer the same new track (24 h)",
+            ),
+        ) -> JSONResponse:
+            admit(request, owner)
+            body = await _read_json(request, limit_bytes)
+            make = functools.partial(
+                service.edit, path, track_id, body, owner=owner, idempotency_key=idempotency_key
+            )
+            track = await run_in_threadpool(make)
+            full = service.public(track, url_link(_base_url(request, public_url), track.id))
+            answer = TrackGenerate.model_validate(full).model_dump(mode="json")
+            return JSONResponse(answer, status_code=202, headers={"Location": f"/v1/music/{track.id}"})
+
+        create_edit.__doc__ = doc
+        router.add_api_route(
+            f"/v1/music/{{track_id}}/{path}",
+            create_edit,
+            methods=["POST"],
+            name=f"create_{path}",
+            status_code=202,
+            response_model=TrackGenerate,
+            tags=["edit"],
+            openapi_extra=_body_doc(schema),
+            responses=error_responses(403, 404, 409, 413, 415, 429, 503),
+        )
+
+    edit_route(
+        "remix",
+        remix_json_schema(),
+        "Queue a remix of a completed track (stem levels, mutes) as a new track with ``operation: remix``.",
+    )
+    edit_route(
+        "extend",
+        extend_json_schema(),
+        "Queue a longer copy of a completed symbolic track: unchanged sample for sample up to the bar line "
+        "where its ending starts, then ``seconds`` more of new music in its key, tempo and style "
+        "(``operation: extend``).",
+    )
+    edit_route(
+        "regenerate",
+        regenerate_json_schema(),
+        "Queue a copy of a completed symbolic track with one section (or a span in seconds, snapped to "
+        "bar lines) composed anew; elsewhere its audio is unchanged but for tails across the edges "
+        "(``operation: regenerate``).",
+    )
+    edit_route(
+        "loop",
+        loop_json_schema(),
+        "Queue a seamless loop of ``bars`` bars in a completed symbolic track's key, tempo and style "
+        "(``operation: loop``); its loop points are in the answer's ``loop`` and in the file tags.",
+    )
+
+    @router.post(
+        "/v1/music/{track_id}/cancel",
+        response_model=TrackPublic,
+        tags=["music"],
+        responses=error_responses(403, 404, 409),
+    )
+    def cancel_music(request: Request, track_id: str, owner: str | None = owner_dependency) -> dict[str, Any]:
+        """Stop a pending or processing track (status ``cancelled``, no files); 409 once it has ended."""
+        track = service.cancel(track_id, owner=owner)
+        return service.public(track, url_link(_base_url(request, public_url), track.id))
+
     @router.get("/v1/music", response_model=TracksPublic, tags=["music"])
     def list_music(
         request: Request,
         limit: int = Query(20, ge=1, le=100),
         offset: int = Query(0, ge=0, le=MAX_OFFSET),
-        status: Literal["pending", "processing", "completed", "failed"] | None = None,
+        status: Literal["pending", "processing", "completed", "failed", "cancelled"] | None = None,
         owner: str | None = owner_dependency,
     ) -> dict[str, Any]:
         """Tracks, newest first (with API keys: the caller's own)."""

@@ -49,6 +49,21 @@ class BeatGrid:
             "sections": [{"name": s.name, "start_s": s.start_s, "end_s": s.end_s} for s in self.sections],
         }
 
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> BeatGrid:
+        """Inverse of :meth:`as_dict` (a track's ``beats.json`` read back)."""
+        num, den = str(data["time_signature"]).split("/")
+        return cls(
+            tempo_bpm=float(data["tempo"]),
+            time_signature=(int(num), int(den)),
+            beats_s=tuple(float(t) for t in data["beats"]),
+            downbeats_s=tuple(float(t) for t in data["downbeats"]),
+            sections=tuple(
+                SectionSpan(s["name"], float(s["start_s"]), float(s["end_s"])) for s in data["sections"]
+            ),
+            estimated=bool(data["estimated"]),
+        )
+
 
 def _spans(sections: tuple[tuple[str, float], ...], duration_s: float) -> tuple[SectionSpan, ...]:
     """Sections from ``(name, start_s)`` pairs: each ends where the next starts, the last at the end."""

@@ -19,6 +19,22 @@ __all__ = ["main"]
 _SERVER_ONLY_FIELDS = ("webhook_url",)
 
 
+def _names(text: str) -> list[str]:
+    """A list option: names separated by commas ("piano, upright bass")."""
+    return [name.strip() for name in text.split(",") if name.strip()]
+
+
+def _json_option(text: str) -> object:
+    try:
+        return json.loads(text)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(f"must be JSON ({exc})") from None
+
+
+#: How each kind of request field is typed on the command line (strings otherwise).
+_OPTION_TYPES = {"integer": int, "list": _names, "sections": _json_option}
+
+
 def _add_generate(sub: argparse._SubParsersAction) -> None:
     """Options from the request rules themselves (``request.REQUEST_FIELDS``): the same names, bounds,
     choices and defaults as the REST body, so the CLI cannot drift from the API."""
@@ -39,14 +55,16 @@ def _add_generate(sub: argparse._SubParsersAction) -> None:
         if rule.required:
             p.add_argument(rule.name, help=help_text)
             continue
-        flag = "--format" if rule.name == "output_format" else f"--{rule.name}"
-        kind = int if rule.kind == "integer" else str
-        p.add_argument(flag, dest=rule.name, type=kind, default=rule.default, help=help_text)
+        flag = "--format" if rule.name == "output_format" else f"--{rule.name.replace('_', '-')}"
+        p.add_argument(
+            flag, dest=rule.name, type=_OPTION_TYPES.get(rule.kind, str), default=rule.default, help=help_text
+        )
     p.add_argument("--out", type=Path, default=Path("out"), help="output directory")
 
 
 def _generate(args: argparse.Namespace) -> int:
     from .config import load_settings
+    from .engines.controls import engine_for_controls
     from .formats import STEM_NAMES
     from .pipeline import JobSpec, produce_track
     from .prompt.interpret import interpret
@@ -60,7 +78,7 @@ def _generate(args: argparse.Namespace) -> int:
         for r in REQUEST_FIELDS
         if r.name not in _SERVER_ONLY_FIELDS and getattr(args, r.name) is not None
     }
-    request = parse_request(body)
+    request, _why = engine_for_controls(parse_request(body))
     settings = load_settings()
     plan = interpret(request, seed=request.seed_or_new())
     track = Track.new(request, plan)

@@ -12,6 +12,7 @@
     ├── Forbidden                    forbidden        403   11
     ├── NotFound                     not_found        404    3
     ├── NotReady                     not_ready        409    4
+    ├── AlreadyFinished              already_finished 409    4
     ├── QueueFull                    queue_full       503    5
     ├── RateLimited                  rate_limited     429   12
     ├── EngineUnavailable            engine_unavailable 503  6
@@ -30,6 +31,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 __all__ = [
+    "AlreadyFinished",
     "EncodingFailed",
     "EngineUnavailable",
     "ErrorDetail",
@@ -162,6 +164,14 @@ class NotReady(MusicgenAppError):
     """The track exists but its files are not there yet (or it failed)."""
 
     code = "not_ready"
+    http_status = 409
+    exit_code = 4
+
+
+class AlreadyFinished(MusicgenAppError):
+    """The track's job has ended (completed, failed or cancelled): there is nothing left to cancel."""
+
+    code = "already_finished"
     http_status = 409
     exit_code = 4
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-__all__ = ["FAMILIES", "INSTRUMENTS", "Instrument", "instrument", "instrument_terms"]
+__all__ = ["FAMILIES", "INSTRUMENTS", "Instrument", "closest_instruments", "instrument", "instrument_terms"]
 
 FAMILIES = (
     "drums",
@@ -191,3 +191,14 @@ def instrument_terms() -> dict[str, str]:
         for term in (inst.name, *inst.terms):
             table.setdefault(term.lower(), inst.name)
     return table
+
+
+def closest_instruments(word: str, *, count: int = 3) -> list[str]:
+    """Canonical names close to ``word``: the one a known term stands for ("rhodes" -> electric piano),
+    then the most similar spellings (for an error that suggests what was meant)."""
+    import difflib
+
+    term = instrument_terms().get(word.strip().lower())
+    names = [inst.name for inst in INSTRUMENTS]
+    similar = difflib.get_close_matches(word.strip().lower(), names, n=count, cutoff=0.5)
+    return list(dict.fromkeys([*([term] if term else []), *similar]))[:count]

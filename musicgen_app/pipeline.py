@@ -16,10 +16,11 @@ import numpy as np
 
 from .audio.encode import MASTER_BITS, as_master_pcm, encode_audio
 from .audio.loudness import sample_peak_dbfs
-from .audio.master import MasterResult, master
+from .audio.master import MasterResult, master, measure
 from .audio.tags import Tags
 from .audio.waveform import waveform_json
 from .beats import BeatGrid, estimate_beat_grid
+from .edit_render import EditSource, edited_result
 from .engines.base import EngineResult, ProgressFn, Stems, no_progress
 from .engines.registry import EngineConfig, choose_engine
 from .errors import EngineUnavailable
@@ -63,6 +64,8 @@ class JobSpec:
     output_format: str
     engine: str
     config: EngineConfig
+    #: For a track made from another (remix...): where its audio comes from instead of an engine.
+    source: EditSource | None = None
 
 
 def _scaled(progress: ProgressFn, start: float, share: float) -> ProgressFn:
@@ -213,24 +216,35 @@ def produce_track(spec: JobSpec, out_dir: Path, *, progress: ProgressFn = no_pro
 def _produce(spec: JobSpec, out_dir: Path, steady: SteadyProgress) -> TrackOutcome:
     plan = Plan.from_dict(spec.plan)
     steady.step(_START_AT, _ENGINE_AT)
-    engine, notices = choose_engine(spec.engine, spec.config)
-    engine_end = _MASTER_AT if engine.makes_stems else _SEPARATION_AT
-    steady.step(_ENGINE_AT, engine_end)
-    result = engine.generate(plan, progress=_scaled(steady, _ENGINE_AT, engine_end - _ENGINE_AT))
-    steady.step(engine_end, _MASTER_AT)
-    result = _separate_if_needed(result, spec, _scaled(steady, engine_end, _MASTER_AT - engine_end))
+    if spec.source is not None:
+        steady.step(_ENGINE_AT, _MASTER_AT)
+        result, notices = edited_result(spec.source, plan, spec.config), ()
+        made_by = (spec.source.engine, spec.source.engine_version)
+    else:
+        engine, notices = choose_engine(spec.engine, spec.config)
+        engine_end = _MASTER_AT if engine.makes_stems else _SEPARATION_AT
+        steady.step(_ENGINE_AT, engine_end)
+        result = engine.generate(plan, progress=_scaled(steady, _ENGINE_AT, engine_end - _ENGINE_AT))
+        made_by = (engine.name, engine.version)
+        steady.step(engine_end, _MASTER_AT)
+        result = _separate_if_needed(result, spec, _scaled(steady, engine_end, _MASTER_AT - engine_end))
     steady.step(_MASTER_AT, _ENCODE_AT)
-    mastered, level_notices = _stems_within_full_scale(master(result.stems))
+    # an edit that keeps part of its parent's mastered audio comes back mastered (see edit_render)
+    leveled = measure(result.stems) if result.extra.get("mastered") else master(result.stems)
+    mastered, level_notices = _stems_within_full_scale(leveled)
     steady.step(_ENCODE_AT, _SAVE_AT)
     tags = provenance_tags(
         prompt=plan.prompt,
-        engine=engine.name,
-        engine_version=engine.version,
+        engine=made_by[0],
+        engine_version=made_by[1],
         model=result.model,
         seed=plan.seed,
         license=result.license,
+        loop_frames=result.extra.get("loop", {}).get("length_frames"),
     )
-    mix, sample_rate = mastered.stems.mix(), mastered.stems.sample_rate
+    sample_rate = mastered.stems.sample_rate
+    kept_mix = result.mix is not None and mastered.stems is result.stems  # left untouched by the level
+    mix = result.mix if kept_mix else mastered.stems.mix()
     encoding = _scaled(steady, _ENCODE_AT, _SAVE_AT - _ENCODE_AT)
     files = _write_audio(mastered.stems, mix, out_dir, spec.output_format, tags, progress=encoding)
     steady.step(_SAVE_AT, 1.0)
@@ -243,8 +257,8 @@ def _produce(spec: JobSpec, out_dir: Path, steady: SteadyProgress) -> TrackOutco
         files["midi"] = side["midi"]
     return TrackOutcome(
         files=files,
-        engine=engine.name,
-        engine_version=engine.version,
+        engine=made_by[0],
+        engine_version=made_by[1],
         model=result.model,
         license=result.license,
         key=plan.key_name,

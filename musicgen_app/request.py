@@ -13,9 +13,19 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+from .controls import (
+    KEY_PATTERN,
+    MAX_SECTION_PROMPT_CHARS,
+    MAX_SECTIONS,
+    SECTION_NAMES,
+    TIME_SIGNATURES,
+    SectionRequest,
+    parse_key,
+)
 from .errors import ErrorDetail, InvalidRequest
 from .formats import OUTPUT_FORMATS
 from .genres import GENRE_TERMS, closest_genres
+from .instruments import INSTRUMENTS, closest_instruments
 
 __all__ = [
     "ENGINES",
@@ -27,11 +37,14 @@ __all__ = [
     "MIN_TEMPO_BPM",
     "REQUEST_EXAMPLES",
     "REQUEST_FIELDS",
+    "SYMBOLIC_ONLY_FIELDS",
     "FieldRule",
     "GenerationRequest",
+    "apply_rules",
     "new_seed",
     "parse_request",
     "request_json_schema",
+    "rules_json_schema",
 ]
 
 MIN_DURATION_S = 5
@@ -58,8 +71,12 @@ MAX_URL_CHARS = 2000
 class FieldRule:
     """One field of the generate body: its type, bounds or choices, default and help.
 
-    ``kind`` is ``"string"``, ``"integer"``, ``"choice"`` (a string from ``choices``, exact case) or
-    ``"url"`` (an absolute http or https URL).
+    ``kind`` is ``"string"``, ``"integer"``, ``"choice"`` (a string from ``choices``, exact case),
+    ``"url"`` (an absolute http or https URL), ``"boolean"``, ``"number"``, ``"key"`` (a musical key,
+    :data:`~.controls.KEY_PATTERN`),
+    ``"list"`` (distinct strings from ``choices``, ``min_items`` to ``max_items`` of them) or
+    ``"sections"`` (a composition plan: :class:`~.controls.SectionRequest` entries) or ``"levels"``
+    (an object of numbers up to ``maximum``, keyed by names from ``choices``).
     ``nullable`` fields accept JSON ``null`` as "not given".
     """
 
@@ -76,22 +93,54 @@ class FieldRule:
     #: For long lists of choices: how the rule names them, and what to suggest for a miss.
     choices_named: str | None = None
     suggest: Callable[[str], list[str]] | None = None
+    min_items: int = 0
+    max_items: int | None = None
 
     @property
     def rule(self) -> str:
         """The rule in words, as errors and the CLI's help say it."""
         if self.kind == "integer":
             return f"must be an integer from {self.minimum} to {self.maximum}"
+        if self.kind == "boolean":
+            return "must be true or false"
+        if self.kind == "number":
+            return f"must be a number from {self.minimum} to {self.maximum}"
         if self.kind == "choice":
             return f"must be {self.choices_named or 'one of ' + ', '.join(self.choices)}"
         if self.kind == "url":
             return f"must be an absolute http(s) URL of at most {self.max_length} characters"
+        if self.kind == "key":
+            return 'must be a key: a tonic A-G, an optional # or b, an optional mode ("F# minor", "D dorian")'
+        if self.kind == "list":
+            named = self.choices_named or "one of " + ", ".join(self.choices)
+            return f"must be a list of {self.min_items} to {self.max_items} distinct names, each {named}"
+        if self.kind == "levels":
+            return (
+                f"must be an object of levels in dB (numbers up to {self.maximum:+g}; "
+                f"{self.minimum} or less mutes) for {', '.join(self.choices)}"
+            )
+        if self.kind == "sections":
+            return (
+                f"must be a list of 1 to {self.max_items} sections, each "
+                "{section, seconds | bars, energy?, prompt?}"
+            )
         return f"must be a string of 1 to {self.max_length} characters, not blank"
 
     def check(self, value: Any) -> tuple[Any, str | None]:
         """``(normalised value, None)`` when ``value`` obeys the rule, else ``(None, what is wrong)``."""
         if self.kind == "integer":
             return _check_integer(self, value)
+        if self.kind == "boolean":
+            return (value, None) if isinstance(value, bool) else (None, self.rule)
+        if self.kind == "number":
+            ok = _is_number(value) and self.minimum <= value <= self.maximum  # type: ignore[operator]
+            return (float(value), None) if ok else (None, self.rule)
+        if self.kind == "list":
+            return _check_list(self, value)
+        if self.kind == "sections":
+            return _check_sections(self, value)
+        if self.kind == "levels":
+            return _check_levels(self, value)
         if not isinstance(value, str):
             return None, self.rule
         if not _is_unicode_text(value):
@@ -105,6 +154,8 @@ class FieldRule:
             return None, f"must be at most {self.max_length} characters"
         if self.kind == "url":
             return (value, None) if _URL.fullmatch(value) else (None, self.rule)
+        if self.kind == "key":
+            return (value, None) if parse_key(value) else (None, self.rule)
         if not _NOT_BLANK.search(value):
             return None, "must not be blank"
         return value.strip(), None
@@ -113,10 +164,27 @@ class FieldRule:
         schema: dict[str, Any] = {"description": self.description}
         if self.kind == "integer":
             schema.update(type="integer", minimum=self.minimum, maximum=self.maximum)
+        elif self.kind == "boolean":
+            schema.update(type="boolean")
+        elif self.kind == "number":
+            schema.update(type="number", minimum=self.minimum, maximum=self.maximum)
         elif self.kind == "choice":
             schema.update(type="string", enum=list(self.choices))
         elif self.kind == "url":
             schema.update(type="string", maxLength=self.max_length, pattern=_URL_PATTERN)
+        elif self.kind == "key":
+            schema.update(type="string", maxLength=self.max_length, pattern=KEY_PATTERN)
+        elif self.kind == "list":
+            items = {"type": "string", "enum": list(self.choices)}
+            schema.update(type="array", items=items, uniqueItems=True, minItems=self.min_items)
+            schema["maxItems"] = self.max_items
+        elif self.kind == "sections":
+            schema.update(type="array", items=_SECTION_SCHEMA, minItems=1, maxItems=self.max_items)
+        elif self.kind == "levels":
+            level = {"type": "number", "maximum": self.maximum}
+            schema.update(
+                type="object", additionalProperties=False, properties=dict.fromkeys(self.choices, level)
+            )
         else:
             schema.update(type="string", minLength=1, maxLength=self.max_length, pattern=_NOT_BLANK_PATTERN)
         if self.nullable and not self.required:
@@ -154,6 +222,109 @@ def _check_integer(rule: FieldRule, value: Any) -> tuple[Any, str | None]:
     return value, None
 
 
+def _is_number(value: Any) -> bool:
+    return isinstance(value, int | float) and not isinstance(value, bool)
+
+
+def _check_levels(rule: FieldRule, value: Any) -> tuple[Any, str | None]:
+    if not isinstance(value, dict):
+        return None, rule.rule
+    for name, level in value.items():
+        if name not in rule.choices:
+            return None, f"{_printable_name(name)!r} is not one of {', '.join(rule.choices)}"
+        if not _is_number(level) or level > (rule.maximum or 0):
+            return None, f"{name}: must be a number of dB up to {rule.maximum:+g}"
+    return {name: float(level) for name, level in value.items()}, None
+
+
+def _check_list(rule: FieldRule, value: Any) -> tuple[Any, str | None]:
+    if not isinstance(value, list) or not rule.min_items <= len(value) <= (rule.max_items or 0):
+        return None, rule.rule
+    for item in value:
+        if not isinstance(item, str) or not _is_unicode_text(item):
+            return None, rule.rule
+        if item not in rule.choices:
+            close = rule.suggest(item) if rule.suggest else []
+            hint = f"; closest: {', '.join(close)}" if close else ""
+            return None, f"{item!r} is not {rule.choices_named or 'a known name'}{hint}"
+    if len(set(value)) != len(value):
+        return None, "must not name the same one twice"
+    return tuple(value), None
+
+
+#: One entry of the ``structure`` field, as JSON Schema (what :func:`_check_section` enforces).
+_SECTION_SCHEMA: dict[str, Any] = {
+    "type": "object",
+    "additionalProperties": False,
+    "required": ["section"],
+    "properties": {
+        "section": {"type": "string", "enum": list(SECTION_NAMES)},
+        "seconds": {"type": "number", "exclusiveMinimum": 0, "maximum": MAX_DURATION_S},
+        "bars": {"type": "integer", "minimum": 1, "maximum": 1000},
+        "energy": {"type": "number", "minimum": 0, "maximum": 1},
+        "prompt": {
+            "type": "string",
+            "minLength": 1,
+            "maxLength": MAX_SECTION_PROMPT_CHARS,
+            "pattern": _NOT_BLANK_PATTERN,
+        },
+    },
+    "oneOf": [{"required": ["seconds"]}, {"required": ["bars"]}],
+}
+
+
+def _check_section(entry: Any) -> tuple[SectionRequest | None, str | None]:
+    """One ``structure`` entry: ``(value, None)`` or ``(None, what is wrong)``."""
+    if not isinstance(entry, dict):
+        return None, "must be an object {section, seconds | bars, energy?, prompt?}"
+    unknown = sorted(_printable_name(k) for k in set(entry) - set(_SECTION_SCHEMA["properties"]))
+    if unknown:
+        return None, f"{', '.join(unknown)}: not a known field of a section"
+    if entry.get("section") not in SECTION_NAMES:
+        return None, f"section: must be one of {', '.join(SECTION_NAMES)}"
+    if ("seconds" in entry) == ("bars" in entry):
+        return None, "must give its length as seconds or as bars (one of them)"
+    seconds, bars = entry.get("seconds"), entry.get("bars")
+    if "seconds" in entry and not (_is_number(seconds) and 0 < seconds <= MAX_DURATION_S):
+        return None, f"seconds: must be a number above 0 and at most {MAX_DURATION_S}"
+    if isinstance(bars, float) and bars.is_integer():
+        bars = int(bars)
+    if "bars" in entry and (isinstance(bars, bool) or not isinstance(bars, int) or not 1 <= bars <= 1000):
+        return None, "bars: must be an integer from 1 to 1000"
+    energy = entry.get("energy")
+    if "energy" in entry and not (_is_number(energy) and 0 <= energy <= 1):
+        return None, "energy: must be a number from 0 to 1"
+    words = entry.get("prompt")
+    if "prompt" in entry and not (
+        isinstance(words, str)
+        and _is_unicode_text(words)
+        and len(words) <= MAX_SECTION_PROMPT_CHARS
+        and _NOT_BLANK.search(words)
+    ):
+        return None, f"prompt: must be a string of 1 to {MAX_SECTION_PROMPT_CHARS} characters, not blank"
+    return SectionRequest(
+        entry["section"],
+        seconds=float(seconds) if seconds is not None else None,
+        bars=bars,
+        energy=float(energy) if energy is not None else None,
+        prompt=words.strip() if words is not None else None,
+    ), None
+
+
+def _check_sections(rule: FieldRule, value: Any) -> tuple[Any, str | None]:
+    if not isinstance(value, list) or not 1 <= len(value) <= (rule.max_items or 0):
+        return None, rule.rule
+    sections = []
+    for index, entry in enumerate(value):
+        section, problem = _check_section(entry)
+        if problem is not None:
+            return None, f"[{index}] {problem}"
+        sections.append(section)
+    return tuple(sections), None
+
+
+_INSTRUMENT_NAMES = tuple(inst.name for inst in INSTRUMENTS)
+
 #: The body of ``POST /v1/music/generate``, in the order the docs and the CLI list it.
 REQUEST_FIELDS: tuple[FieldRule, ...] = (
     FieldRule(
@@ -189,6 +360,54 @@ REQUEST_FIELDS: tuple[FieldRule, ...] = (
         maximum=MAX_TEMPO_BPM,
     ),
     FieldRule(
+        "key",
+        "key",
+        'Key and mode ("F# minor", "Bb major", "D dorian"; a bare tonic takes the genre\'s usual mode); '
+        "omitted: read from the prompt, else chosen for the genre. Wins over the prompt.",
+        max_length=24,
+    ),
+    FieldRule(
+        "time_signature",
+        "choice",
+        'Meter; omitted: read from the prompt ("waltz", "in 6/8"), else the genre\'s. Wins over the prompt.',
+        choices=TIME_SIGNATURES,
+    ),
+    FieldRule(
+        "instruments",
+        "list",
+        "Instruments to feature (canonical names); omitted: read from the prompt. Wins over the prompt.",
+        choices=_INSTRUMENT_NAMES,
+        choices_named="a known instrument name",
+        suggest=closest_instruments,
+        min_items=1,
+        max_items=12,
+    ),
+    FieldRule(
+        "exclude",
+        "list",
+        "Instruments to leave out (a family name such as drums or bass takes its family with it); "
+        'omitted: read from the prompt ("no drums"). Wins over the prompt.',
+        choices=_INSTRUMENT_NAMES,
+        choices_named="a known instrument name",
+        suggest=closest_instruments,
+        max_items=24,
+    ),
+    FieldRule(
+        "structure",
+        "sections",
+        "A composition plan: sections in order, each {section, seconds | bars, energy 0-1?, prompt?}. "
+        "Lengths are rounded to whole bars and must fit the duration; the last section grows to fill it.",
+        max_items=MAX_SECTIONS,
+    ),
+    FieldRule(
+        "loop",
+        "boolean",
+        "A seamless loop: the duration rounded to whole bars, whose end flows into its start (no ending, "
+        "no fade); loop points in the answer and the file tags. Symbolic engine.",
+        nullable=False,
+        default=False,
+    ),
+    FieldRule(
         "output_format",
         "choice",
         "Format the job encodes the mix in; every file can later be fetched in any format (?format=).",
@@ -219,11 +438,23 @@ REQUEST_FIELDS: tuple[FieldRule, ...] = (
         max_length=MAX_URL_CHARS,
     ),
 )
-_RULES = {rule.name: rule for rule in REQUEST_FIELDS}
 
 #: Bodies the docs show; a test proves each one is accepted.
 REQUEST_EXAMPLES: tuple[dict[str, Any], ...] = (
     {"prompt": "lo-fi hip hop beat with warm keys and vinyl crackle", "duration": 30},
+    {
+        "prompt": "late night jazz trio",
+        "duration": 40,
+        "key": "Bb major",
+        "time_signature": "3/4",
+        "instruments": ["piano", "upright bass", "drums"],
+        "exclude": ["vocals"],
+        "structure": [
+            {"section": "intro", "bars": 4, "energy": 0.3},
+            {"section": "head", "seconds": 16},
+            {"section": "solo", "bars": 8, "prompt": "more intense"},
+        ],
+    },
     {
         "prompt": "uplifting cinematic orchestral build for a product video",
         "duration": 60,
@@ -236,14 +467,32 @@ REQUEST_EXAMPLES: tuple[dict[str, Any], ...] = (
 )
 
 
+#: Request fields only the symbolic engine can honour exactly: MusicGen is steered by text and a tempo
+#: lock, and cannot promise a meter, a lineup or a section plan.
+SYMBOLIC_ONLY_FIELDS: tuple[str, ...] = ("time_signature", "instruments", "exclude", "structure")
+_MUSICGEN_CANNOT = "the musicgen engine cannot follow it; use engine symbolic (or auto)"
+
+
 def request_json_schema() -> dict[str, Any]:
-    """The generate body as JSON Schema (what OpenAPI shows), built from :data:`REQUEST_FIELDS`."""
+    """The generate body as JSON Schema (what OpenAPI shows), built from :data:`REQUEST_FIELDS`.
+
+    One rule spans fields: with ``engine: musicgen`` the :data:`SYMBOLIC_ONLY_FIELDS` must be absent
+    (or null). Two more cannot be said in JSON Schema and are checked when the plan is made (422 as
+    well): a ``structure`` must fit the ``duration``, and ``exclude`` may not name an instrument that
+    ``instruments`` asks for.
+    """
+    musicgen_cannot = {
+        "if": {"properties": {"engine": {"const": "musicgen"}}, "required": ["engine"]},
+        "then": {
+            "properties": {
+                **{name: {"type": "null"} for name in SYMBOLIC_ONLY_FIELDS},
+                "loop": {"const": False},
+            }
+        },
+    }
     return {
-        "title": "TrackCreate",
-        "type": "object",
-        "additionalProperties": False,
-        "required": [rule.name for rule in REQUEST_FIELDS if rule.required],
-        "properties": {rule.name: rule.json_schema() for rule in REQUEST_FIELDS},
+        **rules_json_schema("TrackCreate", REQUEST_FIELDS),
+        "allOf": [musicgen_cannot],
         "examples": list(REQUEST_EXAMPLES),
     }
 
@@ -260,6 +509,12 @@ class GenerationRequest:
     seed: int | None = None
     engine: str = "auto"
     webhook_url: str | None = None
+    key: str | None = None
+    time_signature: str | None = None
+    instruments: tuple[str, ...] | None = None
+    exclude: tuple[str, ...] | None = None
+    structure: tuple[SectionRequest, ...] | None = None
+    loop: bool = False
 
     def seed_or_new(self) -> int:
         """The requested seed, or a fresh random one when none was asked for."""
@@ -276,6 +531,12 @@ class GenerationRequest:
             "seed": self.seed,
             "engine": self.engine,
             "webhook_url": self.webhook_url,
+            "key": self.key,
+            "time_signature": self.time_signature,
+            "instruments": list(self.instruments) if self.instruments is not None else None,
+            "exclude": list(self.exclude) if self.exclude is not None else None,
+            "structure": [s.as_body() for s in self.structure] if self.structure is not None else None,
+            "loop": self.loop,
         }
 
 
@@ -284,21 +545,22 @@ def new_seed() -> int:
     return secrets.randbelow(MAX_SEED + 1)
 
 
-def parse_request(body: Any) -> GenerationRequest:
-    """Validate a REST-style body (``prompt``, ``duration``, ``tempo``...) into a request.
+def apply_rules(rules: tuple[FieldRule, ...], body: Any) -> dict[str, Any]:
+    """``{field: checked value or default}`` for a JSON body that obeys every rule of ``rules``.
 
     Raises
     ------
     InvalidRequest
-        With one :class:`ErrorDetail` per broken rule, naming the field.
+        With one :class:`ErrorDetail` per broken rule (unknown fields included), naming the field.
     """
     if not isinstance(body, dict):
         raise InvalidRequest.for_field("body", "must be a JSON object")
+    known = {rule.name for rule in rules}
     errors: list[ErrorDetail] = []
-    for name in sorted(_printable_name(key) for key in set(body) - set(_RULES)):
+    for name in sorted(_printable_name(key) for key in set(body) - known):
         errors.append(ErrorDetail(name, "is not a known field"))
     values: dict[str, Any] = {}
-    for rule in REQUEST_FIELDS:
+    for rule in rules:
         value = body.get(rule.name)
         if value is None:
             if rule.required:
@@ -314,6 +576,35 @@ def parse_request(body: Any) -> GenerationRequest:
     if errors:
         message = "; ".join(f"{e.field}: {e.rule}" for e in errors)
         raise InvalidRequest(message, details=errors)
+    return values
+
+
+def rules_json_schema(title: str, rules: tuple[FieldRule, ...]) -> dict[str, Any]:
+    """A body of ``rules`` as JSON Schema (closed: unknown fields are refused)."""
+    return {
+        "title": title,
+        "type": "object",
+        "additionalProperties": False,
+        "required": [rule.name for rule in rules if rule.required],
+        "properties": {rule.name: rule.json_schema() for rule in rules},
+    }
+
+
+def parse_request(body: Any) -> GenerationRequest:
+    """Validate a REST-style body (``prompt``, ``duration``, ``tempo``...) into a request.
+
+    Raises
+    ------
+    InvalidRequest
+        With one :class:`ErrorDetail` per broken rule, naming the field.
+    """
+    values = apply_rules(REQUEST_FIELDS, body)
+    if values["engine"] == "musicgen":
+        asked = [
+            ErrorDetail(name, _MUSICGEN_CANNOT) for name in SYMBOLIC_ONLY_FIELDS if values[name] is not None
+        ]
+        if asked:
+            raise InvalidRequest("; ".join(f"{e.field}: {e.rule}" for e in asked), details=asked)
     return GenerationRequest(
         prompt=values["prompt"],
         duration_s=values["duration"],
@@ -323,4 +614,10 @@ def parse_request(body: Any) -> GenerationRequest:
         seed=values["seed"],
         engine=values["engine"],
         webhook_url=values["webhook_url"],
+        key=values["key"],
+        time_signature=values["time_signature"],
+        instruments=values["instruments"],
+        exclude=values["exclude"],
+        structure=values["structure"],
+        loop=values["loop"],
     )

@@ -13,7 +13,7 @@ from pydantic import BaseModel, Field, create_model
 
 from .track_json import PUBLIC_FIELDS
 
-__all__ = ["ErrorBody", "TrackGenerate", "TrackPublic", "TracksPublic", "error_responses"]
+__all__ = ["ErrorBody", "TrackGenerate", "TrackPublic", "TracksMade", "TracksPublic", "error_responses"]
 
 
 def _model(name: str, doc: str, *, generate_only: bool) -> type[BaseModel]:
@@ -33,6 +33,13 @@ TrackPublic = _model(
     "MusicTrack (Full): everything about a track. URLs are null until it is completed.",
     generate_only=False,
 )
+
+
+class TracksMade(BaseModel):
+    """New tracks an edit queued (variations), in the generate answer's shape."""
+
+    data: list[TrackGenerate]  # type: ignore[valid-type]
+    count: int
 
 
 class TracksPublic(BaseModel):

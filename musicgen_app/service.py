@@ -7,7 +7,9 @@ worker threads and the render processes, all created from a :class:`Settings` va
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import logging
+import math
 import os
 import threading
 from concurrent.futures import ThreadPoolExecutor
@@ -18,13 +20,28 @@ from urllib.parse import urlsplit
 
 from .api_keys import ApiKeys
 from .config import Settings
-from .errors import Forbidden, InvalidRequest, NotFound, NotReady, StartupRefused
+from .controls import cut_bar
+from .edits import (
+    MAX_VARIATIONS,
+    extended_plan,
+    looped_plan,
+    parse_extend,
+    parse_loop,
+    parse_regenerate,
+    parse_remix,
+    parse_variations,
+    regenerated_plan,
+    request_from_parent,
+    variation_plan,
+)
+from .engines.controls import engine_for_controls
+from .errors import AlreadyFinished, Forbidden, InvalidRequest, NotFound, NotReady, StartupRefused
 from .formats import OUTPUT_FORMATS, STEM_NAMES
 from .jobs.runner import JobRunner, RenderPool
 from .jobs.webhooks import WebhookDispatcher, WebhookPolicy, load_secret
 from .jobs.worker import WorkerPool
-from .plan import Plan
-from .request import GenerationRequest, parse_request
+from .plan import Plan, bar_seconds
+from .request import MAX_DURATION_S, MAX_SEED, GenerationRequest, new_seed, parse_request
 from .store.db import make_engine, make_sessionmaker
 from .store.encoded import EncodedFiles
 from .store.files import make_storage
@@ -248,7 +265,11 @@ class GenerationService:
         seed = request.seed_or_new()
         if request.engine == "auto" and self.settings.engine != "auto":
             request = GenerationRequest(**{**request.__dict__, "engine": self.settings.engine})
-        return request, interpret(request, seed=seed)
+        request, why = engine_for_controls(request)
+        plan = interpret(request, seed=seed)
+        if why:
+            plan = dataclasses.replace(plan, sources={**plan.sources, "engine": why})
+        return request, plan
 
     def submit(
         self, body: dict[str, Any], *, owner: str | None = None, idempotency_key: str | None = None
@@ -268,12 +289,235 @@ class GenerationService:
 
     def _submit(self, body: dict[str, Any], owner: str | None) -> Track:
         request, plan = self.plan(body)
-        stored = self.repo.add(Track.new(request, plan, owner=owner), max_waiting=self.settings.queue_max)
+        return self._queue(Track.new(request, plan, owner=owner))
+
+    def _queue(self, track: Track) -> Track:
+        stored = self.repo.add(track, max_waiting=self.settings.queue_max)
         if self.queue is None:
             self._workers.wake()
         else:
             self.queue.send([stored.id])
         return stored
+
+    # -- edits: new tracks made from a finished one ------------------------------------------------
+
+    def edit(
+        self,
+        operation: str,
+        track_id: str,
+        body: Any,
+        *,
+        owner: str | None = None,
+        idempotency_key: str | None = None,
+    ) -> Track:
+        """Run the edit ``operation`` (``remix``, ``extend``, ``regenerate``, ``loop``) of a track; with
+        ``idempotency_key``, a repeat of the same edit answers the track the first one made (24 h)."""
+        if operation not in ("remix", "extend", "regenerate", "loop"):
+            raise NotFound(f"no edit {operation!r}")
+        make = getattr(self, operation)
+        if idempotency_key is None:
+            return make(track_id, body, owner=owner)
+        key = check_key(idempotency_key)
+        # the key covers the edit and its track as well as the body: one key, one new track
+        scoped = {"edit": operation, "track_id": track_id, "body": body}
+        track, _made = self.idempotency.run(
+            owner, key, scoped, lambda: make(track_id, body, owner=owner), lambda i: self.get(i, owner=owner)
+        )
+        return track
+
+    def _edit_source(self, track_id: str, owner: str | None) -> Track:
+        """The parent of an edit: it must be completed (409 otherwise)."""
+        parent = self.get(track_id, owner=owner)
+        if not parent.is_completed:
+            raise NotReady(f"track {parent.id} is {parent.status}; only a completed track can be edited")
+        return parent
+
+    def variations(self, track_id: str, body: Any, *, owner: str | None = None) -> list[Track]:
+        """Queue ``count`` variations of a completed track, each keeping what ``keep`` names.
+
+        Each reads the parent's words again with a new seed (so melody, chords and groove change) and
+        pins the kept aspects to the parent's values; ``parent_id`` and ``operation`` say where it came
+        from.
+        """
+        from .prompt.interpret import interpret
+
+        wanted = parse_variations(body)
+        parent = self._edit_source(track_id, owner)
+        parent_plan = Plan.from_dict(parent.plan)
+        request = request_from_parent(
+            parent_plan, output_format=parent.output_format, engine=parent.engine or parent.engine_requested
+        )
+        first = wanted.seed if wanted.seed is not None else new_seed() % (MAX_SEED - MAX_VARIATIONS)
+        made = []
+        for index in range(wanted.count):
+            fresh = interpret(request, seed=first + index)
+            plan = variation_plan(parent_plan, fresh, wanted.keep)
+            edit = {"keep": list(wanted.keep)}
+            child = Track.new(request, plan, owner=owner, parent=(parent.id, "variation"), edit=edit)
+            made.append(self._queue(dataclasses.replace(child, webhook_url=parent.webhook_url)))
+        return made
+
+    def remix(self, track_id: str, body: Any, *, owner: str | None = None) -> Track:
+        """Queue a remix of a completed track: its stems at new levels, mastered again, as a new track
+        (``operation: remix``); the parent is left as it is."""
+        wanted = parse_remix(body)
+        parent = self._edit_source(track_id, owner)
+        plan = Plan.from_dict(parent.plan)
+        request = request_from_parent(
+            plan, output_format=parent.output_format, engine=parent.engine or parent.engine_requested
+        )
+        child = Track.new(request, plan, owner=owner, parent=(parent.id, "remix"), edit=wanted.as_edit())
+        return self._queue(dataclasses.replace(child, webhook_url=parent.webhook_url))
+
+    def extend(self, track_id: str, body: Any, *, owner: str | None = None) -> Track:
+        """Queue an extension of a completed symbolic track: its audio sample for sample up to the bar
+        line where its ending starts, then ``seconds`` more of new music in the same key, tempo, meter
+        and style, with an ending of its own (``operation: extend``).
+
+        Raises
+        ------
+        InvalidRequest
+            For a bad body, a result longer than the longest track, or a track this cannot extend
+            (made by a neural engine, or itself an extend or remix: its notes are not its plan's).
+        """
+        from .prompt.interpret import interpret
+
+        wanted = parse_extend(body)
+        parent = self._edit_source(track_id, owner)
+        if parent.engine != "symbolic":
+            raise InvalidRequest.for_field(
+                "track", f"extend needs a track of the symbolic engine; this one was made by {parent.engine}"
+            )
+        if parent.plan.get("loop_bars"):
+            raise InvalidRequest.for_field(
+                "track", "a loop cannot be extended yet (it has no ending to extend from)"
+            )
+        if parent.operation in ("extend", "remix", "regenerate", "loop"):
+            raise InvalidRequest.for_field(
+                "track", f"a track made by {parent.operation} cannot be extended yet; extend its parent"
+            )
+        if parent.duration_s + wanted.seconds > MAX_DURATION_S:
+            raise InvalidRequest.for_field(
+                "seconds",
+                f"the track would last {parent.duration_s + wanted.seconds} s; at most {MAX_DURATION_S}",
+            )
+        parent_plan = Plan.from_dict(parent.plan)
+        seed = wanted.seed if wanted.seed is not None else new_seed()
+        words = None
+        if wanted.prompt is not None:
+            words_request = GenerationRequest(
+                prompt=wanted.prompt, genre=parent_plan.genre, engine="symbolic"
+            )
+            words = interpret(words_request, seed=seed)
+        plan = extended_plan(parent_plan, words, seconds=wanted.seconds, seed=seed)
+        request = request_from_parent(plan, output_format=parent.output_format, engine="symbolic")
+        bar = cut_bar(parent_plan.duration_s, parent_plan.tempo_bpm, parent_plan.time_signature)
+        kept_s = round(bar * bar_seconds(parent_plan.tempo_bpm, parent_plan.time_signature), 6)
+        edit = {"seconds": wanted.seconds, "prompt": wanted.prompt, "kept_until_s": kept_s}
+        child = Track.new(request, plan, owner=owner, parent=(parent.id, "extend"), edit=edit)
+        return self._queue(dataclasses.replace(child, webhook_url=parent.webhook_url))
+
+    def regenerate(self, track_id: str, body: Any, *, owner: str | None = None) -> Track:
+        """Queue a copy of a completed symbolic track whose span (a section, or seconds snapped to bar
+        lines) is composed anew (``operation: regenerate``); elsewhere the audio is the parent's, but
+        for the tails that ring across the span's edges.
+
+        Raises
+        ------
+        InvalidRequest
+            For a bad body, a span outside the track, or a track this cannot edit (made by a neural
+            engine, a loop, or itself an edit whose notes are not its plan's).
+        """
+        from .prompt.interpret import interpret
+
+        wanted = parse_regenerate(body)
+        parent = self._edit_source(track_id, owner)
+        if parent.engine != "symbolic":
+            raise InvalidRequest.for_field(
+                "track",
+                f"regenerate needs a track of the symbolic engine; this one was made by {parent.engine}",
+            )
+        if parent.plan.get("loop_bars") or parent.operation in ("extend", "remix", "regenerate", "loop"):
+            made_by = "loop" if parent.plan.get("loop_bars") else parent.operation
+            raise InvalidRequest.for_field(
+                "track", f"a track made by {made_by} cannot be regenerated yet; edit its parent"
+            )
+        parent_plan = Plan.from_dict(parent.plan)
+        start_bar, end_bar = self._span_bars(parent, parent_plan, wanted)
+        seed = wanted.seed if wanted.seed is not None else new_seed()
+        words = None
+        if wanted.prompt is not None:
+            words_request = GenerationRequest(
+                prompt=wanted.prompt, genre=parent_plan.genre, engine="symbolic"
+            )
+            words = interpret(words_request, seed=seed)
+        new_plan = regenerated_plan(parent_plan, words, seed=seed)
+        bar_s = bar_seconds(parent_plan.tempo_bpm, parent_plan.time_signature)
+        edit = {
+            "start_bar": start_bar,
+            "end_bar": end_bar,
+            "start_s": round(start_bar * bar_s, 6),
+            "end_s": round(min(end_bar * bar_s, parent_plan.duration_s), 6),
+            "seed": seed,
+            "prompt": wanted.prompt,
+            "new_plan": new_plan.as_dict(),
+        }
+        sources = {**parent_plan.sources, "operation": f"regenerate bars {start_bar}-{end_bar}"}
+        plan = dataclasses.replace(parent_plan, sources=sources)
+        request = request_from_parent(plan, output_format=parent.output_format, engine="symbolic")
+        child = Track.new(request, plan, owner=owner, parent=(parent.id, "regenerate"), edit=edit)
+        return self._queue(dataclasses.replace(child, webhook_url=parent.webhook_url))
+
+    @staticmethod
+    def _span_bars(parent: Track, plan: Plan, wanted: Any) -> tuple[int, int]:
+        """``(start_bar, end_bar)`` of the span asked for: a section's bars, or seconds snapped outwards
+        to bar lines; 422 when it lies outside the track."""
+        bar_s = bar_seconds(plan.tempo_bpm, plan.time_signature)
+        last_bar = math.ceil(plan.duration_s / bar_s - 1e-9)
+        if wanted.section is not None:
+            count = len(parent.sections)
+            if wanted.section >= count:
+                raise InvalidRequest.for_field(
+                    "section", f"the track has {count} sections (0 to {count - 1})"
+                )
+            starts = [round(start / bar_s) for _name, start in parent.sections] + [last_bar]
+            return starts[wanted.section], max(starts[wanted.section] + 1, starts[wanted.section + 1])
+        start_s, end_s = wanted.span_s
+        if end_s > plan.duration_s:
+            raise InvalidRequest.for_field("end_s", f"must be at most the track's {plan.duration_s:g} s")
+        return math.floor(start_s / bar_s + 1e-9), min(last_bar, math.ceil(end_s / bar_s - 1e-9))
+
+    def loop(self, track_id: str, body: Any, *, owner: str | None = None) -> Track:
+        """Queue a seamless loop of ``bars`` bars composed from a completed symbolic track's plan (its
+        key, tempo, meter, style and lineup) as a new track (``operation: loop``).
+
+        Raises
+        ------
+        InvalidRequest
+            For a bad body, or a track of another engine (a neural track has no plan to loop).
+        """
+        bars, seed = parse_loop(body)
+        parent = self._edit_source(track_id, owner)
+        if parent.engine != "symbolic":
+            raise InvalidRequest.for_field(
+                "track", f"loop needs a track of the symbolic engine; this one was made by {parent.engine}"
+            )
+        plan = looped_plan(Plan.from_dict(parent.plan), bars=bars, seed=parent.seed if seed is None else seed)
+        request = request_from_parent(plan, output_format=parent.output_format, engine="symbolic")
+        child = Track.new(request, plan, owner=owner, parent=(parent.id, "loop"), edit={"bars": bars})
+        return self._queue(dataclasses.replace(child, webhook_url=parent.webhook_url))
+
+    def cancel(self, track_id: str, *, owner: str | None = None) -> Track:
+        """Stop a pending or processing track: status ``cancelled``, no files (409 once it has ended)."""
+        track = self.get(track_id, owner=owner)
+        if track.is_finished or not self.repo.cancel(track.id):
+            current = self.repo.get(track.id)
+            raise AlreadyFinished(
+                f"track {track.id} is {current.status}; only a running job can be cancelled"
+            )
+        # a worker that finishes anyway finds the track cancelled and removes what it published
+        self.files.remove(track.id)
+        return self.repo.get(track.id)
 
     # -- reads -------------------------------------------------------------------------------------
 

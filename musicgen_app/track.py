@@ -15,18 +15,22 @@ if TYPE_CHECKING:
     from .request import GenerationRequest
 
 __all__ = [
+    "OPERATIONS",
     "STATUSES",
     "Track",
     "TrackOutcome",
     "TrackStatus",
     "check_track_id",
+    "loop_points",
     "new_track_id",
     "provenance_tags",
     "track_title",
     "utc_now",
 ]
 
-STATUSES = ("pending", "processing", "completed", "failed")
+STATUSES = ("pending", "processing", "completed", "failed", "cancelled")
+#: How a track was made from another (its ``parent_id``); ``None`` for a track made by generate.
+OPERATIONS = ("extend", "regenerate", "loop", "variation", "remix")
 TrackStatus = str
 _TRACK_ID = re.compile(r"^[0-9a-f]{32}$")
 
@@ -45,9 +49,17 @@ def track_title(prompt: str, *, max_chars: int = 60) -> str:
 
 
 def provenance_tags(
-    *, prompt: str, engine: str, engine_version: str, model: str, seed: int, license: str
+    *,
+    prompt: str,
+    engine: str,
+    engine_version: str,
+    model: str,
+    seed: int,
+    license: str,
+    loop_frames: int | None = None,
 ) -> Tags:
-    """The tags every audio file of a track carries (the job's and every later encode's)."""
+    """The tags every audio file of a track carries (the job's and every later encode's); a seamless
+    loop's files also say where it loops (from frame 0, ``loop_frames`` long)."""
     from .audio.tags import Tags
 
     return Tags(
@@ -57,7 +69,27 @@ def provenance_tags(
         prompt=prompt,
         seed=str(seed),
         license=license,
+        loopstart="0" if loop_frames else "",
+        looplength=str(loop_frames) if loop_frames else "",
     )
+
+
+def loop_points(plan: dict[str, Any], sample_rate: int) -> dict[str, Any] | None:
+    """A loop's points from its stored plan: ``bars``, ``start_frame``, ``length_frames``, ``length_s``;
+    ``None`` when the track is not a loop."""
+    from .plan import bar_seconds
+
+    bars = plan.get("loop_bars")
+    if not bars:
+        return None
+    num, den = (int(part) for part in str(plan.get("time_signature", "4/4")).split("/"))
+    frames = round(bars * bar_seconds(plan["tempo_bpm"], (num, den)) * sample_rate)
+    return {
+        "bars": bars,
+        "start_frame": 0,
+        "length_frames": frames,
+        "length_s": round(frames / sample_rate, 6),
+    }
 
 
 def new_track_id() -> str:
@@ -136,6 +168,20 @@ class Track:
     completed_at: dt.datetime | None = None
     owner: str | None = None
     webhook_url: str | None = None
+    parent_id: str | None = None
+    operation: str | None = None
+    edit: dict[str, Any] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        if self.operation is not None and self.operation not in OPERATIONS:
+            raise ValueError(f"operation must be one of {OPERATIONS}, got {self.operation!r}")
+        if (self.parent_id is None) != (self.operation is None):
+            raise ValueError("a track made from another has both parent_id and operation, else neither")
+
+    @property
+    def is_finished(self) -> bool:
+        """Whether its job has ended (nothing left to run or cancel)."""
+        return self.status in ("completed", "failed", "cancelled")
 
     @property
     def is_completed(self) -> bool:
@@ -143,17 +189,29 @@ class Track:
 
     @classmethod
     def new(
-        cls, request: GenerationRequest, plan: Plan, *, track_id: str | None = None, owner: str | None = None
+        cls,
+        request: GenerationRequest,
+        plan: Plan,
+        *,
+        track_id: str | None = None,
+        owner: str | None = None,
+        parent: tuple[str, str] | None = None,
+        edit: dict[str, Any] | None = None,
     ) -> Track:
         """A pending track for ``request`` as read into ``plan`` (genre, tempo, key, seed resolved), made
-        by the API key named ``owner`` (``None`` when keys are off)."""
+        by the API key named ``owner`` (``None`` when keys are off); ``parent`` is ``(parent_id,
+        operation)`` for a track made from another, ``edit`` the operation's parameters."""
         return cls(
+            edit=dict(edit or {}),
+            parent_id=parent[0] if parent else None,
+            operation=parent[1] if parent else None,
             owner=owner,
             webhook_url=request.webhook_url,
             id=track_id or new_track_id(),
             status="pending",
             prompt=request.prompt,
-            duration_s=request.duration_s,
+            # a loop lasts whole bars: its exact length is in the plan (and the track's loop points)
+            duration_s=max(1, round(plan.duration_s)),
             genre=plan.genre,
             tempo_bpm=plan.tempo_bpm,
             key=plan.key_name,
@@ -172,6 +230,9 @@ class Track:
 
     def tags(self) -> Tags:
         """The provenance tags every audio file of this track carries."""
+        from .formats import SAMPLE_RATE
+
+        loop = loop_points(self.plan, SAMPLE_RATE)
         return provenance_tags(
             prompt=self.prompt,
             engine=self.engine or "",
@@ -179,4 +240,5 @@ class Track:
             model=self.model or "",
             seed=self.seed,
             license=self.license or "",
+            loop_frames=loop["length_frames"] if loop else None,
         )

@@ -12,8 +12,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from .formats import OUTPUT_FORMATS, STEM_NAMES
-from .track import Track
+from .formats import OUTPUT_FORMATS, SAMPLE_RATE, STEM_NAMES
+from .track import Track, loop_points
 from .track_files import MASTER_FORMAT, SIDE_FILES, encoded_file
 
 __all__ = ["PUBLIC_FIELDS", "Link", "PublicField", "file_link", "track_json", "url_link"]
@@ -56,7 +56,7 @@ PUBLIC_FIELDS: tuple[PublicField, ...] = (
     PublicField(
         "status",
         str,
-        "pending, processing, completed or failed.",
+        "pending, processing, completed, failed or cancelled.",
         lambda v: v.track.status,
         True,
     ),
@@ -67,12 +67,40 @@ PUBLIC_FIELDS: tuple[PublicField, ...] = (
         lambda v: v.url("audio"),
         True,
     ),
-    PublicField("duration", int, "Seconds (exact).", lambda v: v.track.duration_s, True),
+    PublicField(
+        "duration", int, "Seconds (exact; a loop's, rounded: see loop).", lambda v: v.track.duration_s, True
+    ),
     PublicField("genre", str, "The genre used (resolved).", lambda v: v.track.genre, True),
     PublicField("tempo", int, "Beats per minute used (resolved).", lambda v: v.track.tempo_bpm, True),
     PublicField("prompt", str, "The prompt as given (trimmed).", lambda v: v.track.prompt, True),
     PublicField(
         "created_at", dt.datetime, "When it was asked for (UTC).", lambda v: v.track.created_at, True
+    ),
+    PublicField(
+        "parent_id",
+        str | None,
+        "The track this one was made from (extend, variation, remix...); null for a generated track.",
+        lambda v: v.track.parent_id,
+        True,
+    ),
+    PublicField(
+        "operation",
+        str | None,
+        "How it was made from its parent: extend, regenerate, loop, variation or remix; null if generated.",
+        lambda v: v.track.operation,
+        True,
+    ),
+    PublicField(
+        "loop",
+        dict[str, Any] | None,
+        "A seamless loop's points: bars, start_frame, length_frames, length_s (44.1 kHz); else null.",
+        lambda v: loop_points(v.track.plan, SAMPLE_RATE),
+    ),
+    PublicField(
+        "edit",
+        dict[str, Any],
+        "What the operation was asked to do (a remix's levels, a variation's kept aspects...); {} if none.",
+        lambda v: v.track.edit,
     ),
     PublicField(
         "download_url",

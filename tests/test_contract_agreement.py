@@ -11,6 +11,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from musicgen_app.cli import main
+from musicgen_app.controls import SECTION_NAMES
 from musicgen_app.errors import InvalidRequest
 from musicgen_app.request import REQUEST_EXAMPLES, REQUEST_FIELDS, parse_request, request_json_schema
 from musicgen_app.track_json import PUBLIC_FIELDS
@@ -98,12 +99,35 @@ _VALUES = st.one_of(
 )
 
 
+_SECTION = st.fixed_dictionaries(
+    {"section": st.sampled_from((*SECTION_NAMES, "chorus ", "coda"))},
+    optional={
+        "seconds": st.one_of(st.floats(0, 301), st.integers(-1, 400), st.booleans()),
+        "bars": st.one_of(st.integers(0, 1001), st.sampled_from([2.0, 2.5]), st.booleans()),
+        "energy": st.one_of(st.floats(-0.5, 1.5), st.sampled_from([0, 1, True])),
+        "prompt": st.sampled_from(["more drums", " ", "", "a" * 201, None]),
+        "colour": st.just("red"),
+    },
+)
+
+
 def _good(rule) -> st.SearchStrategy:
     """Values the rule accepts (and the edges around them, through ``_VALUES``)."""
     if rule.kind == "integer":
         return st.integers(min_value=rule.minimum, max_value=rule.maximum)
     if rule.kind == "choice":
         return st.sampled_from(rule.choices)
+    if rule.kind == "boolean":
+        return st.booleans()
+    if rule.kind == "key":
+        tonic = st.sampled_from(["C", "f#", "Bb", "E♭", "H", "Cb", "c##"])
+        mode = st.sampled_from(["", " minor", " MAJOR", " dorian", "  lydian", "m", " blues", "minor"])
+        return st.builds(lambda t, m: t + m, tonic, mode)
+    if rule.kind == "list":
+        names = st.sampled_from((*rule.choices[:6], "rhodes", "Piano"))
+        return st.lists(names, max_size=(rule.max_items or 0) + 1)
+    if rule.kind == "sections":
+        return st.lists(_SECTION, min_size=0, max_size=3)
     return st.text(min_size=1, max_size=12).filter(str.strip) | st.just("lo-fi beat")
 
 

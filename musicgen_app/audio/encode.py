@@ -39,7 +39,7 @@ from mutagen import MutagenError
 from ..engines.base import ProgressFn, no_progress
 from ..errors import GenerationFailed, InsufficientStorage, InvalidRequest
 from ..formats import OUTPUT_FORMATS
-from .tags import Tags, riff_info_strings, write_id3, write_vorbis_comments
+from .tags import Tags, append_smpl_loop, riff_info_strings, write_id3, write_vorbis_comments
 
 __all__ = [
     "FLAC_COMPRESSION_LEVEL",
@@ -168,6 +168,8 @@ def _write_wav(
 ) -> None:
     strings = riff_info_strings(tags)
     _write_blocks(frames, sr, target, strings=strings, progress=progress, format="WAV", subtype=f"PCM_{bits}")
+    if tags.looplength:
+        append_smpl_loop(target, sr, start_frame=int(tags.loopstart or 0), length_frames=int(tags.looplength))
 
 
 def _pcm24_words(frames: np.ndarray) -> np.ndarray:

@@ -38,7 +38,7 @@ from .loudness import (
     true_peak_dbtp,
 )
 
-__all__ = ["MAX_GAIN_DB", "LoudnessStrategy", "MasterResult", "master"]
+__all__ = ["MAX_GAIN_DB", "LoudnessStrategy", "MasterResult", "master", "measure"]
 
 #: Never amplify by more than this: near-silence stays quiet instead of turning into loud noise.
 MAX_GAIN_DB = 30.0
@@ -252,6 +252,15 @@ def master(
         headroom_db = ceiling_dbtp - _TRIM_GUARD_DB - analysis.peak_db
         return _static_result(stems, min(gain_db, headroom_db), analysis, strategy)
     return _limited_result(stems, mix, analysis, target_lufs, ceiling_dbtp)
+
+
+def measure(stems: Stems) -> MasterResult:
+    """The loudness and true peak of already-mastered ``stems``, left as they are (gain 0 dB).
+
+    For an edit that keeps part of a mastered track sample for sample: mastering it again would move
+    the kept samples.
+    """
+    return _static_result(stems, 0.0, _analyse(stems.mix(), stems.sample_rate), LoudnessStrategy.LIMIT)
 
 
 def _limited_result(

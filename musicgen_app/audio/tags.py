@@ -9,8 +9,13 @@ FLAC, OGG   Vorbis comments ``TITLE``, ``ARTIST``, ``ENGINE``, ``MODEL``, ``PROM
             ``LICENSE``, ``COMMENT``
 WAV         RIFF ``LIST/INFO``: ``INAM`` title, ``IART`` artist, ``ICOP`` license, ``ISFT`` software,
             ``ICMT`` one ``key: value`` line per remaining field (engine, model, seed, prompt,
-            comment; backslashes and newlines escaped) because INFO has no fields of its own for them
+            comment; backslashes and newlines escaped) because INFO has no fields of its own for them;
+            a loop also as a ``smpl`` chunk (one forward loop), which samplers and DAWs read
 ==========  =====================================================================================
+
+A seamless loop carries ``loopstart`` and ``looplength`` (in frames): ``TXXX:LOOPSTART`` /
+``TXXX:LOOPLENGTH`` in ID3, ``LOOPSTART`` / ``LOOPLENGTH`` Vorbis comments (the names game engines and
+players read), ``ICMT`` lines and the ``smpl`` chunk in WAV.
 
 :func:`read_tags` recognises the container by its first bytes, not by the file name.
 """
@@ -26,12 +31,23 @@ from mutagen.flac import FLAC
 from mutagen.id3 import COMM, ID3, TIT2, TPE1, TSSE, TXXX
 from mutagen.oggvorbis import OggVorbis
 
-__all__ = ["TAG_KEYS", "Tags", "read_tags", "riff_info_strings", "write_id3", "write_vorbis_comments"]
+__all__ = [
+    "TAG_KEYS",
+    "Tags",
+    "append_smpl_loop",
+    "read_smpl_loop",
+    "read_tags",
+    "riff_info_strings",
+    "write_id3",
+    "write_vorbis_comments",
+]
 
 #: The keys of :meth:`Tags.as_dict` and :func:`read_tags`, in display order.
-TAG_KEYS: tuple[str, ...] = ("title", "artist", "engine", "model", "prompt", "seed", "license", "comment")
-_EXTRA_KEYS = ("engine", "model", "prompt", "seed", "license")  # ID3 TXXX frames
-_ICMT_KEYS = ("engine", "model", "seed", "prompt", "comment")  # WAV comment lines
+TAG_KEYS: tuple[str, ...] = (
+    "title", "artist", "engine", "model", "prompt", "seed", "license", "comment", "loopstart", "looplength",
+)  # fmt: skip
+_EXTRA_KEYS = ("engine", "model", "prompt", "seed", "license", "loopstart", "looplength")  # ID3 TXXX
+_ICMT_KEYS = ("engine", "model", "seed", "prompt", "comment", "loopstart", "looplength")  # WAV comment lines
 _ICMT_LINE = re.compile(r"^(\w+): (.*)$")
 
 
@@ -51,6 +67,8 @@ class Tags:
     license: str
     artist: str = "musicgen_app"
     comment: str = ""
+    loopstart: str = ""
+    looplength: str = ""
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "seed", str(self.seed))
@@ -77,7 +95,8 @@ def write_id3(path: Path, tags: Tags) -> None:
     id3.add(TPE1(encoding=3, text=tags.artist))
     id3.add(TSSE(encoding=3, text=tags.software))
     for key in _EXTRA_KEYS:
-        id3.add(TXXX(encoding=3, desc=key.upper(), text=getattr(tags, key)))
+        if getattr(tags, key) or key not in ("loopstart", "looplength"):
+            id3.add(TXXX(encoding=3, desc=key.upper(), text=getattr(tags, key)))
     if tags.comment:
         id3.add(COMM(encoding=3, lang="eng", desc="", text=tags.comment))
     id3.save(path, v2_version=4)
@@ -198,3 +217,40 @@ def read_tags(path: Path | str) -> dict[str, str]:
     if len(head) >= 2 and head[0] == 0xFF and head[1] & 0xE0 == 0xE0:
         return {}  # an MP3 without an ID3v2 header carries no tags
     raise ValueError(f"{path.name}: not an MP3, WAV, FLAC or Ogg Vorbis file")
+
+
+_SMPL_HEADER = struct.Struct("<9I")  # manufacturer .. sampler data (36 bytes)
+_SMPL_LOOP = struct.Struct("<6I")  # cue id, type, start, end, fraction, play count (24 bytes)
+
+
+def append_smpl_loop(path: Path, sr: int, *, start_frame: int, length_frames: int) -> None:
+    """Add a ``smpl`` chunk with one forward loop (``start_frame`` to the last frame of the loop,
+    inclusive, as the chunk counts) to the WAV at ``path``, and fix the RIFF size."""
+    period_ns = round(1e9 / sr)
+    header = _SMPL_HEADER.pack(0, 0, period_ns, 60, 0, 0, 0, 1, 0)
+    loop = _SMPL_LOOP.pack(0, 0, start_frame, start_frame + length_frames - 1, 0, 0)
+    body = header + loop
+    with path.open("r+b") as handle:
+        handle.seek(0, 2)
+        if handle.tell() & 1:  # chunks start on even offsets
+            handle.write(b"\0")
+        handle.write(struct.pack("<4sI", b"smpl", len(body)) + body)
+        size = handle.tell() - 8
+        handle.seek(4)
+        handle.write(struct.pack("<I", size))
+
+
+def read_smpl_loop(path: Path | str) -> tuple[int, int] | None:
+    """``(start_frame, end_frame)`` (inclusive) of the first loop in a WAV's ``smpl`` chunk, if any."""
+    with Path(path).open("rb") as handle:
+        handle.seek(12)
+        while len(header := handle.read(8)) == 8:
+            chunk_id, size = struct.unpack("<4sI", header)
+            if chunk_id == b"smpl":
+                body = handle.read(size)
+                if _SMPL_HEADER.unpack_from(body)[7] < 1:
+                    return None
+                loop = _SMPL_LOOP.unpack_from(body, _SMPL_HEADER.size)
+                return loop[2], loop[3]
+            handle.seek(size + (size & 1), 1)
+    return None

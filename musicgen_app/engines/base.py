@@ -88,6 +88,9 @@ class EngineResult:
     beats : the exact beat grid, when the engine knows it (else the pipeline estimates one).
     notices : sentences for the user (fallbacks, missing stems...).
     extra : engine-specific facts worth storing (measured tempo, ...).
+    mix : for an edit that keeps part of a mastered parent, the mix to store: the parent's mix file
+        sample for sample where it is kept (the sum of the kept stems can differ from it in the last
+        bit), the stems' sum elsewhere. ``None``: the mix is the stems' sum.
     """
 
     stems: Stems
@@ -99,6 +102,7 @@ class EngineResult:
     beats: BeatGrid | None = None
     notices: tuple[str, ...] = ()
     extra: dict[str, Any] = field(default_factory=dict)
+    mix: np.ndarray | None = None
 
 
 class Engine(Protocol):

@@ -19,8 +19,9 @@ from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wai
 from concurrent.futures.process import BrokenProcessPool
 from pathlib import Path
 
+from ..edit_render import RENDERED_FROM_PARENT, EditSource
 from ..engines.registry import EngineConfig
-from ..errors import MusicgenAppError
+from ..errors import GenerationFailed, MusicgenAppError, NotFound
 from ..pipeline import ENGINE_STARTED, JobSpec
 from ..progress import SteadyProgress
 from ..store.tracks import TrackRepository
@@ -141,9 +142,16 @@ class JobRunner:
     def run(self, track: Track, worker_id: str) -> None:
         """Run ``track``, which ``worker_id`` has just claimed."""
         staging = self._files.staging_dir(track.id, track.attempts)
-        spec = JobSpec(track.id, track.plan, track.output_format, track.engine_requested, self._config)
         self._await_render_process(track.id, worker_id)
         try:
+            spec = JobSpec(
+                track.id,
+                track.plan,
+                track.output_format,
+                track.engine_requested,
+                self._config,
+                source=self._edit_source(track),
+            )
             future = self._render.submit(spec, staging, self._database_url, worker_id)
             outcome = self._wait(future, track.id, worker_id)
         except BrokenProcessPool:
@@ -153,7 +161,7 @@ class JobRunner:
             self._retry_or_fail(track, worker_id, "the render process crashed")
             return
         except LeaseLost:
-            log.info("track %s: lease lost (deleted, or taken over); its work is dropped", track.id)
+            log.info("track %s: lease lost (deleted, cancelled or taken over); its work is dropped", track.id)
             self._files.discard(staging)
             return
         except MusicgenAppError as exc:
@@ -172,6 +180,32 @@ class JobRunner:
             self._repo.fail(track.id, worker_id, f"internal error ({type(exc).__name__}); see the server log")
             return
         self._publish(track, worker_id, staging, outcome)
+
+    def _edit_source(self, track: Track) -> EditSource | None:
+        """Where an edit's audio comes from: its parent's files, on this node's disk (fetched from the
+        track storage when it is remote); ``None`` for an engine's job."""
+        if track.operation not in RENDERED_FROM_PARENT or track.parent_id is None:
+            return None
+        try:
+            parent = self._repo.get(track.parent_id)
+        except NotFound:
+            raise GenerationFailed(f"the track {track.parent_id} it was made from was deleted") from None
+        if not parent.is_completed:
+            raise GenerationFailed(f"the track {parent.id} it was made from is {parent.status}")
+        for relative in parent.files.values():
+            self._files.path(parent.id, relative)  # a local copy for the render process to read
+        return EditSource(
+            operation=track.operation,
+            edit=track.edit,
+            parent_id=parent.id,
+            parent_dir=str(self._files.track_dir(parent.id)),
+            parent_files=dict(parent.files),
+            engine=parent.engine or "",
+            engine_version=parent.engine_version or "",
+            model=parent.model or "",
+            license=parent.license or "",
+            parent_plan=dict(parent.plan),
+        )
 
     def _await_render_process(self, track_id: str, worker_id: str) -> None:
         """Before the render processes have started (the first job after a start), show the job as
@@ -220,10 +254,13 @@ class JobRunner:
             if self._on_completed is not None:
                 self._on_completed(track.completed_with(outcome))
             return
-        # deleted meanwhile, or our lease was taken over: never leave orphan files for a gone track
+        # deleted or cancelled meanwhile, or our lease was taken over: never leave files for a track
+        # that is gone or cancelled (a takeover's worker publishes its own)
         try:
-            self._repo.get(track.id)
+            cancelled = self._repo.get(track.id).status == "cancelled"
         except MusicgenAppError:
+            cancelled = True
+        if cancelled:
             self._files.remove(track.id)
 
     @staticmethod

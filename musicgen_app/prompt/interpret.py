@@ -9,9 +9,10 @@ words), ``mood`` (derived from mood words), ``genre default`` (the genre's habit
 from __future__ import annotations
 
 from ..genres import Genre, genre_by_id, resolve_genre
-from ..plan import Plan
+from ..plan import Plan, bar_seconds
 from ..request import GenerationRequest
 from .embed import GenreMatcher, default_matcher
+from .explicit import apply_key, apply_lineup, apply_meter, resolve_loop, resolve_sections
 from .keys import choose_key, default_mode_for
 from .moods import GENRE_CHARACTER, blend_character, mood_mode
 from .reading import PromptReading, read_prompt
@@ -28,7 +29,9 @@ def interpret(request: GenerationRequest, *, seed: int, matcher: GenreMatcher | 
 
     Parameters
     ----------
-    request : a validated request; its ``genre`` and ``tempo_bpm``, when set, override the prompt.
+    request : a validated request; its ``genre``, ``tempo_bpm``, ``key``, ``time_signature``,
+        ``instruments``, ``exclude`` and ``structure``, when set, override the prompt
+        (see :mod:`.explicit`).
     seed : the seed every choice derives from (the caller decides it: explicit or random).
     matcher : the semantic genre matcher; defaults to the process-wide one (loaded on first need).
 
@@ -36,6 +39,8 @@ def interpret(request: GenerationRequest, *, seed: int, matcher: GenreMatcher | 
     ------
     UnknownGenre
         When ``request.genre`` names no known genre (the message lists the closest ones).
+    InvalidRequest
+        When the structure does not fit the duration, or exclude names an instrument asked for.
     """
     reading = read_prompt(request.prompt)
     sources: dict[str, str] = {}
@@ -48,29 +53,39 @@ def interpret(request: GenerationRequest, *, seed: int, matcher: GenreMatcher | 
     sources["energy"] = sources["brightness"] = "mood" if reading.moods else "genre default"
     named = sources["genre"] in ("explicit", "prompt")
     tempo_bpm, sources["tempo_bpm"] = _decide_tempo(request, reading, genre, energy, baseline, named)
+    overrides: dict[str, str] = {}
     key, mode = _decide_key(reading, genre.id, seed, sources)
+    key, mode = apply_key(request, reading, genre.id, (key, mode), sources, overrides)
     meter = reading.time_signature or genre.time_signature
     sources["time_signature"] = "prompt" if reading.time_signature else "genre default"
+    meter = apply_meter(request, reading, meter, sources, overrides)
     for name in ("instruments", "excluded", "moods", "ambience", "structure", "vocals"):
         sources[name] = "prompt" if getattr(reading, name) else "default"
+    lineup = apply_lineup(request, reading, _idiomatic_guitar(reading, genre.id), sources, overrides)
+    loop_bars = resolve_loop(request, tempo_bpm, meter, sources)
+    sections = resolve_sections(request, genre.id, tempo_bpm, meter, sources)
+    duration_s = loop_bars * bar_seconds(tempo_bpm, meter) if loop_bars else float(request.duration_s)
     return Plan(
         prompt=request.prompt,
         genre=genre.id,
         tempo_bpm=tempo_bpm,
         key=key,
         mode=mode,
-        duration_s=float(request.duration_s),
+        duration_s=duration_s,
         seed=seed,
         time_signature=meter,
-        instruments=_idiomatic_guitar(reading, genre.id),
-        excluded=reading.excluded,
+        instruments=lineup.instruments,
+        excluded=lineup.excluded,
         moods=reading.moods,
         energy=energy,
         brightness=brightness,
         ambience=reading.ambience,
         structure=reading.structure,
-        vocals=reading.vocals and "vocals" not in reading.excluded,
+        vocals=lineup.vocals,
+        sections=sections,
+        loop_bars=loop_bars,
         sources=sources,
+        overrides=overrides,
     )
 
 

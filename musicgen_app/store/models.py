@@ -73,6 +73,9 @@ class TrackRow(Base):
     webhook_url: Mapped[str | None] = mapped_column(Text, default=None)
     #: When a message last said "this track may run" (Dramatiq queue); the reconciler re-sends old ones.
     enqueued_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime, default=None)
+    parent_id: Mapped[str | None] = mapped_column(String(32), default=None, index=True)
+    operation: Mapped[str | None] = mapped_column(String(16), default=None)
+    edit: Mapped[dict[str, Any] | None] = mapped_column(JSON, default=None)
 
     __table_args__ = (
         Index("ix_tracks_status_created", "status", "created_at"),

@@ -25,7 +25,9 @@ BASELINE = "0001"
 #: Any fixed number: names the advisory lock that serialises concurrent upgrades on PostgreSQL.
 _UPGRADE_LOCK_KEY = 0x6D75_736D
 #: Columns that migrations after the baseline add: a pre-Alembic database must not get them early.
-LATER_COLUMNS = frozenset({("tracks", "enqueued_at")})
+LATER_COLUMNS = frozenset(
+    {("tracks", "enqueued_at"), ("tracks", "parent_id"), ("tracks", "operation"), ("tracks", "edit")}
+)
 #: Tables that migrations after the baseline create.
 LATER_TABLES = frozenset({"job_locks"})
 

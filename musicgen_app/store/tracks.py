@@ -63,6 +63,7 @@ def row_to_track(row: TrackRow) -> Track:
     values["sections"] = tuple((str(n), float(t)) for n, t in (row.sections or ()))
     values["files"] = dict(row.files or {})
     values["details"] = dict(row.details or {})
+    values["edit"] = dict(row.edit or {})
     return Track(**values)
 
 
@@ -150,6 +151,17 @@ class TrackRepository:
             if row is None:
                 raise NotFound(f"no track with id {track_id}")
             session.delete(row)
+
+    def cancel(self, track_id: str) -> bool:
+        """Mark a pending or processing track ``cancelled`` (its worker's next write fails, and it drops
+        its work); ``False`` when the track's job had already ended."""
+        stmt = (
+            update(TrackRow)
+            .where((TrackRow.id == track_id) & TrackRow.status.in_(("pending", "processing")))
+            .values(status="cancelled", lease_owner=None, lease_expires_at=None, updated_at=utc_now())
+        )
+        with self._sessions.begin() as session:
+            return (session.execute(stmt).rowcount or 0) == 1
 
     def count_waiting(self) -> int:
         with self._sessions() as session:

@@ -37,6 +37,24 @@ class OwnedService:
     def delete(self, track_id: str) -> None:
         self._service.delete(track_id, owner=self.owner)
 
+    def variations(self, track_id: str, body: Any):
+        return self._service.variations(track_id, body, owner=self.owner)
+
+    def remix(self, track_id: str, body: Any):
+        return self._service.remix(track_id, body, owner=self.owner)
+
+    def extend(self, track_id: str, body: Any):
+        return self._service.extend(track_id, body, owner=self.owner)
+
+    def regenerate(self, track_id: str, body: Any):
+        return self._service.regenerate(track_id, body, owner=self.owner)
+
+    def loop(self, track_id: str, body: Any):
+        return self._service.loop(track_id, body, owner=self.owner)
+
+    def cancel(self, track_id: str):
+        return self._service.cancel(track_id, owner=self.owner)
+
     def file(self, track_id: str, kind: str, fmt: str | None = None):
         return self._service.file(track_id, kind, fmt, owner=self.owner)
 

@@ -146,8 +146,49 @@ class Studio:
         async for step in self.follow(track.id, first=track):
             yield step
 
+    async def vary(self, track_id: str) -> AsyncIterator[Step]:
+        """Make a variation of the loaded track (a new seed; its key, tempo and structure kept, as
+        ``POST /v1/music/{id}/variations`` does) and follow it until it is done."""
+        if not track_id:
+            yield Step(views.error_html("Load or generate a track first."), done=True)
+            return
+        try:
+            made = await asyncio.to_thread(self.service.variations, track_id, {"count": 1})
+        except MusicgenAppError as exc:
+            yield Step(views.error_html(exc.message), done=True)
+            return
+        async for step in self.follow(made[0].id, first=made[0]):
+            yield step
+
+    async def edit(self, operation: str, track_id: str, body: dict[str, Any]) -> AsyncIterator[Step]:
+        """Make a new track from the loaded one (``extend``, ``loop`` or ``regenerate``, as the API's
+        routes of those names do) and follow it until it is done."""
+        if not track_id:
+            yield Step(views.error_html("Load or generate a track first."), done=True)
+            return
+        try:
+            made = await asyncio.to_thread(getattr(self.service, operation), track_id, body)
+        except MusicgenAppError as exc:
+            yield Step(views.error_html(exc.message), done=True)
+            return
+        async for step in self.follow(made.id, first=made):
+            yield step
+
+    def section_choices(self, track_id: str) -> list[tuple[str, int]]:
+        """The loaded track's sections as ``(label, index)`` choices ("2 · chorus at 0:16")."""
+        if not track_id:
+            return []
+        try:
+            track = self.service.get(track_id)
+        except MusicgenAppError:
+            return []
+        return [
+            (f"{index + 1} · {name} at {views.clock(start)}", index)
+            for index, (name, start) in enumerate(track.sections)
+        ]
+
     async def follow(self, track_id: str, *, first: Track | None = None) -> AsyncIterator[Step]:
-        """Poll a track, one :class:`Step` per poll, until it is completed or failed."""
+        """Poll a track, one :class:`Step` per poll, until it is completed, failed or cancelled."""
         track = first
         while True:
             if track is None:
@@ -156,7 +197,7 @@ class Studio:
                 except NotFound:
                     yield Step(views.error_html("The track was deleted."), done=True)
                     return
-            if track.status in ("completed", "failed"):
+            if track.is_finished:
                 yield await asyncio.to_thread(self.finished, track)
                 return
             yield Step(views.progress_html(track), track=track)
@@ -168,6 +209,8 @@ class Studio:
         if track.status == "failed":
             message = f"The track could not be made: {track.error or 'unknown reason'}"
             return Step(views.error_html(message), track=track, done=True)
+        if track.status == "cancelled":
+            return Step(views.error_html("The track was cancelled."), track=track, done=True)
         try:
             view = self.view(track)
         except MusicgenAppError as exc:
@@ -187,7 +230,7 @@ class Studio:
             track = self.service.get(track_id)
         except MusicgenAppError as exc:
             return Step(views.error_html(exc.message), done=True)
-        if track.status in ("completed", "failed"):
+        if track.is_finished:
             return self.finished(track)
         return Step(views.progress_html(track), track=track)
 

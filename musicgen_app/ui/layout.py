@@ -113,7 +113,7 @@ def _form_panel(p: Parts, examples: list[tuple[str, str]]) -> None:
     with gr.Row():
         p.generate = gr.Button("Generate", variant="primary", elem_id="mg-generate")
         # a variation of nothing would be a plain Generate: enabled once a track is loaded
-        p.variation = gr.Button("Variation (new seed)", interactive=False, elem_id="mg-variation")
+        p.variation = gr.Button("Variation (same key and tempo)", interactive=False, elem_id="mg-variation")
     gr.Markdown("Enter or Ctrl+Enter generates; Shift+Enter starts a new line.", elem_classes="mg-hint")
     p.form = [p.prompt, p.genre, p.auto_tempo, p.tempo, p.duration, p.format, p.random_seed, p.seed, p.engine]
 
@@ -156,6 +156,7 @@ def _result_panel(p: Parts) -> None:
                 elem_id="mg-remix-player",
                 buttons=["download"],
             )
+        _edit_panel(p)
         with gr.Row(equal_height=True):
             p.downloads = gr.HTML("", elem_id="mg-downloads", js_on_load=None, scale=4)
             p.delete = gr.Button(
@@ -163,6 +164,22 @@ def _result_panel(p: Parts) -> None:
             )
         with gr.Accordion("Plan", open=True):
             p.plan = gr.Markdown(elem_id="mg-plan")
+
+
+def _edit_panel(p: Parts) -> None:
+    """New tracks made from the loaded one (the API's extend, regenerate and loop): the original stays."""
+    with gr.Accordion("Edit: extend, regenerate a section, loop", open=False, elem_id="mg-edit"):
+        with gr.Row(equal_height=True):
+            p.extend_s = gr.Slider(
+                5, 60, 15, step=1, label="Extend by (seconds)", elem_id="mg-extend-seconds"
+            )
+            p.extend = gr.Button("Extend", scale=0, min_width=120, elem_id="mg-extend")
+        with gr.Row(equal_height=True):
+            p.section = gr.Dropdown([], label="Section", elem_id="mg-section")
+            p.regenerate = gr.Button("Regenerate section", scale=0, min_width=120, elem_id="mg-regenerate")
+        with gr.Row(equal_height=True):
+            p.loop_bars = gr.Dropdown([4, 8, 16], value=4, label="Loop length (bars)", elem_id="mg-loop-bars")
+            p.loop = gr.Button("Make a seamless loop", scale=0, min_width=120, elem_id="mg-loop")
 
 
 def _stem_player(name: str) -> gr.Audio:

@@ -158,18 +158,18 @@ def wire(
             async for step in mine.follow(track_id):
                 yield _step_updates(p, mine, step)
 
-    def vary(request: gr.Request, current: str) -> dict:
-        return _variation_form(p, acting(request), current)
+    async def vary(request: gr.Request, current: str) -> AsyncIterator[dict]:
+        mine = acting(request)
+        async for step in mine.vary(current):
+            yield _step_updates(p, mine, step)
 
     generate = _guarded_stream(p, generate)
     streaming = {"concurrency_limit": None, "show_progress": "hidden"}  # polling is cheap and async
     gen_event = p.generate.click(generate, p.form, outputs, trigger_mode="once", **streaming)
-    # A variation fixes a new seed for its own run only: "Random seed" is back on afterwards, so the
-    # next Generate does not repeat the variation by surprise.
-    var_event = (
-        p.variation.click(_guarded(p, vary), [p.current], [*p.form, p.status])
-        .then(generate, p.form, outputs, **streaming)
-        .then(lambda: True, None, p.random_seed)
+    # A variation of the loaded track keeps its key, tempo and structure (the variations route), with
+    # a seed of its own; the form is left as it is, so the next Generate is the user's own again.
+    var_event = p.variation.click(
+        _guarded_stream(p, vary), [p.current], outputs, trigger_mode="once", **streaming
     )
     p.history.select(_guarded_stream(p, select), None, outputs, cancels=[gen_event, var_event], **streaming)
     # Bring what a click starts into view: the progress (and then the result) sits above a long form
@@ -178,6 +178,7 @@ def wire(
         trigger(None, None, None, js=_SCROLL_TO_STATUS, queue=False)
     _wire_form(demo, p, studio, engine_dropdown, acting)
     _wire_track_actions(p, outputs, acting)
+    _wire_edits(p, outputs, acting)
 
 
 def _wire_form(
@@ -243,22 +244,39 @@ def _wire_track_actions(p: Parts, outputs: list, acting: Callable[[gr.Request | 
     p.delete.click(_guarded(p, delete), [p.current], outputs)
 
 
-def _variation_form(p: Parts, studio: Studio, current: str) -> dict:
-    """The loaded track's settings with a fresh fixed seed (or the form as it is, with one)."""
-    out = {p.random_seed: False, p.seed: str(new_seed())}
-    if not current:
-        return out
-    try:
-        track = studio.service.get(current)
-    except MusicgenAppError:  # deleted meanwhile: vary the form as it stands
-        return out
-    return {
-        **out,
-        p.prompt: track.prompt,
-        p.genre: track.genre,
-        p.auto_tempo: False,
-        p.tempo: track.tempo_bpm,
-        p.duration: track.duration_s,
-        p.format: track.output_format,
-        p.engine: track.engine_requested,
-    }
+def _wire_edits(p: Parts, outputs: list, acting: Callable[[gr.Request | None], Studio]) -> None:
+    """Extend, regenerate a section and loop: each makes a new track from the loaded one and follows
+    it like a fresh generation; the sections to pick from follow the loaded track."""
+
+    def follow_edit(operation: str, body: Callable[..., dict]) -> Callable[..., AsyncIterator[dict]]:
+        async def run(request: gr.Request, current: str, *values: Any) -> AsyncIterator[dict]:
+            mine = acting(request)
+            async for step in mine.edit(operation, current, body(*values)):
+                yield _step_updates(p, mine, step)
+
+        return _guarded_stream(p, run)
+
+    streaming = {"concurrency_limit": None, "show_progress": "hidden", "trigger_mode": "once"}
+    p.extend.click(
+        follow_edit("extend", lambda seconds: {"seconds": int(seconds)}),
+        [p.current, p.extend_s],
+        outputs,
+        **streaming,
+    )
+    p.regenerate.click(
+        follow_edit("regenerate", lambda index: {"section": int(index or 0)}),
+        [p.current, p.section],
+        outputs,
+        **streaming,
+    )
+    p.loop.click(
+        follow_edit("loop", lambda bars: {"bars": int(bars)}), [p.current, p.loop_bars], outputs, **streaming
+    )
+    for trigger in (p.extend.click, p.regenerate.click, p.loop.click):
+        trigger(None, None, None, js=_SCROLL_TO_STATUS, queue=False)
+
+    def sections(request: gr.Request, current: str) -> gr.Dropdown:
+        choices = acting(request).section_choices(current)
+        return gr.Dropdown(choices=choices, value=choices[0][1] if choices else None)
+
+    p.current.change(sections, [p.current], [p.section], show_progress="hidden")

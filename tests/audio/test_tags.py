@@ -32,7 +32,9 @@ def test_seed_is_kept_as_text_and_defaults_fill_in():
     tags = make_tags()
     assert tags.seed == "7"
     assert tags.artist == "musicgen_app"
-    assert list(tags.as_dict()) == [key for key in TAG_KEYS if key != "comment"]
+    # empty fields (no comment; not a loop) are left out
+    empty = ("comment", "loopstart", "looplength")
+    assert list(tags.as_dict()) == [key for key in TAG_KEYS if key not in empty]
     with pytest.raises(dataclasses.FrozenInstanceError):
         tags.title = "other"
 
@@ -84,3 +86,25 @@ def test_wav_with_empty_license_still_encodes(tmp_path) -> None:
     tags = Tags(title="t", engine="demucs", model="m", prompt="p", seed="1", license="")
     path = encode_audio(np.zeros((4410, 2), np.float32), 44_100, tmp_path / "a.wav", "wav", tags=tags)
     assert read_tags(path)["title"] == "t"
+
+
+@pytest.mark.parametrize("fmt", ["wav", "flac", "ogg", "mp3"])
+def test_a_loop_says_where_it_loops_in_every_container(tmp_path, fmt: str) -> None:
+    import numpy as np
+
+    from musicgen_app.audio.encode import encode_audio
+    from musicgen_app.audio.tags import read_smpl_loop
+
+    audio = np.zeros((44_100, 2), dtype=np.float32)
+    path = encode_audio(
+        audio, 44_100, tmp_path / f"loop.{fmt}", fmt, tags=make_tags(loopstart="0", looplength="44100")
+    )
+    assert {k: read_tags(path)[k] for k in ("loopstart", "looplength")} == {
+        "loopstart": "0",
+        "looplength": "44100",
+    }
+    if fmt == "wav":
+        assert read_smpl_loop(path) == (0, 44_099)
+        import soundfile as sf
+
+        assert sf.info(str(path)).frames == 44_100  # the chunk after the audio leaves it readable

@@ -83,6 +83,26 @@ class FakeService:
         self._tracks[track_id], self._steps[track_id] = track, 0
         return track
 
+    def variations(self, track_id: str, body: dict[str, Any]) -> list[Track]:
+        """As the real service: a child with a new seed that keeps the parent's key and tempo."""
+        parent = self.get(track_id)
+        if not parent.is_completed:
+            raise NotReady(f"track {parent.id} is {parent.status}; only a completed track can be edited")
+        child_id = f"{len(self._tracks) + 1:032x}"
+        child = replace(
+            parent,
+            id=child_id,
+            status="pending",
+            progress=0.0,
+            files={},
+            seed=parent.seed + 1,
+            parent_id=parent.id,
+            operation="variation",
+            created_at=dt.datetime.now(dt.UTC),
+        )
+        self._tracks[child_id], self._steps[child_id] = child, 0
+        return [child]
+
     def get(self, track_id: str) -> Track:
         track = self._tracks.get(check_track_id(track_id))
         if track is None:

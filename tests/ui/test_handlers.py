@@ -127,3 +127,25 @@ def test_delete_removes_the_track_and_its_files(studio, service):
     assert "Track deleted." in studio.delete(track.id)
     assert not service.files.track_dir(track.id).exists()
     assert 'role="alert"' in studio.delete(track.id)
+
+
+def _collect(steps) -> list:
+    async def collect():
+        return [step async for step in steps]
+
+    return asyncio.run(collect())
+
+
+def test_a_variation_keeps_the_key_and_tempo_and_names_its_parent(studio):
+    parent = _run(studio, Form("calm pads", genre="ambient", auto_tempo=False, tempo_bpm=84.0))[-1].track
+    steps = _collect(studio.vary(parent.id))
+    child = steps[-1].track
+    assert steps[-1].done and steps[-1].view is not None
+    assert child.id != parent.id and child.seed != parent.seed
+    assert (child.key, child.tempo_bpm) == (parent.key, parent.tempo_bpm)
+    assert (child.parent_id, child.operation) == (parent.id, "variation")
+
+
+def test_a_variation_without_a_loaded_track_says_what_to_do(studio):
+    steps = _collect(studio.vary(""))
+    assert len(steps) == 1 and "Load or generate a track first" in steps[0].status_html

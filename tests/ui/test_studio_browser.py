@@ -112,8 +112,11 @@ def test_remix_variation_and_loading_from_the_history(page, studio_url):
     variation = _newest_track(studio_url)
     assert variation["id"] != original["id"] and variation["prompt"] == original["prompt"]
     assert variation["seed"] != original["seed"] and variation["genre"] == original["genre"]
-    # the next Generate draws a new seed again, and the tempo control shows the tempo used
-    page.wait_for_function("() => document.querySelector('#mg-random-seed input').checked", timeout=10_000)
+    # a variation keeps the key and tempo (issue 13), and says where it came from
+    assert (variation["key"], variation["tempo"]) == (original["key"], original["tempo"])
+    assert (variation["parent_id"], variation["operation"]) == (original["id"], "variation")
+    # the next Generate still draws a new seed, and the tempo control shows the tempo used
+    assert page.locator("#mg-random-seed input").is_checked()
     shown = page.locator("#mg-tempo input[type=number]").input_value()
     assert int(float(shown)) == variation["tempo"]
 
@@ -132,3 +135,48 @@ def test_delete_removes_the_loaded_track(page, studio_url):
     page.wait_for_function(
         "id => !document.querySelector('#mg-history').innerText.includes(id)", arg=track["id"]
     )
+
+
+def _wait_for_new_title(page, old_id: str) -> None:
+    page.wait_for_function(
+        "id => !document.querySelector('#mg-title').innerText.includes(id)",
+        arg=old_id,
+        timeout=GENERATION_TIMEOUT_MS,
+    )
+
+
+def test_extend_regenerate_a_section_and_loop_from_the_edit_panel(page, studio_url):
+    _generate(page, "bright pop tune with piano", duration_s=8)
+    _source(page, "#mg-player")
+    original = _newest_track(studio_url)
+    page.click("#mg-edit")  # open the accordion
+    seconds = page.locator("#mg-extend-seconds input[type=number]")
+    seconds.fill("5")
+    seconds.press("Enter")
+    page.click("#mg-extend")
+    _wait_for_new_title(page, original["id"])
+    extended = _newest_track(studio_url)
+    assert (extended["operation"], extended["parent_id"], extended["duration"]) == (
+        "extend",
+        original["id"],
+        13,
+    )
+    _wait_for_text(page, "#mg-title", extended["id"])
+
+    # the section list follows the loaded track; regenerate the first section of the original
+    page.locator("#mg-history [role=gridcell]", has_text=original["id"]).first.click()
+    _wait_for_text(page, "#mg-title", original["id"])
+    page.wait_for_function("() => document.querySelector('#mg-section input')?.value.includes('1 ·')")
+    page.click("#mg-regenerate")
+    _wait_for_new_title(page, original["id"])
+    regenerated = _newest_track(studio_url)
+    assert (regenerated["operation"], regenerated["parent_id"]) == ("regenerate", original["id"])
+    assert regenerated["edit"]["start_s"] == 0.0
+
+    page.locator("#mg-history [role=gridcell]", has_text=original["id"]).first.click()
+    _wait_for_text(page, "#mg-title", original["id"])
+    page.click("#mg-loop")
+    _wait_for_new_title(page, original["id"])
+    loop = _newest_track(studio_url)
+    assert (loop["operation"], loop["parent_id"], loop["loop"]["bars"]) == ("loop", original["id"], 4)
+    assert loop["key"] == original["key"] and loop["tempo"] == original["tempo"]

@@ -174,6 +174,7 @@ def compose(plan: Plan) -> Score:
         meter=meter,
         energy=plan.energy,
         structure=plan.structure,
+        planned=plan.sections,
     )
     changes = build_changes(plan, style, form, meter, derive_rng(plan.seed, "changes"))
     specs = arrange(plan, style)

@@ -13,6 +13,7 @@ from ..base import EngineResult, ProgressFn, no_progress
 from .ambience import AMBIENCES
 from .compose import compose
 from .fluidsynth import INSTALL_HINT, check_soundfont, library_available, load_library, preload
+from .loop import loop_frames, render_loop
 from .midi import score_to_midi
 from .render import render_score
 from .score import Score
@@ -78,16 +79,22 @@ class SymbolicEngine:
         load_library()
         soundfont = check_soundfont(self.soundfont)
         progress(0.0)
-        score = _with_mix_facts(compose(plan), plan)
-        progress(_COMPOSE_SHARE)
-        stems = render_score(
-            score,
-            soundfont=soundfont,
-            sample_rate=SAMPLE_RATE,
-            progress=lambda done: progress(_COMPOSE_SHARE + _RENDER_SHARE * done),
-            seed=plan.seed,
-            threads=self.threads,
-        )
+        rendering = lambda done: progress(_COMPOSE_SHARE + _RENDER_SHARE * done)  # noqa: E731
+        if plan.loop_bars is not None:
+            stems, score = render_loop(
+                plan, soundfont=soundfont, sample_rate=SAMPLE_RATE, threads=self.threads, progress=rendering
+            )
+        else:
+            score = _with_mix_facts(compose(plan), plan)
+            progress(_COMPOSE_SHARE)
+            stems = render_score(
+                score,
+                soundfont=soundfont,
+                sample_rate=SAMPLE_RATE,
+                progress=rendering,
+                seed=plan.seed,
+                threads=self.threads,
+            )
         midi = score_to_midi(score)
         progress(1.0)
         return EngineResult(
@@ -105,7 +112,7 @@ class SymbolicEngine:
                 score.section_starts_s(),
             ),
             notices=_notices(score),
-            extra={"parts": _part_facts(score), "key": plan.key_name},
+            extra={"parts": _part_facts(score), "key": plan.key_name, **_loop_facts(plan)},
         )
 
 
@@ -113,6 +120,14 @@ def _with_mix_facts(score: Score, plan: Plan) -> Score:
     """The score with the plan's genre and brightness in ``meta`` (the mix reads them), unless set."""
     facts = {"genre": plan.genre, "brightness": f"{plan.brightness:.3f}"}
     return replace(score, meta={**facts, **score.meta})
+
+
+def _loop_facts(plan: Plan) -> dict[str, Any]:
+    if plan.loop_bars is None:
+        return {}
+    return {
+        "loop": {"bars": plan.loop_bars, "start_frame": 0, "length_frames": loop_frames(plan, SAMPLE_RATE)}
+    }
 
 
 def _part_facts(score: Score) -> list[dict[str, Any]]:

@@ -6,11 +6,13 @@ chord is struck and rings until ``end_beat``, a short tail before the track's ex
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass
 
+from ...controls import form_timing
+from ...errors import InvalidRequest
+from ...plan import PlannedSection
 from .meter import Meter
-from .score import Section, seconds_to_beats
+from .score import Section
 
 __all__ = ["PEAK_NAMES", "Form", "harmonic_role", "plan_form"]
 
@@ -62,21 +64,6 @@ class Form:
 def harmonic_role(section_name: str) -> str:
     """``verse``, ``chorus`` or ``bridge``: which progressions a section draws on."""
     return _ROLES.get(section_name, "verse")
-
-
-def _timing(duration_s: float, tempo_bpm: float, meter: Meter) -> tuple[int, float, float, float]:
-    total = seconds_to_beats(duration_s, tempo_bpm)
-    tail_s = min(max(0.06 * duration_s, 0.35), 2.5)
-    end = total - seconds_to_beats(tail_s, tempo_bpm)
-    ring = max(1.0, seconds_to_beats(0.5, tempo_bpm))
-    bar = meter.beats_per_bar
-    body_bars = math.floor((end - ring) / bar + 1e-9)
-    if body_bars >= 2:
-        return body_bars, body_bars * bar, end, total
-    # Too short for two whole bars: end on the last half bar (else beat) that leaves time to ring.
-    half = bar / 2 if bar % 2 == 0 else 1.0
-    ending = max(0.0, math.floor((end - ring) / half + 1e-9) * half)
-    return math.ceil(ending / bar - 1e-9), ending, end, total
 
 
 def _lengths(middle: int, unit: int) -> tuple[list[int], int]:
@@ -135,6 +122,15 @@ def _energies(names: list[str], *, energy: float, structure: tuple[str, ...]) ->
     return values
 
 
+def _planned_layout(planned: tuple[PlannedSection, ...], body_bars: int) -> tuple[list[str], list[int]]:
+    total = sum(section.bars for section in planned)
+    if total > body_bars:
+        raise InvalidRequest.for_field(
+            "structure", f"the sections last {total} bars; the track has room for {body_bars}"
+        )
+    return [section.name for section in planned], [section.bars for section in planned]
+
+
 def plan_form(
     kind: str,
     *,
@@ -143,6 +139,7 @@ def plan_form(
     meter: Meter,
     energy: float,
     structure: tuple[str, ...] = (),
+    planned: tuple[PlannedSection, ...] = (),
 ) -> Form:
     """Lay out sections for a track of ``duration_s`` at ``tempo_bpm`` in ``meter``.
 
@@ -151,9 +148,19 @@ def plan_form(
     kind : form family of the style (``song``, ``edm``, ``blues``...).
     energy : the plan's 0..1 energy, which scales every section's energy.
     structure : the plan's structure words (``intro``, ``build-up``, ``fade out``...).
+    planned : the sections the caller laid out (``Plan.sections``), used as they are instead of the
+        style's form; their bars must fit the body (the plan resolved them so).
+
+    Raises
+    ------
+    InvalidRequest
+        When the planned sections last longer than the bars the duration has room for.
     """
-    body_bars, ending, end, total = _timing(duration_s, tempo_bpm, meter)
-    if body_bars < 8 or (kind == "blues" and body_bars < 12):
+    timing = form_timing(duration_s, tempo_bpm, (meter.numerator, meter.denominator))
+    body_bars = timing.body_bars
+    if planned:
+        names, lengths = _planned_layout(planned, body_bars)
+    elif body_bars < 8 or (kind == "blues" and body_bars < 12):
         names, lengths = (["phrase"], [body_bars]) if body_bars else ([], [])
     else:
         intro, outro, unit = _frame(body_bars, kind, structure)
@@ -168,8 +175,11 @@ def plan_form(
         if outro:
             names, lengths = [*names, "outro"], [*lengths, outro]
     energies = _energies(names, energy=energy, structure=structure)
+    for index, section in enumerate(planned):
+        if section.energy is not None:  # the caller's own number is the section's level, unscaled
+            energies[index] = max(0.05, section.energy)
     sections, start = [], 0
     for name, bars, level in zip(names, lengths, energies, strict=True):
         sections.append(Section(name, start, bars, level))
         start += bars
-    return Form(tuple(sections), body_bars, ending, end, total)
+    return Form(tuple(sections), body_bars, timing.ending_beat, timing.end_beat, timing.total_beats)

@@ -4,6 +4,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+# the meter arithmetic is the request's too (sections in bars): one definition, re-exported here
+from ...plan import beats_per_bar, is_compound
+
 __all__ = [
     "Note",
     "Part",
@@ -16,24 +19,6 @@ __all__ = [
 ]
 
 STEMS = ("vocals", "drums", "bass", "other")
-
-
-def is_compound(time_signature: tuple[int, int]) -> bool:
-    """True for compound meters (6/8, 9/8, 12/8), whose beat is a dotted quarter."""
-    num, den = time_signature
-    return den == 8 and num % 3 == 0 and num >= 6
-
-
-def beats_per_bar(time_signature: tuple[int, int]) -> float:
-    """Beats in one bar, a beat being the unit of ``tempo_bpm``.
-
-    In simple meters the beat is the quarter note (3/4 has 3, 7/8 has 3.5); in compound meters it is
-    the dotted quarter, as ``Plan.tempo_bpm`` counts it (6/8 has 2, 12/8 has 4).
-    """
-    num, den = time_signature
-    if is_compound(time_signature):
-        return num / 3.0
-    return num * 4.0 / den
 
 
 def beats_to_seconds(beats: float, tempo_bpm: float) -> float:

@@ -1,0 +1,202 @@
+"""The audio of an edit job: a new track made from a finished one's stored files.
+
+The pipeline runs an edit like any job (master, encode, side files); only where its stems come from
+differs. Here: a remix re-balances the parent's lossless stems; the score, beat grid and sections are
+the parent's, since the notes have not changed.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from .audio.io import read_audio
+from .audio.remix import db_to_gain
+from .beats import BeatGrid, metric_grid
+from .engines.base import EngineResult, Stems
+from .engines.registry import EngineConfig
+from .errors import GenerationFailed
+from .formats import STEM_NAMES
+from .plan import Plan
+
+__all__ = ["RENDERED_FROM_PARENT", "EditSource", "edited_result"]
+
+#: Operations whose audio is made from the parent's stored files (a variation is an engine's job).
+RENDERED_FROM_PARENT: tuple[str, ...] = ("remix", "extend", "regenerate")
+
+
+@dataclass(frozen=True)
+class EditSource:
+    """The parent of an edit job, as the render process needs it (picklable).
+
+    Attributes
+    ----------
+    operation : ``remix``, ``extend`` or ``regenerate`` (:data:`RENDERED_FROM_PARENT`).
+    edit : the operation's parameters, as the child track stores them.
+    parent_id, parent_dir : the parent and the directory holding its files.
+    parent_files : the parent's files, relative to ``parent_dir`` (``Track.files``).
+    engine, engine_version, model, license : what made the parent (a remix keeps them).
+    """
+
+    operation: str
+    edit: dict[str, Any]
+    parent_id: str
+    parent_dir: str
+    parent_files: dict[str, str]
+    engine: str
+    engine_version: str
+    model: str
+    license: str
+    parent_plan: dict[str, Any] = field(default_factory=dict)
+
+    def path(self, kind: str) -> Path:
+        if kind not in self.parent_files:
+            raise GenerationFailed(f"the track {self.parent_id} has no {kind} file to edit")
+        return Path(self.parent_dir) / self.parent_files[kind]
+
+
+def _levels(edit: dict[str, Any]) -> dict[str, float]:
+    stored = edit.get("levels_db", {})
+    return {
+        name: float("-inf") if stored.get(name, 0.0) is None else float(stored.get(name, 0.0))
+        for name in STEM_NAMES
+    }
+
+
+def _remixed(source: EditSource) -> EngineResult:
+    levels = _levels(source.edit)
+    decoded = {name: read_audio(source.path(name)) for name in STEM_NAMES}
+    sample_rate = decoded[STEM_NAMES[0]][1]
+    frames = min(audio.shape[0] for audio, _sr in decoded.values())
+    stems = Stems(
+        **{
+            name: (audio[:frames] * np.float32(db_to_gain(levels[name])))
+            for name, (audio, _sr) in decoded.items()
+        },
+        sample_rate=sample_rate,
+    )
+    beats = BeatGrid.from_dict(json.loads(source.path("beats").read_text()))
+    midi = source.path("midi").read_bytes() if "midi" in source.parent_files else None
+    said = ", ".join(f"{n} {'muted' if v == float('-inf') else f'{v:+.1f} dB'}" for n, v in levels.items())
+    return EngineResult(
+        stems=stems,
+        engine=source.engine,
+        model=source.model,
+        license=source.license,
+        midi=midi,
+        sections=tuple((s.name, s.start_s) for s in beats.sections),
+        beats=beats,
+        notices=(f"Remix of track {source.parent_id}: {said}.",),
+        extra={
+            "stems_separated": True,
+            "remix_levels_db": {n: (None if v == float("-inf") else v) for n, v in levels.items()},
+        },
+    )
+
+
+def _extended(source: EditSource, plan: Plan, config: EngineConfig) -> EngineResult:
+    """The parent's music sample for sample up to a bar line, then new sections (symbolic engine)."""
+    from .engines.symbolic.extend import extend_track
+    from .engines.symbolic.fluidsynth import check_soundfont, load_library
+    from .engines.symbolic.midi import score_to_midi
+
+    if source.engine != "symbolic":
+        raise GenerationFailed(
+            f"extend needs the symbolic engine; track {source.parent_id} is {source.engine}"
+        )
+    load_library()
+    decoded = {name: read_audio(source.path(name)) for name in STEM_NAMES}
+    sample_rate = decoded[STEM_NAMES[0]][1]
+    extended = extend_track(
+        Plan.from_dict(source.parent_plan),
+        plan,
+        {name: audio for name, (audio, _sr) in decoded.items()},
+        read_audio(source.path("mix"))[0],
+        soundfont=check_soundfont(config.soundfont),
+        sample_rate=sample_rate,
+    )
+    score = extended.score
+    cut_s = extended.cut_frame / sample_rate
+    return EngineResult(
+        stems=extended.stems,
+        engine=source.engine,
+        model=source.model,
+        license=source.license,
+        midi=score_to_midi(score),
+        sections=score.section_starts_s(),
+        beats=metric_grid(
+            score.tempo_bpm,
+            score.time_signature,
+            score.beats_per_bar,
+            score.duration_s,
+            score.section_starts_s(),
+        ),
+        notices=(f"Extended from track {source.parent_id}: its audio is kept up to {cut_s:.3f} s.",),
+        # the kept span is the parent's mastered audio: mastering again would move it
+        extra={"stems_separated": True, "mastered": True, "kept_until_s": round(cut_s, 6)},
+        mix=extended.mix,
+    )
+
+
+def _regenerated(source: EditSource, plan: Plan, config: EngineConfig) -> EngineResult:
+    """New music between two bar lines of a symbolic track; its samples elsewhere (but for tails)."""
+    from .engines.symbolic.fluidsynth import check_soundfont, load_library
+    from .engines.symbolic.midi import score_to_midi
+    from .engines.symbolic.regenerate import regenerate_span
+
+    if source.engine != "symbolic":
+        raise GenerationFailed(
+            f"regenerate needs the symbolic engine; track {source.parent_id} is {source.engine}"
+        )
+    load_library()
+    decoded = {name: read_audio(source.path(name))[0] for name in STEM_NAMES}
+    mix, sample_rate = read_audio(source.path("mix"))
+    parent_plan = Plan.from_dict(source.parent_plan)
+    new_plan = Plan.from_dict(source.edit["new_plan"])
+    made = regenerate_span(
+        parent_plan,
+        new_plan,
+        (int(source.edit["start_bar"]), int(source.edit["end_bar"])),
+        decoded,
+        mix,
+        soundfont=check_soundfont(config.soundfont),
+        sample_rate=sample_rate,
+    )
+    beats = BeatGrid.from_dict(json.loads(source.path("beats").read_text()))
+    start, stop = (round(frame / sample_rate, 6) for frame in made.changed)
+    return EngineResult(
+        stems=made.stems,
+        engine=source.engine,
+        model=source.model,
+        license=source.license,
+        midi=score_to_midi(made.score),
+        sections=tuple((s.name, s.start_s) for s in beats.sections),
+        beats=beats,  # the same bars at the same tempo
+        notices=(
+            f"Regenerated from track {source.parent_id}: the audio differs from {start} s to {stop} s.",
+        ),
+        extra={"stems_separated": True, "mastered": True, "changed_s": [start, stop]},
+        mix=made.mix,
+    )
+
+
+def edited_result(source: EditSource, plan: Plan, config: EngineConfig) -> EngineResult:
+    """The stems (and score, beats, sections) of an edit of ``source``'s parent; ``plan`` is the
+    child's.
+
+    Raises
+    ------
+    GenerationFailed
+        When the operation is not one this module renders, or a parent file is missing.
+    """
+    if source.operation == "remix":
+        return _remixed(source)
+    if source.operation == "extend":
+        return _extended(source, plan, config)
+    if source.operation == "regenerate":
+        return _regenerated(source, plan, config)
+    raise GenerationFailed(f"no renderer for the {source.operation} operation")
