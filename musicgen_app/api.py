@@ -5,6 +5,7 @@ from __future__ import annotations
 import functools
 import json
 import logging
+from collections.abc import Sequence
 from typing import Any, Literal
 from urllib.parse import quote
 
@@ -17,6 +18,7 @@ from starlette.responses import MalformedRangeHeader, RangeNotSatisfiable
 from starlette.routing import Match
 
 from .edits import (
+    EDIT_EXAMPLES,
     extend_json_schema,
     loop_json_schema,
     regenerate_json_schema,
@@ -47,19 +49,23 @@ __all__ = ["build_router", "install_error_handlers"]
 log = logging.getLogger(__name__)
 
 
-def _body_doc(schema: dict[str, Any], examples: list[dict[str, Any]] | None = None) -> dict[str, Any]:
-    """OpenAPI's description of a JSON body that follows ``schema``, with named ``examples``
-    (/docs offers them in a menu, ready to send)."""
-    body: dict[str, Any] = {"schema": schema}
-    if examples:
-        body["examples"] = {
-            f"example {number}": {"summary": example["prompt"][:60], "value": example}
-            for number, example in enumerate(examples, start=1)
-        }
-    return {"requestBody": {"required": True, "content": {"application/json": body}}}
+def _body_doc(schema: dict[str, Any], examples: list[tuple[str, dict[str, Any]]]) -> dict[str, Any]:
+    """OpenAPI's description of a JSON body that follows ``schema``, with named ``examples`` given as
+    ``(summary, body)`` (/docs offers them in a menu, ready to send)."""
+    named = {
+        f"example {number}": {"summary": summary, "value": value}
+        for number, (summary, value) in enumerate(examples, start=1)
+    }
+    content = {"application/json": {"schema": schema, "examples": named}}
+    return {"requestBody": {"required": True, "content": content}}
 
 
-_BODY_DOC = _body_doc(request_json_schema(), REQUEST_EXAMPLES)
+def _summarised(bodies: Sequence[dict[str, Any]]) -> list[tuple[str, dict[str, Any]]]:
+    """Edit bodies named by what they ask (the JSON itself, short as it is)."""
+    return [(json.dumps(body, separators=(", ", ": ")), body) for body in bodies]
+
+
+_BODY_DOC = _body_doc(request_json_schema(), [(ex["prompt"][:60], ex) for ex in REQUEST_EXAMPLES])
 #: Deepest page a listing may ask for (a database integer; deeper is a 422, not an overflow).
 MAX_OFFSET = 2**31 - 1
 _FORMAT_QUERY = Query(
@@ -269,7 +275,7 @@ def build_router(service: GenerationService) -> APIRouter:
         status_code=202,
         response_model=TracksMade,
         tags=["edit"],
-        openapi_extra=_body_doc(variations_json_schema()),
+        openapi_extra=_body_doc(variations_json_schema(), _summarised(EDIT_EXAMPLES["variations"])),
         responses=error_responses(403, 404, 409, 413, 415, 429, 503),
     )
     async def create_variations(
@@ -319,7 +325,7 @@ def build_router(service: GenerationService) -> APIRouter:
             status_code=202,
             response_model=TrackGenerate,
             tags=["edit"],
-            openapi_extra=_body_doc(schema),
+            openapi_extra=_body_doc(schema, _summarised(EDIT_EXAMPLES[path])),
             responses=error_responses(403, 404, 409, 413, 415, 429, 503),
         )
 

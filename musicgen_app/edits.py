@@ -413,3 +413,13 @@ def regenerated_plan(parent: Plan, words: Plan | None, *, seed: int) -> Plan:
     if words is not None:
         changes |= {name: getattr(words, name) for name in _WORDS_DECIDE}
     return dataclasses.replace(parent, **changes, overrides={})
+
+
+#: Request bodies /docs offers for each edit route, ready to send (each one its parser accepts).
+EDIT_EXAMPLES: dict[str, tuple[dict[str, Any], ...]] = {
+    "variations": ({"count": 2}, {"count": 1, "keep": ["key", "tempo"], "seed": 42}),
+    "remix": ({"levels_db": {"vocals": -3, "drums": 2}}, {"levels_db": {"bass": -6}, "mute": ["drums"]}),
+    "extend": ({"seconds": 30}, {"seconds": 20, "prompt": "a big final chorus", "seed": 7}),
+    "regenerate": ({"section": 1}, {"start_s": 8, "end_s": 16, "prompt": "calmer, fewer drums"}),
+    "loop": ({"bars": 8}, {"bars": 4, "seed": 11}),
+}

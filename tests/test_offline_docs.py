@@ -4,11 +4,21 @@ from __future__ import annotations
 
 import re
 
+import jsonschema
 import pytest
 from fastapi.testclient import TestClient
 
 from musicgen_app.config import Settings
+from musicgen_app.edits import parse_extend, parse_loop, parse_regenerate, parse_remix, parse_variations
 from musicgen_app.web import create_app
+
+EDIT_PARSERS = {
+    "variations": parse_variations,
+    "remix": parse_remix,
+    "extend": parse_extend,
+    "regenerate": parse_regenerate,
+    "loop": parse_loop,
+}
 
 
 @pytest.fixture(scope="module")
@@ -42,5 +52,10 @@ def test_every_v1_route_comes_with_an_example(client) -> None:
         body = operation.get("requestBody", {}).get("content", {}).get("application/json")
         if body is not None:
             assert body["examples"], path
+            edit = path.rsplit("/", 1)[-1]
             for example in body["examples"].values():
-                assert client.post("/v1/music/plan", json=example["value"]).status_code == 200, example
+                if edit in EDIT_PARSERS:  # an edit body: what its route's parser accepts
+                    EDIT_PARSERS[edit](example["value"])
+                    jsonschema.validate(example["value"], body["schema"])
+                else:
+                    assert client.post("/v1/music/plan", json=example["value"]).status_code == 200, example

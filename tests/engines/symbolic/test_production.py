@@ -108,9 +108,9 @@ def test_distorted_guitars_are_a_clean_di_through_the_amp() -> None:
 
 
 @needs_synth
-def test_the_hip_hop_808_carries_the_low_end_and_the_stems_sum_to_the_mix() -> None:
-    score = compose(make_plan("hip-hop", duration_s=10.0, mode="minor"))
-    score = Score(**{**score.__dict__, "meta": {**score.meta, "genre": "hip-hop"}})
+def test_the_trap_808_carries_the_low_end_and_the_stems_sum_to_the_mix() -> None:
+    score = compose(make_plan("trap", duration_s=10.0, mode="minor"))
+    score = Score(**{**score.__dict__, "meta": {**score.meta, "genre": "trap"}})
     bass = next(p for p in score.parts if p.role == "bass")
     assert bass.instrument == "808"
     stems = render_score(score, soundfont=SOUNDFONT)
