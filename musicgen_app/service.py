@@ -58,6 +58,8 @@ log = logging.getLogger(__name__)
 #: Less free space than this on the track storage makes the service degraded (a 300 s track's files
 #: and encodes take about 250 MB).
 _MIN_FREE_BYTES = 512 * 2**20
+#: How long stopping waits for the warm-up (imports, SoundFont, the prompt reader's model: seconds).
+_WARM_UP_JOIN_S = 60.0
 
 
 def warm_up_process() -> None:
@@ -132,6 +134,7 @@ class GenerationService:
         )
         self.engine_config = settings.engine_config()
         self._musicgen_status: tuple[bool, str] | None = None
+        self._warming: threading.Thread | None = None
         self._render = RenderPool(settings.render_processes, self.engine_config)
         self.queue = self._make_queue(settings)
         self._runner = JobRunner(
@@ -190,7 +193,8 @@ class GenerationService:
         self.files.sweep_staging()
         self.start_workers()
         self.webhooks.start()
-        threading.Thread(target=self._warm_up, name="musicgen-warm-up", daemon=True).start()
+        self._warming = threading.Thread(target=self._warm_up, name="musicgen-warm-up", daemon=True)
+        self._warming.start()
 
     def start_workers(self) -> None:
         """Start this process's job workers: the local queue's claim threads, or Dramatiq consumer
@@ -240,6 +244,10 @@ class GenerationService:
         return engine_status("musicgen", self.engine_config)
 
     def stop(self) -> None:
+        # A warm-up still inside torch when the interpreter exits is killed by a forced unwind through
+        # torch's C++ frames, which aborts the process (exit 134 after a clean run): let it finish first.
+        if self._warming is not None:
+            self._warming.join(timeout=_WARM_UP_JOIN_S)
         self.webhooks.stop()
         if self._reconciler is not None:
             self._reconciler.stop()
