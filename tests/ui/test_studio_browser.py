@@ -153,6 +153,8 @@ def test_extend_regenerate_a_section_and_loop_from_the_edit_panel(page, studio_u
     seconds = page.locator("#mg-extend-seconds input[type=number]")
     seconds.fill("5")
     seconds.press("Enter")
+    # the slider takes the typed value on Enter; under load that lands after a click sent at once
+    page.wait_for_function("document.querySelector('#mg-extend-seconds input[type=range]').value === '5'")
     page.click("#mg-extend")
     _wait_for_new_title(page, original["id"])
     extended = _newest_track(studio_url)
