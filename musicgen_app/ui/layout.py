@@ -24,7 +24,7 @@ from . import views
 from .access import StudioAccess
 from .form import PLANNER_HEADERS
 from .handlers import AUTO, Studio, musicgen_status
-from .theme import PROGRESS_CSS, SECTION_CLICK_JS
+from .theme import FAMILY_CLICK_JS, PROGRESS_CSS, SECTION_CLICK_JS
 from .wiring import Parts, wire
 
 if TYPE_CHECKING:
@@ -169,7 +169,7 @@ def _result_panel(p: Parts) -> None:
         p.share = gr.Textbox(
             label="Link to this track", interactive=False, buttons=["copy"], elem_id="mg-share"
         )
-        p.family = gr.HTML("", elem_id="mg-family", js_on_load=None)
+        p.family = gr.HTML("", elem_id="mg-family", js_on_load=FAMILY_CLICK_JS)
         p.mix = gr.Audio(
             label="Mix", type="filepath", interactive=False, elem_id="mg-player", buttons=["download"]
         )

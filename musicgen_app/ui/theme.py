@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import gradio as gr
 
-__all__ = ["PROGRESS_CSS", "SECTION_CLICK_JS", "STUDIO_CSS", "STUDIO_JS", "studio_theme"]
+__all__ = ["FAMILY_CLICK_JS", "PROGRESS_CSS", "SECTION_CLICK_JS", "STUDIO_CSS", "STUDIO_JS", "studio_theme"]
 
 _SANS = (
     "ui-sans-serif",
@@ -72,6 +72,17 @@ element.addEventListener('click', (event) => {
   const marker = event.target.closest && event.target.closest('.mg-section');
   if (!marker) return;
   trigger('select', {index: Number(marker.dataset.index), value: marker.dataset.name});
+});
+"""
+
+#: A plain click on a family link opens that track in place (a ``select`` event with its id) rather than
+#: reloading the page; the link's ``/?track=ID`` still serves a new tab or a copied address.
+FAMILY_CLICK_JS = """
+element.addEventListener('click', (event) => {
+  const link = event.target.closest && event.target.closest('a.mg-family-link');
+  if (!link || event.button !== 0 || event.ctrlKey || event.metaKey || event.shiftKey) return;
+  event.preventDefault();
+  trigger('select', {index: 0, value: link.dataset.track});
 });
 """
 

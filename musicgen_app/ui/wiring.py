@@ -191,12 +191,19 @@ def wire(
         async for update in open_track(acting(request), str((event.row_value or [""])[-1])):
             yield update
 
+    async def open_relative(request: gr.Request, event: gr.SelectData) -> AsyncIterator[dict]:
+        async for update in open_track(acting(request), str(event.value or "")):
+            yield update
+
     async def open_shared(request: gr.Request) -> AsyncIterator[dict]:
         """``/?track=ID`` opens that track (behind API keys, only one of the user's own)."""
         track_id = shared_track_id(request.query_params)
-        if track_id:
-            async for update in open_track(acting(request), track_id):
-                yield update
+        if not track_id:
+            # a stream that yields nothing would blank every output (the tempo slider, the status...)
+            yield {p.status: gr.skip()}
+            return
+        async for update in open_track(acting(request), track_id):
+            yield update
 
     async def vary(request: gr.Request, current: str) -> AsyncIterator[dict]:
         mine = acting(request)
@@ -213,6 +220,9 @@ def wire(
     )
     p.history.select(_guarded_stream(p, select), None, outputs, cancels=[gen_event, var_event], **streaming)
     demo.load(_guarded_stream(p, open_shared), None, outputs, **streaming)
+    p.family.select(
+        _guarded_stream(p, open_relative), None, outputs, cancels=[gen_event, var_event], **streaming
+    )
     # Bring what a click starts into view: the progress (and then the result) sits above a long form
     # and history, so on a laptop screen it would happen out of sight.
     for trigger in (p.generate.click, p.variation.click, p.history.select):
