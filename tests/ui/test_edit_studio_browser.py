@@ -94,6 +94,16 @@ def _choose(page, dropdown: str, option: str) -> None:
     page.locator("ul[role=listbox] li", has_text=option).first.click()
 
 
+def _type_cell(page, table: str, index: int, text: str) -> None:
+    page.locator(f"{table} [role=gridcell]").nth(index).dblclick()
+    page.keyboard.type(text)
+    page.keyboard.press("Enter")
+    page.wait_for_function(
+        "([sel, i, text]) => document.querySelectorAll(sel)[i]?.innerText.startsWith(text)",
+        arg=[f"{table} [role=gridcell]", index, text],
+    )
+
+
 def test_the_advanced_panel_sends_key_meter_instruments_and_sections(page, studio_url):
     page.fill("#mg-prompt textarea", "a waltz for a quiet evening")
     page.click("#mg-advanced")
@@ -101,6 +111,8 @@ def test_the_advanced_panel_sends_key_meter_instruments_and_sections(page, studi
     _choose(page, "#mg-time-signature", "3/4")
     _choose(page, "#mg-instruments", "piano")
     page.keyboard.press("Escape")
+    _type_cell(page, "#mg-structure", 0, "intro")
+    _type_cell(page, "#mg-structure", 2, "10")  # seconds
     page.click("#mg-generate")
     page.wait_for_selector(
         "#mg-player a[data-testid=download-link]", state="attached", timeout=GENERATION_TIMEOUT_MS
@@ -109,6 +121,8 @@ def test_the_advanced_panel_sends_key_meter_instruments_and_sections(page, studi
     assert track["prompt"] == "a waltz for a quiet evening"
     assert track["key"] == "D dorian" and track["plan"]["time_signature"] == "3/4"
     assert "piano" in track["plan"]["instruments"]
+    # the planner's one section, asked as 10 s, grows to fill the track (the rule for the last section)
+    assert [section["name"] for section in track["plan"]["sections"]] == ["intro"]
 
     # a bad value gets the request rules' message, naming the field, as every form error does
     page.fill("#mg-key input", "H major")
