@@ -118,7 +118,10 @@ def _form_panel(p: Parts, examples: list[tuple[str, str]]) -> None:
         p.generate = gr.Button("Generate", variant="primary", elem_id="mg-generate")
         # a variation of nothing would be a plain Generate: enabled once a track is loaded
         p.variation = gr.Button("Variation (same key and tempo)", interactive=False, elem_id="mg-variation")
-    gr.Markdown("Enter or Ctrl+Enter generates; Shift+Enter starts a new line.", elem_classes="mg-hint")
+    gr.Markdown(
+        "Enter or Ctrl+Enter generates; Shift+Enter starts a new line; Space plays or pauses the mix.",
+        elem_classes="mg-hint",
+    )
     p.form = [
         *(p.prompt, p.genre, p.auto_tempo, p.tempo, p.duration, p.format, p.random_seed, p.seed, p.engine),
         *(p.key, p.time_signature, p.instruments, p.exclude, p.structure, p.loop_on),
