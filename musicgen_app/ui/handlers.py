@@ -23,6 +23,8 @@ from ..request import new_seed
 from ..track import Track
 from . import views
 from .access import OwnedService
+from .bundle import BUNDLE_KINDS, write_bundle
+from .form import AUTO, Form
 from .waveform_plot import parse_waveform, waveform_svg
 
 if TYPE_CHECKING:
@@ -32,9 +34,9 @@ __all__ = ["AUTO", "Form", "Step", "Studio", "TrackView", "musicgen_status", "ne
 
 log = logging.getLogger(__name__)
 
-#: The choice that leaves a field to the prompt reader.
-AUTO = "auto"
 _REMIXES_KEPT = 8
+#: How many of the newest tracks are searched for a track's children.
+_FAMILY_SCAN = 100
 
 
 def musicgen_status(service: GenerationService) -> tuple[bool, str]:
@@ -49,54 +51,6 @@ def musicgen_status(service: GenerationService) -> tuple[bool, str]:
 
 
 @dataclass(frozen=True)
-class Form:
-    """The generation form as the browser sent it (sliders give floats, an empty number gives None)."""
-
-    prompt: str
-    genre: str = AUTO
-    auto_tempo: bool = True
-    tempo_bpm: float | None = None
-    duration_s: float = 30
-    output_format: str = "mp3"
-    random_seed: bool = True
-    seed: float | str | None = None
-    engine: str = AUTO
-
-    def body(self) -> dict[str, Any]:
-        """The REST body for this form; ``auto`` fields are left out so the prompt decides them."""
-        body: dict[str, Any] = {
-            "prompt": self.prompt or "",
-            "duration": _whole(self.duration_s),
-            "output_format": self.output_format,
-            "engine": self.engine or AUTO,
-        }
-        if self.genre and self.genre != AUTO:
-            body["genre"] = self.genre
-        if not self.auto_tempo and self.tempo_bpm is not None:
-            body["tempo"] = _whole(self.tempo_bpm)
-        if not self.random_seed and self.seed not in (None, ""):
-            body["seed"] = _seed_value(self.seed)
-        return body
-
-
-def _seed_value(seed: float | str) -> int | float | str:
-    """The seed box's text as a number when it is one; anything else goes on as typed, for the request
-    rules to refuse with their message (``seed: must be an integer ...``)."""
-    if isinstance(seed, str):
-        text = seed.strip()
-        try:
-            return _whole(float(text))
-        except ValueError:
-            return text
-    return _whole(seed)
-
-
-def _whole(value: float) -> int | float:
-    """Integral floats become ints (a slider's 30.0 is 30); others stay, for the rules to reject."""
-    return int(value) if float(value).is_integer() else value
-
-
-@dataclass(frozen=True)
 class TrackView:
     """Everything the result panel shows for one completed track (paths are served by Gradio)."""
 
@@ -107,6 +61,9 @@ class TrackView:
     waveform_html: str
     plan_md: str
     downloads_html: str
+    share_url: str = ""
+    is_loop: bool = False
+    family_html: str = ""
 
 
 @dataclass(frozen=True)
@@ -132,7 +89,20 @@ class Studio:
         """This studio acting for the API key ``owner`` (itself when keys are off)."""
         if owner is None:
             return self
-        return Studio(OwnedService(self.service, owner), poll_s=self.poll_s, history_limit=self.history_limit)
+        acting = Studio(
+            OwnedService(self.service, owner), poll_s=self.poll_s, history_limit=self.history_limit
+        )
+        acting.base_url = self.base_url
+        return acting
+
+    def seen_at(self, base_url: str) -> Studio:
+        """This studio with links made absolute on ``base_url`` (the address the browser used), unless
+        ``PUBLIC_URL`` already says where the server is."""
+        if self.base_url or not base_url:
+            return self
+        seen = Studio(self.service, poll_s=self.poll_s, history_limit=self.history_limit)
+        seen.base_url = base_url.rstrip("/")
+        return seen
 
     # -- generation ----------------------------------------------------------------------------
 
@@ -246,7 +216,23 @@ class Studio:
             waveform_html=self.waveform_html(track),
             plan_md=views.plan_markdown(track),
             downloads_html=views.downloads_html(track, base_url=self.base_url),
+            share_url=views.share_url(track.id, base_url=self.base_url),
+            is_loop=bool(track.plan.get("loop_bars")),
+            family_html=views.family_html(*self.family(track)),
         )
+
+    def family(self, track: Track) -> tuple[Track, Track | None, list[Track]]:
+        """``track``, the track it was made from (``None``: made by generate, or gone) and the tracks made
+        from it among the newest :data:`_FAMILY_SCAN` (the store has no index by parent)."""
+        parent = None
+        if track.parent_id:
+            try:
+                parent = self.service.get(track.parent_id)
+            except MusicgenAppError:  # deleted since, or another key's: the family starts here
+                parent = None
+        recent, _count = self.service.list(limit=_FAMILY_SCAN)
+        children = sorted((t for t in recent if t.parent_id == track.id), key=lambda t: t.created_at)
+        return track, parent, children
 
     def _path(self, track: Track, kind: str) -> str | None:
         if kind not in track.files:
@@ -269,6 +255,29 @@ class Studio:
         """Rows of the newest tracks for the history table, and their ids in the same order."""
         tracks, _count = self.service.list(limit=self.history_limit)
         return views.history_rows(tracks), [t.id for t in tracks]
+
+    def cancel(self, track_id: str) -> str:
+        """Stop a pending or processing track (``POST /v1/music/{id}/cancel``); returns a status line."""
+        if not track_id:
+            return views.error_html("No track is being made.")
+        try:
+            self.service.cancel(track_id)
+        except MusicgenAppError as exc:
+            return views.error_html(exc.message)
+        return views.notice_html("The track was cancelled.")
+
+    def bundle(self, track_id: str) -> Path:
+        """A zip of the completed track's mix, stems, MIDI and beats (made once, then reused)."""
+        track = self.service.get(track_id)
+        files = [self.service.file(track_id, kind) for kind in BUNDLE_KINDS if kind in track.files]
+        if not files:
+            raise NotFound(f"track {track_id} has no files to download")
+        out_path = (
+            self.service.files.track_dir(track_id) / "bundle" / f"{Path(files[0].download_name).stem}-all.zip"
+        )
+        if not out_path.is_file():
+            write_bundle([(f.download_name, f.path) for f in files], out_path)
+        return out_path
 
     def delete(self, track_id: str) -> str:
         """Delete a track and its files; returns a status line."""

@@ -15,13 +15,16 @@ from typing import TYPE_CHECKING
 import gradio as gr
 
 from ..audio.remix import MAX_GAIN_DB, MIN_GAIN_DB
+from ..controls import SECTION_NAMES, TIME_SIGNATURES
 from ..formats import OUTPUT_FORMATS, STEM_NAMES
 from ..genres import GENRES
+from ..instruments import INSTRUMENTS
 from ..request import MAX_DURATION_S, MAX_TEMPO_BPM, MIN_DURATION_S, MIN_TEMPO_BPM
 from . import views
 from .access import StudioAccess
+from .form import PLANNER_HEADERS
 from .handlers import AUTO, Studio, musicgen_status
-from .theme import PROGRESS_CSS
+from .theme import FAMILY_CLICK_JS, PROGRESS_CSS, SECTION_CLICK_JS
 from .wiring import Parts, wire
 
 if TYPE_CHECKING:
@@ -110,23 +113,70 @@ def _form_panel(p: Parts, examples: list[tuple[str, str]]) -> None:
             elem_id="mg-seed",
         )
         p.reroll = gr.Button("Re-roll", size="sm", scale=0, min_width=90, elem_id="mg-reroll")
+    _advanced_panel(p)
     with gr.Row():
         p.generate = gr.Button("Generate", variant="primary", elem_id="mg-generate")
         # a variation of nothing would be a plain Generate: enabled once a track is loaded
         p.variation = gr.Button("Variation (same key and tempo)", interactive=False, elem_id="mg-variation")
-    gr.Markdown("Enter or Ctrl+Enter generates; Shift+Enter starts a new line.", elem_classes="mg-hint")
-    p.form = [p.prompt, p.genre, p.auto_tempo, p.tempo, p.duration, p.format, p.random_seed, p.seed, p.engine]
+    gr.Markdown(
+        "Enter or Ctrl+Enter generates; Shift+Enter starts a new line; Space plays or pauses the mix.",
+        elem_classes="mg-hint",
+    )
+    p.form = [
+        *(p.prompt, p.genre, p.auto_tempo, p.tempo, p.duration, p.format, p.random_seed, p.seed, p.engine),
+        *(p.key, p.time_signature, p.instruments, p.exclude, p.structure, p.loop_on),
+    ]
+
+
+def _advanced_panel(p: Parts) -> None:
+    """The composition controls of the request (key, meter, lineup, sections) and the loop switch; left
+    empty, the prompt decides them as before."""
+    names = [inst.name for inst in INSTRUMENTS]
+    with gr.Accordion(
+        "Advanced: key, time signature, instruments, sections", open=False, elem_id="mg-advanced"
+    ):
+        with gr.Row():
+            p.key = gr.Textbox(
+                "", label="Key", placeholder="from the prompt, e.g. F# minor", max_lines=1, elem_id="mg-key"
+            )
+            meters = [("Auto (from the prompt)", AUTO)] + [(m, m) for m in TIME_SIGNATURES]
+            p.time_signature = gr.Dropdown(
+                meters, value=AUTO, label="Time signature", elem_id="mg-time-signature"
+            )
+        p.instruments = gr.Dropdown(
+            names, value=[], multiselect=True, label="Instruments", elem_id="mg-instruments"
+        )
+        p.exclude = gr.Dropdown(names, value=[], multiselect=True, label="Leave out", elem_id="mg-exclude")
+        p.structure = gr.Dataframe(
+            headers=PLANNER_HEADERS,
+            datatype=["str", "number", "number", "number"],
+            value=[["", None, None, None]],
+            type="array",
+            row_count=1,
+            column_count=len(PLANNER_HEADERS),
+            interactive=True,
+            label=f"Sections (one row each; bars or seconds; names: {', '.join(SECTION_NAMES)})",
+            elem_id="mg-structure",
+        )
+        p.loop_on = gr.Checkbox(
+            False, label="Seamless loop (whole bars, end flows into start)", elem_id="mg-loop-on"
+        )
 
 
 def _result_panel(p: Parts) -> None:
     # progress and errors sit on top of the result, where the eye goes after Generate
     p.status = gr.HTML(views.welcome_html(), elem_id="mg-status", js_on_load=None, css_template=PROGRESS_CSS)
+    p.cancel = gr.Button("Cancel", variant="stop", size="sm", visible=False, elem_id="mg-cancel")
     with gr.Column(visible=False, elem_id="mg-result") as p.result:
         p.title = gr.Markdown(elem_id="mg-title")
+        p.share = gr.Textbox(
+            label="Link to this track", interactive=False, buttons=["copy"], elem_id="mg-share"
+        )
+        p.family = gr.HTML("", elem_id="mg-family", js_on_load=FAMILY_CLICK_JS)
         p.mix = gr.Audio(
             label="Mix", type="filepath", interactive=False, elem_id="mg-player", buttons=["download"]
         )
-        p.waveform = gr.HTML("", elem_id="mg-waveform", js_on_load=None)
+        p.waveform = gr.HTML("", elem_id="mg-waveform", js_on_load=SECTION_CLICK_JS)
         with gr.Accordion("Stems", open=True):
             with gr.Row():
                 for name in STEM_NAMES[:2]:
@@ -159,16 +209,22 @@ def _result_panel(p: Parts) -> None:
         _edit_panel(p)
         with gr.Row(equal_height=True):
             p.downloads = gr.HTML("", elem_id="mg-downloads", js_on_load=None, scale=4)
+            p.bundle = gr.Button("Download all (zip)", size="sm", scale=0, min_width=150, elem_id="mg-bundle")
             p.delete = gr.Button(
                 "Delete track", variant="stop", size="sm", scale=0, min_width=120, elem_id="mg-delete"
             )
+        p.bundle_file = gr.File(
+            label="All files (zip)", visible=False, interactive=False, elem_id="mg-bundle-file"
+        )
         with gr.Accordion("Plan", open=True):
             p.plan = gr.Markdown(elem_id="mg-plan")
 
 
 def _edit_panel(p: Parts) -> None:
     """New tracks made from the loaded one (the API's extend, regenerate and loop): the original stays."""
-    with gr.Accordion("Edit: extend, regenerate a section, loop", open=False, elem_id="mg-edit"):
+    with gr.Accordion(
+        "Edit: extend, regenerate a section, loop", open=False, elem_id="mg-edit"
+    ) as p.edit_panel:
         with gr.Row(equal_height=True):
             p.extend_s = gr.Slider(
                 5, 60, 15, step=1, label="Extend by (seconds)", elem_id="mg-extend-seconds"
@@ -224,6 +280,7 @@ def build_ui(service: GenerationService, *, access: StudioAccess | None = None) 
             "Every track is also in the REST API at [`/v1/music`](/docs)."
         )
         p.current = gr.State("")
+        p.running = gr.State("")  # the job being followed, for Cancel
         with gr.Row():
             with gr.Column(scale=2, min_width=360):
                 _form_panel(p, load_example_prompts())

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import gradio as gr
 
-__all__ = ["PROGRESS_CSS", "STUDIO_CSS", "STUDIO_JS", "studio_theme"]
+__all__ = ["FAMILY_CLICK_JS", "PROGRESS_CSS", "SECTION_CLICK_JS", "STUDIO_CSS", "STUDIO_JS", "studio_theme"]
 
 _SANS = (
     "ui-sans-serif",
@@ -29,14 +29,28 @@ STUDIO_CSS = """
   border-radius: var(--radius-md); text-decoration: none; }
 .mg-download:hover { background: var(--background-fill-secondary); }
 #mg-waveform svg { display: block; }
+#mg-waveform .mg-section { cursor: pointer; }
+#mg-waveform .mg-section:hover line { stroke-width: 3; }
+.mg-family ul { margin: 0; padding-left: 1.2rem; }
 #mg-history tbody tr { cursor: pointer; }
 #mg-history tbody tr:hover td { background: var(--background-fill-secondary); }
 """
 
 #: Keyboard: Enter in the prompt generates (Shift+Enter makes a new line), and Ctrl+Enter (Cmd+Enter)
 #: generates from anywhere. Both press the Generate button, so they do exactly what a click does.
+#: Space plays or pauses the mix, unless focus is where a space is typed or pressed (a field, a button).
 STUDIO_JS = """
 () => {
+  document.addEventListener('keydown', (event) => {
+    if (event.key !== ' ' || event.ctrlKey || event.metaKey || event.altKey || event.isComposing) return;
+    const target = event.target;
+    if (target.closest && target.closest('input, textarea, select, button, [contenteditable=""], '
+        + '[contenteditable=true], [role=textbox], [role=slider], [role=listbox], [role=option]')) return;
+    const play = document.querySelector('#mg-player button.play-pause-button');
+    if (!play) return;
+    event.preventDefault();
+    play.click();
+  }, true);
   document.addEventListener('keydown', (event) => {
     if (event.key !== 'Enter' || event.isComposing) return;
     const inPrompt = event.target.closest && event.target.closest('#mg-prompt');
@@ -48,6 +62,28 @@ STUDIO_JS = """
     button.click();
   }, true);
 }
+"""
+
+#: The waveform's section markers are clickable: a click sends the section's index as a ``select`` event
+#: (the wiring picks it in the Regenerate list). Its listener sits on the component, which outlives the SVG
+#: redrawn for each track.
+SECTION_CLICK_JS = """
+element.addEventListener('click', (event) => {
+  const marker = event.target.closest && event.target.closest('.mg-section');
+  if (!marker) return;
+  trigger('select', {index: Number(marker.dataset.index), value: marker.dataset.name});
+});
+"""
+
+#: A plain click on a family link opens that track in place (a ``select`` event with its id) rather than
+#: reloading the page; the link's ``/?track=ID`` still serves a new tab or a copied address.
+FAMILY_CLICK_JS = """
+element.addEventListener('click', (event) => {
+  const link = event.target.closest && event.target.closest('a.mg-family-link');
+  if (!link || event.button !== 0 || event.ctrlKey || event.metaKey || event.shiftKey) return;
+  event.preventDefault();
+  trigger('select', {index: 0, value: link.dataset.track});
+});
 """
 
 #: Scoped to the status component (``gr.HTML(css_template=...)``), so it works with any mount.

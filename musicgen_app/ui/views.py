@@ -20,10 +20,12 @@ __all__ = [
     "clock",
     "downloads_html",
     "error_html",
+    "family_html",
     "history_rows",
     "notice_html",
     "plan_markdown",
     "progress_html",
+    "share_url",
     "stage_label",
     "title_markdown",
     "welcome_html",
@@ -170,6 +172,34 @@ def downloads_html(track: Track, *, base_url: str = "") -> str:
         if kind in track.files
     ]
     return f'<nav class="mg-downloads" aria-label="Downloads">{" ".join(items)}</nav>'
+
+
+def share_url(track_id: str, *, base_url: str = "") -> str:
+    """The studio's address that opens ``track_id`` (``/?track=ID``); absolute when ``base_url`` is given."""
+    return f"{base_url.rstrip('/')}/?track={track_id}"
+
+
+def _track_link(track: Track, label: str) -> str:
+    words = track.prompt if len(track.prompt) <= _PROMPT_CHARS else track.prompt[:_PROMPT_CHARS] + "…"
+    href = html.escape(share_url(track.id))
+    return (
+        f'<li><a class="mg-family-link" data-track="{track.id}" href="{href}">{html.escape(label)}</a> '
+        f"{html.escape(words)} · {track.status} · <code>{track.id[:8]}</code></li>"
+    )
+
+
+def family_html(track: Track, parent: Track | None, children: Sequence[Track]) -> str:
+    """The loaded track's family: what it was made from and what was made from it, each a link that
+    opens that track; empty when it has neither."""
+    items = []
+    if parent is not None:
+        items.append(_track_link(parent, f"Made from ({track.operation})"))
+    elif track.parent_id:
+        items.append(f"<li>Made from a track that is gone ({html.escape(str(track.operation))})</li>")
+    items += [_track_link(child, f"{str(child.operation).capitalize()}") for child in children]
+    if not items:
+        return ""
+    return f'<nav class="mg-family" aria-label="Family of this track"><ul>{"".join(items)}</ul></nav>'
 
 
 def history_rows(tracks: Sequence[Track]) -> list[list[Any]]:

@@ -110,13 +110,20 @@ def _envelope_path(lows: np.ndarray, highs: np.ndarray, width: int, wave_h: int)
 
 def _markers(sections: Sequence[tuple[str, float]], duration_s: float, width: int, wave_h: int) -> list[str]:
     parts = []
-    for name, start_s in sections:
+    # data-index is the section's place in the track's list (what regenerate takes), kept when one is
+    # skipped; a transparent band over the section's span makes all of it a click target, not just its line
+    ends = [start for _, start in sections[1:]] + [duration_s] if sections else []
+    for index, ((name, start_s), end_s) in enumerate(zip(sections, ends, strict=True)):
         if not 0 <= start_s < duration_s:
             continue
         x = start_s / duration_s * width
+        band = max(min(end_s, duration_s) - start_s, 0.0) / duration_s * width
         label = html.escape(str(name))
         parts.append(
-            f'<g class="mg-section" data-start="{start_s:.2f}">'
+            f'<g class="mg-section" data-index="{index}" data-name="{label}" data-start="{start_s:.2f}" '
+            f'role="button" aria-label="Section {index + 1}: {label}">'
+            f'<rect class="mg-section-band" x="{x:.1f}" y="0" width="{band:.1f}" height="{wave_h}" '
+            f'fill="transparent"/>'
             f'<line x1="{x:.1f}" y1="0" x2="{x:.1f}" y2="{wave_h}" stroke="{_COLOURS["marker"]}" '
             f'stroke-dasharray="4 3"/><text x="{x + 3:.1f}" y="14" font-size="13" '
             f'fill="{_COLOURS["marker"]}">{label}</text></g>'

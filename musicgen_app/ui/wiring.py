@@ -20,7 +20,7 @@ from . import views
 from .access import StudioAccess
 from .handlers import Form, Step, Studio, new_seed
 
-__all__ = ["Parts", "wire"]
+__all__ = ["Parts", "shared_track_id", "wire"]
 
 log = logging.getLogger(__name__)
 
@@ -37,6 +37,25 @@ class Parts(SimpleNamespace):
     form: list[gr.components.Component]
     stems: dict[str, gr.Audio]
     levels: dict[str, gr.Slider]
+
+
+def shared_track_id(query: Any) -> str:
+    """The track a share URL names (``?track=ID``), or ``""``; a malformed id is left to the load to
+    refuse in words."""
+    return str(query.get("track") or "").strip()
+
+
+def _base_url(request: gr.Request | None) -> str:
+    """The address the browser reached the studio at (behind a proxy, the one it forwarded), for links
+    a user copies; ``""`` when unknown."""
+    headers = getattr(request, "headers", None) or {}
+    host = headers.get("x-forwarded-host") or headers.get("host")
+    if not host:
+        return ""
+    scheme = (
+        headers.get("x-forwarded-proto") or getattr(getattr(request, "url", None), "scheme", None) or "http"
+    )
+    return f"{scheme.split(',')[0].strip()}://{host.split(',')[0].strip()}"
 
 
 def _error_update(p: Parts, exc: Exception) -> dict:
@@ -80,6 +99,10 @@ def _history_updates(p: Parts, studio: Studio, key: str | None = None) -> dict:
 
 def _step_updates(p: Parts, studio: Studio, step: Step) -> dict:
     out: dict = {p.status: step.status_html}
+    # Cancel is on offer only while a job runs; it acts on that job, which need not be the loaded track
+    running = step.track is not None and not step.done
+    out[p.cancel] = gr.Button(visible=running)
+    out[p.running] = step.track.id if running else ""
     if step.track is not None:
         out[p.seed] = str(step.track.seed)  # shows the seed a random draw gave
         out[p.tempo] = step.track.tempo_bpm  # and the tempo used, also when the prompt chose it
@@ -89,7 +112,10 @@ def _step_updates(p: Parts, studio: Studio, step: Step) -> dict:
             {
                 p.result: gr.Column(visible=True),
                 p.title: view.title_md,
-                p.mix: view.mix_path,
+                p.mix: gr.Audio(value=view.mix_path, loop=view.is_loop),
+                p.share: view.share_url,
+                p.family: view.family_html,
+                p.bundle_file: gr.File(value=None, visible=False),
                 p.waveform: view.waveform_html,
                 p.plan: view.plan_md,
                 p.downloads: view.downloads_html,
@@ -124,6 +150,11 @@ def _outputs(p: Parts) -> list:
         p.seed,
         p.tempo,
         p.variation,
+        p.share,
+        p.family,
+        p.cancel,
+        p.running,
+        p.bundle_file,
         *p.stems.values(),
         *p.levels.values(),
     ]
@@ -142,21 +173,37 @@ def wire(
     outputs = _outputs(p)
 
     def acting(request: gr.Request | None) -> Studio:
-        return studio.for_owner(access.owner_of(request))
+        return studio.for_owner(access.owner_of(request)).seen_at(_base_url(request))
 
     async def generate(request: gr.Request, *values: Any) -> AsyncIterator[dict]:
         mine = acting(request)
         async for step in mine.generate(Form(*values)):
             yield _step_updates(p, mine, step)
 
-    async def select(request: gr.Request, event: gr.SelectData) -> AsyncIterator[dict]:
-        mine = acting(request)
-        track_id = str((event.row_value or [""])[-1])
+    async def open_track(mine: Studio, track_id: str) -> AsyncIterator[dict]:
         first = mine.load(track_id)
         yield _step_updates(p, mine, first)
         if not first.done:  # a job still running: follow it like a fresh one
             async for step in mine.follow(track_id):
                 yield _step_updates(p, mine, step)
+
+    async def select(request: gr.Request, event: gr.SelectData) -> AsyncIterator[dict]:
+        async for update in open_track(acting(request), str((event.row_value or [""])[-1])):
+            yield update
+
+    async def open_relative(request: gr.Request, event: gr.SelectData) -> AsyncIterator[dict]:
+        async for update in open_track(acting(request), str(event.value or "")):
+            yield update
+
+    async def open_shared(request: gr.Request) -> AsyncIterator[dict]:
+        """``/?track=ID`` opens that track (behind API keys, only one of the user's own)."""
+        track_id = shared_track_id(request.query_params)
+        if not track_id:
+            # a stream that yields nothing would blank every output (the tempo slider, the status...)
+            yield {p.status: gr.skip()}
+            return
+        async for update in open_track(acting(request), track_id):
+            yield update
 
     async def vary(request: gr.Request, current: str) -> AsyncIterator[dict]:
         mine = acting(request)
@@ -172,6 +219,10 @@ def wire(
         _guarded_stream(p, vary), [p.current], outputs, trigger_mode="once", **streaming
     )
     p.history.select(_guarded_stream(p, select), None, outputs, cancels=[gen_event, var_event], **streaming)
+    demo.load(_guarded_stream(p, open_shared), None, outputs, **streaming)
+    p.family.select(
+        _guarded_stream(p, open_relative), None, outputs, cancels=[gen_event, var_event], **streaming
+    )
     # Bring what a click starts into view: the progress (and then the result) sits above a long form
     # and history, so on a laptop screen it would happen out of sight.
     for trigger in (p.generate.click, p.variation.click, p.history.select):
@@ -243,6 +294,23 @@ def _wire_track_actions(p: Parts, outputs: list, acting: Callable[[gr.Request | 
 
     p.delete.click(_guarded(p, delete), [p.current], outputs)
 
+    def cancel(request: gr.Request, running: str) -> dict:
+        # the job's own stream then sees it cancelled, says so and hides this button
+        return {p.status: acting(request).cancel(running)}
+
+    p.cancel.click(_guarded(p, cancel), [p.running], [p.status], concurrency_limit=None)
+
+    def bundle(request: gr.Request, current: str) -> dict:
+        if not current:
+            return {p.status: views.error_html("Load or generate a track first.")}
+        path = acting(request).bundle(current)
+        return {
+            p.bundle_file: gr.File(value=str(path), visible=True),
+            p.status: views.notice_html("Zip ready."),
+        }
+
+    p.bundle.click(_guarded(p, bundle), [p.current], [p.bundle_file, p.status], concurrency_limit=2)
+
 
 def _wire_edits(p: Parts, outputs: list, acting: Callable[[gr.Request | None], Studio]) -> None:
     """Extend, regenerate a section and loop: each makes a new track from the loaded one and follows
@@ -280,3 +348,9 @@ def _wire_edits(p: Parts, outputs: list, acting: Callable[[gr.Request | None], S
         return gr.Dropdown(choices=choices, value=choices[0][1] if choices else None)
 
     p.current.change(sections, [p.current], [p.section], show_progress="hidden")
+
+    def pick_section(event: gr.SelectData) -> dict:
+        # a click on the waveform's section picks it for Regenerate, with the Edit panel opened on it
+        return {p.section: gr.Dropdown(value=int(event.index)), p.edit_panel: gr.Accordion(open=True)}
+
+    p.waveform.select(pick_section, None, [p.section, p.edit_panel], show_progress="hidden")

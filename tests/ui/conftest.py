@@ -48,6 +48,32 @@ class PageWatch:
 
 
 @pytest.fixture
+def open_page(browser, studio_url):
+    """Open the studio at a path (``/?track=ID``) in a new page of one context, each page watched as
+    ``page`` is. A new page rather than a second ``goto``: leaving a studio page aborts its requests,
+    and the studio logs that as console errors."""
+    context = browser.new_context(viewport={"width": 1400, "height": 1000})
+    watch = PageWatch(studio_url)
+    pages = []
+
+    def open_at(path: str = "/"):
+        page = context.new_page()
+        page.on("console", watch.on_console)
+        page.on("request", watch.on_request)
+        page.goto(f"{studio_url}{path}")
+        page.wait_for_selector("#mg-prompt textarea")
+        pages.append(page)
+        return page
+
+    yield open_at
+    toasts = [text for page in pages for text in page.locator("[data-testid=toast-body]").all_inner_texts()]
+    context.close()
+    assert watch.console_errors == []
+    assert watch.foreign_requests == []
+    assert toasts == []
+
+
+@pytest.fixture
 def page(browser, studio_url):
     """A fresh page on the studio; fails the test on console errors, foreign requests or error toasts."""
     context = browser.new_context(viewport={"width": 1400, "height": 1000})

@@ -19,7 +19,7 @@ import soundfile as sf
 
 from musicgen_app.api_keys import ApiKeys
 from musicgen_app.engines.registry import EngineConfig
-from musicgen_app.errors import NotFound, NotReady
+from musicgen_app.errors import AlreadyFinished, NotFound, NotReady
 from musicgen_app.formats import STEM_NAMES
 from musicgen_app.request import parse_request
 from musicgen_app.store.encoded import EncodedFiles
@@ -102,6 +102,16 @@ class FakeService:
         )
         self._tracks[child_id], self._steps[child_id] = child, 0
         return [child]
+
+    def cancel(self, track_id: str) -> Track:
+        """As the real service: a running job becomes ``cancelled``; an ended one is refused."""
+        track = self._tracks.get(check_track_id(track_id))
+        if track is None:
+            raise NotFound("no track with that id")
+        if track.is_finished:
+            raise AlreadyFinished(f"track {track.id} is {track.status}; only a running job can be cancelled")
+        self._tracks[track.id] = replace(track, status="cancelled")
+        return self._tracks[track.id]
 
     def get(self, track_id: str) -> Track:
         track = self._tracks.get(check_track_id(track_id))

@@ -53,6 +53,23 @@ def test_each_user_sees_and_acts_on_their_own_tracks(service) -> None:
     assert service.get(mine.id).id == mine.id  # still there
 
 
+def test_a_share_url_opens_only_the_owners_track_and_only_the_owner_cancels_it(service) -> None:
+    access = StudioAccess(service.api_keys)
+    access.login("ann", ALICE)
+    access.login("bo", BOB)
+    studio = Studio(service)
+    ann = studio.for_owner(access.owner_of(SimpleNamespace(username="ann")))
+    bo = studio.for_owner(access.owner_of(SimpleNamespace(username="bo")))
+    mine = ann.service.submit({"prompt": "calm piano", "duration": 5})  # pending: no workers here
+    opened = bo.load(mine.id)  # what /?track=ID does for bo
+    assert opened.done and opened.track is None and "another API key" in opened.status_html
+    assert ann.load(mine.id).track.id == mine.id
+    assert "another API key" in bo.cancel(mine.id)
+    assert service.get(mine.id).status == "pending"
+    assert "cancelled" in ann.cancel(mine.id) and service.get(mine.id).status == "cancelled"
+    assert "only a running job" in ann.cancel(mine.id)
+
+
 def test_the_page_asks_for_a_login_behind_keys(tmp_path) -> None:
     settings = Settings(data_dir=tmp_path, engine="symbolic", workers=0, api_keys=ALICE)
     with TestClient(create_app(settings), base_url="http://localhost") as client:

@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 import asyncio
+import zipfile
 
 import pytest
 import soundfile as sf
 
 from musicgen_app.audio.remix import MIN_GAIN_DB
 from musicgen_app.formats import STEM_NAMES
+from musicgen_app.ui.form import structure_body
 from musicgen_app.ui.handlers import Form, Studio, new_seed
+from musicgen_app.ui.wiring import shared_track_id
 
 from .fake_service import FakeService
 
@@ -149,3 +152,87 @@ def test_a_variation_keeps_the_key_and_tempo_and_names_its_parent(studio):
 def test_a_variation_without_a_loaded_track_says_what_to_do(studio):
     steps = _collect(studio.vary(""))
     assert len(steps) == 1 and "Load or generate a track first" in steps[0].status_html
+
+
+def test_form_body_carries_the_advanced_panel_and_the_loop_switch():
+    body = Form(
+        "waltz",
+        key=" D dorian ",
+        time_signature="3/4",
+        instruments=["piano", "cello"],
+        exclude=["drums"],
+        structure=[["intro", 2, None, None], ["", 4, None, None], ["verse", None, "12", 0.7]],
+        loop=True,
+    ).body()
+    assert body["key"] == "D dorian" and body["time_signature"] == "3/4"
+    assert body["instruments"] == ["piano", "cello"] and body["exclude"] == ["drums"]
+    assert body["structure"] == [
+        {"section": "intro", "bars": 2},
+        {"section": "verse", "seconds": 12, "energy": 0.7},
+    ]
+    assert body["loop"] is True and isinstance(body["structure"][0]["bars"], int)
+
+
+def test_an_untouched_advanced_panel_adds_nothing_to_the_body():
+    body = Form("rain", key="", time_signature="auto", structure=[["", None, None, None]]).body()
+    assert set(body) == {"prompt", "duration", "output_format", "engine"}
+
+
+@pytest.mark.parametrize(
+    ("cells", "entry"),
+    [
+        (["chorus", float("nan"), 8.0, ""], {"section": "chorus", "seconds": 8}),
+        ([" bridge ", "4", None, "0.5"], {"section": "bridge", "bars": 4, "energy": 0.5}),
+        (["hook", "two", None, None], {"section": "hook", "bars": "two"}),  # for the rules to refuse
+        (["outro"], {"section": "outro"}),
+    ],
+)
+def test_structure_rows_become_entries_as_typed(cells, entry):
+    assert structure_body([cells]) == [entry]
+    assert structure_body(None) == []
+
+
+def test_bad_advanced_values_get_the_request_rules_message(studio, service):
+    steps = _run(studio, Form("waltz", key="H major"))
+    assert len(steps) == 1 and 'role="alert"' in steps[0].status_html and "key:" in steps[0].status_html
+    steps = _run(studio, Form("waltz", instruments=["kazoo-9000"]))
+    assert "instruments" in steps[0].status_html and service.submitted == []
+
+
+def test_cancel_stops_a_running_job_and_its_stream_says_so(studio, service):
+    track = service.submit({"prompt": "long piece", "duration": 5})
+    assert "The track was cancelled." in studio.cancel(track.id)
+    steps = _collect(studio.follow(track.id))
+    assert steps[-1].done and "cancelled" in steps[-1].status_html and steps[-1].view is None
+    assert "only a running job" in studio.cancel(track.id)
+    assert "No track is being made." in studio.cancel("")
+
+
+def test_download_all_zips_the_tracks_files_once(studio):
+    track = _run(studio, Form("calm pads", duration_s=5))[-1].track
+    path = studio.bundle(track.id)
+    assert path.name.endswith("-all.zip")
+    with zipfile.ZipFile(path) as archive:
+        assert sorted(archive.namelist()) == sorted(f"{kind}.wav" for kind in ("mix", *STEM_NAMES))
+        assert archive.testzip() is None
+    mtime = path.stat().st_mtime_ns
+    assert studio.bundle(track.id) == path and path.stat().st_mtime_ns == mtime
+    assert not list(path.parent.glob("*.part"))
+
+
+def test_the_view_links_the_track_its_loop_and_its_family(studio):
+    parent = _run(studio, Form("calm pads", duration_s=5))[-1].track
+    parent_view = studio.view(parent)
+    assert parent_view.share_url == f"/?track={parent.id}" and not parent_view.is_loop
+    assert parent_view.family_html == ""  # made by generate, nothing made from it yet
+    child = _collect(studio.vary(parent.id))[-1].view
+    assert f'data-track="{parent.id}"' in child.family_html and "Made from (variation)" in child.family_html
+    assert f'href="/?track={parent.id}"' in child.family_html
+    assert f'data-track="{child.track.id}"' in studio.view(parent).family_html
+    seen = studio.seen_at("http://studio.example:7860/")
+    assert seen.view(parent).share_url == f"http://studio.example:7860/?track={parent.id}"
+
+
+def test_a_share_url_names_its_track():
+    assert shared_track_id({"track": " abc "}) == "abc"
+    assert shared_track_id({}) == "" and shared_track_id({"track": None}) == ""

@@ -161,3 +161,15 @@ def test_silent_stems_get_no_download(track):
         and 'data-kind="other"' not in links
     )
     assert views.silent_stems(replace(track, details={})) == set()  # unknown: nothing hidden
+
+
+def test_family_html_links_parent_and_children_and_escapes_their_prompts(track):
+    parent = replace(track, prompt="<b>parent</b>")
+    child = replace(track, id="b" * 32, prompt="child", parent_id=parent.id, operation="extend")
+    html_text = views.family_html(child, parent, [])
+    assert 'href="/?track=' + parent.id + '"' in html_text and "Made from (extend)" in html_text
+    assert "<b>" not in html_text and "&lt;b&gt;parent" in html_text
+    assert 'data-track="' + child.id + '"' in views.family_html(parent, None, [child])
+    assert "a track that is gone" in views.family_html(child, None, [])
+    assert views.family_html(parent, None, []) == ""
+    assert views.share_url(parent.id, base_url="https://x.test/") == f"https://x.test/?track={parent.id}"

@@ -113,3 +113,15 @@ def test_svg_of_silence_draws_a_flat_envelope():
 def test_svg_refuses_a_plot_too_small_to_draw(sine_document):
     with pytest.raises(ValueError, match="too small"):
         waveform_svg(parse_waveform(sine_document), width=5)
+
+
+def test_each_section_is_a_click_target_over_its_span_carrying_its_index(sine_document):
+    peaks = parse_waveform(sine_document)
+    sections = [("intro", 0.0), ("late", peaks.duration_s + 5), ("verse", peaks.duration_s / 2)]
+    root = ET.fromstring(waveform_svg(peaks, sections=sections, width=800))
+    groups = root.findall(f"{SVG}g[@class='mg-section']")
+    # the section outside the track is not drawn, and the others keep their place in the track's list
+    assert [(g.get("data-index"), g.get("data-name")) for g in groups] == [("0", "intro"), ("2", "verse")]
+    bands = [g.find(f"{SVG}rect") for g in groups]
+    assert [float(b.get("x")) for b in bands] == [0.0, 400.0]
+    assert float(bands[1].get("width")) == pytest.approx(400.0)
