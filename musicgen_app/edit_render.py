@@ -16,7 +16,7 @@ import numpy as np
 
 from .audio.io import read_audio
 from .audio.remix import db_to_gain
-from .beats import BeatGrid, metric_grid
+from .beats import BeatGrid
 from .engines.base import EngineResult, Stems
 from .engines.registry import EngineConfig
 from .errors import GenerationFailed
@@ -128,13 +128,7 @@ def _extended(source: EditSource, plan: Plan, config: EngineConfig) -> EngineRes
         license=source.license,
         midi=score_to_midi(score),
         sections=score.section_starts_s(),
-        beats=metric_grid(
-            score.tempo_bpm,
-            score.time_signature,
-            score.beats_per_bar,
-            score.duration_s,
-            score.section_starts_s(),
-        ),
+        beats=score.beat_grid(),
         notices=(f"Extended from track {source.parent_id}: its audio is kept up to {cut_s:.3f} s.",),
         # the kept span is the parent's mastered audio: mastering again would move it
         extra={"stems_separated": True, "mastered": True, "kept_until_s": round(cut_s, 6)},

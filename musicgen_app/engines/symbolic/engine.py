@@ -6,7 +6,6 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
-from ...beats import metric_grid
 from ...formats import SAMPLE_RATE
 from ...plan import Plan
 from ..base import EngineResult, ProgressFn, no_progress
@@ -104,13 +103,7 @@ class SymbolicEngine:
             license=LICENSE,
             midi=midi,
             sections=score.section_starts_s(),
-            beats=metric_grid(
-                score.tempo_bpm,
-                score.time_signature,
-                score.beats_per_bar,
-                score.duration_s,
-                score.section_starts_s(),
-            ),
+            beats=score.beat_grid(),
             notices=_notices(score),
             extra={"parts": _part_facts(score), "key": plan.key_name, **_loop_facts(plan)},
         )

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 # the meter arithmetic is the request's too (sections in bars): one definition, re-exported here
+from ...beats import BeatGrid, metric_grid
 from ...plan import beats_per_bar, is_compound
 
 __all__ = [
@@ -153,4 +154,10 @@ class Score:
         return tuple(
             (s.name, beats_to_seconds(s.start_bar * self.beats_per_bar, self.tempo_bpm))
             for s in self.sections
+        )
+
+    def beat_grid(self) -> BeatGrid:
+        """The exact beat grid of the score: its tempo, meter, beats, downbeats and sections."""
+        return metric_grid(
+            self.tempo_bpm, self.time_signature, self.beats_per_bar, self.duration_s, self.section_starts_s()
         )
