@@ -8,6 +8,7 @@ import zipfile
 
 import httpx
 import pytest
+from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
 
 pytestmark = pytest.mark.browser
 
@@ -95,7 +96,20 @@ def _choose(page, dropdown: str, option: str) -> None:
 
 
 def _type_cell(page, table: str, index: int, text: str) -> None:
-    page.locator(f"{table} [role=gridcell]").nth(index).dblclick()
+    # Under load a double click can land before the table is ready to edit, and keys typed then are lost:
+    # type only once the cell's editor holds the focus, double-clicking again if it did not open.
+    editing = (
+        "(sel) => { const el = document.activeElement;"
+        " return !!el && !!el.closest(sel) && ['TEXTAREA', 'INPUT'].includes(el.tagName); }"
+    )
+    for attempt in range(3):
+        page.locator(f"{table} [role=gridcell]").nth(index).dblclick()
+        try:
+            page.wait_for_function(editing, arg=table, timeout=10_000)
+            break
+        except PlaywrightTimeoutError:
+            if attempt == 2:
+                raise
     page.keyboard.type(text)
     page.keyboard.press("Enter")
     page.wait_for_function(
