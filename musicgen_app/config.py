@@ -12,7 +12,7 @@ from urllib.parse import urlsplit
 from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-from .engines.registry import EngineConfig
+from .engines.registry import DEFAULT_ENGINE_ORDER, ENGINE_NAMES, EngineConfig
 
 __all__ = ["DEFAULT_SOUNDFONT", "Settings", "load_settings"]
 
@@ -31,6 +31,14 @@ class Settings(BaseSettings):
     public_url: str | None = Field(default=None, description="Base for absolute URLs behind a proxy")
     engine: str = "auto"
     musicgen_model: str = "facebook/musicgen-small"
+    acestep_model: str = Field(
+        default="ACE-Step/acestep-v15-turbo-diffusers",
+        description="ACE-Step 1.5 diffusers checkpoint: Hub id (from the local cache) or local directory",
+    )
+    engine_order: str = Field(
+        default=",".join(DEFAULT_ENGINE_ORDER),
+        description="Comma-separated engines that engine auto tries, first available wins",
+    )
     demucs_model: str = "htdemucs"
     demucs_repo: Path | None = None
     soundfont: Path = DEFAULT_SOUNDFONT
@@ -99,9 +107,20 @@ class Settings(BaseSettings):
     @classmethod
     def _known_engine(cls, value: str) -> str:
         value = value.strip().lower()
-        if value not in ("auto", "symbolic", "musicgen"):
-            raise ValueError("MUSICGEN_APP_ENGINE must be auto, symbolic or musicgen")
+        if value not in ("auto", *ENGINE_NAMES):
+            raise ValueError(f"MUSICGEN_APP_ENGINE must be auto, {', '.join(ENGINE_NAMES)}")
         return value
+
+    @field_validator("engine_order")
+    @classmethod
+    def _known_engine_order(cls, value: str) -> str:
+        names = [name.strip().lower() for name in value.split(",") if name.strip()]
+        if not names or any(n not in ENGINE_NAMES for n in names) or len(set(names)) != len(names):
+            raise ValueError(
+                f"MUSICGEN_APP_ENGINE_ORDER must be distinct engine names from {', '.join(ENGINE_NAMES)}, "
+                f"comma-separated, got {value!r}"
+            )
+        return ",".join(names)
 
     @field_validator("queue")
     @classmethod
@@ -148,6 +167,8 @@ class Settings(BaseSettings):
             musicgen_model=self.musicgen_model,
             demucs_model=self.demucs_model,
             demucs_repo=self.demucs_repo,
+            acestep_model=self.acestep_model,
+            engine_order=tuple(self.engine_order.split(",")),
         )
 
 

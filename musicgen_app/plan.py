@@ -68,7 +68,8 @@ class Plan:
     energy, brightness : 0..1, drive density, dynamics, register and mode choices.
     ambience : ambience beds to synthesise (``rain``, ``vinyl``, ``ocean``, ``wind``).
     structure : structure words (``intro``, ``build-up``, ``drop``, ``loop``, ``fade out``).
-    vocals : whether wordless voices are wanted.
+    vocals : whether voices are wanted (wordless, or singing ``lyrics`` when there are some).
+    lyrics : words to sing, section tags kept (``""``: none); only a singing engine takes them.
     duration_s : exact length of the track in seconds.
     seed : the seed every random choice derives from.
     sections : the sections the caller laid out, in bars (empty: the engine lays out its own form).
@@ -93,6 +94,7 @@ class Plan:
     ambience: tuple[str, ...] = ()
     structure: tuple[str, ...] = ()
     vocals: bool = False
+    lyrics: str = ""
     sections: tuple[PlannedSection, ...] = ()
     loop_bars: int | None = None
     sources: dict[str, str] = field(default_factory=dict, compare=False, hash=False)

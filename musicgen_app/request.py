@@ -30,6 +30,7 @@ from .instruments import INSTRUMENTS, closest_instruments
 __all__ = [
     "ENGINES",
     "MAX_DURATION_S",
+    "MAX_LYRICS_CHARS",
     "MAX_PROMPT_CHARS",
     "MAX_SEED",
     "MAX_TEMPO_BPM",
@@ -37,14 +38,18 @@ __all__ = [
     "MIN_TEMPO_BPM",
     "REQUEST_EXAMPLES",
     "REQUEST_FIELDS",
+    "SINGING_ENGINES",
     "SYMBOLIC_ONLY_FIELDS",
+    "VOCALS",
     "FieldRule",
     "GenerationRequest",
     "apply_rules",
+    "cannot_sing",
     "new_seed",
     "parse_request",
     "request_json_schema",
     "rules_json_schema",
+    "sings",
 ]
 
 MIN_DURATION_S = 5
@@ -53,7 +58,13 @@ MIN_TEMPO_BPM = 40
 MAX_TEMPO_BPM = 220
 MAX_PROMPT_CHARS = 2000
 MAX_SEED = 2**32 - 1
-ENGINES: tuple[str, ...] = ("auto", "symbolic", "musicgen")
+ENGINES: tuple[str, ...] = ("auto", "symbolic", "musicgen", "acestep")
+#: Engines that can sing words; a request with lyrics needs one of them.
+SINGING_ENGINES: tuple[str, ...] = ("acestep",)
+MAX_LYRICS_CHARS = 4000
+#: ``auto``: sung when lyrics are given, else as the prompt says; ``none``: instrumental;
+#: ``wordless``: voices without words; ``lyrics``: the given lyrics sung (lyrics required).
+VOCALS: tuple[str, ...] = ("auto", "none", "wordless", "lyrics")
 
 #: What counts as blank: ECMAScript's white space and line terminators, spelled out so that the JSON
 #: Schema ``pattern`` (ECMA regex) and the Python check agree character for character.
@@ -408,6 +419,22 @@ REQUEST_FIELDS: tuple[FieldRule, ...] = (
         default=False,
     ),
     FieldRule(
+        "lyrics",
+        "string",
+        "Words to sing, with section tags on their own lines ([verse], [chorus], [bridge]) kept as "
+        "written. Needs an engine that sings (acestep).",
+        max_length=MAX_LYRICS_CHARS,
+    ),
+    FieldRule(
+        "vocals",
+        "choice",
+        "auto (sung when lyrics are given), none (instrumental), wordless (voices without words) or "
+        "lyrics (the lyrics sung; lyrics required).",
+        nullable=False,
+        default="auto",
+        choices=VOCALS,
+    ),
+    FieldRule(
         "output_format",
         "choice",
         "Format the job encodes the mix in; every file can later be fetched in any format (?format=).",
@@ -470,19 +497,45 @@ REQUEST_EXAMPLES: tuple[dict[str, Any], ...] = (
 #: Request fields only the symbolic engine can honour exactly: MusicGen is steered by text and a tempo
 #: lock, and cannot promise a meter, a lineup or a section plan.
 SYMBOLIC_ONLY_FIELDS: tuple[str, ...] = ("time_signature", "instruments", "exclude", "structure")
-_MUSICGEN_CANNOT = "the musicgen engine cannot follow it; use engine symbolic (or auto)"
+_MUSICGEN_CANNOT = "the {engine} engine cannot follow it; use engine symbolic (or auto)"
+
+
+def sings(lyrics: str | None, vocals: str) -> bool:
+    """Whether a request with these ``lyrics`` and ``vocals`` asks for sung words."""
+    return vocals == "lyrics" or (vocals == "auto" and lyrics is not None)
+
+
+def cannot_sing(engine: str) -> str:
+    """The rule a request with lyrics breaks when ``engine`` is to make it."""
+    return (
+        f"the {engine} engine cannot sing; engines that sing: {', '.join(SINGING_ENGINES)} "
+        "(or leave out lyrics for an instrumental)"
+    )
+
+
+def _vocals_problems(values: dict[str, Any]) -> list[ErrorDetail]:
+    """Broken rules between ``lyrics``, ``vocals`` and ``engine`` (each field alone is already valid)."""
+    lyrics, vocals, engine = values["lyrics"], values["vocals"], values["engine"]
+    if vocals == "lyrics" and lyrics is None:
+        return [ErrorDetail("lyrics", "is required when vocals is lyrics")]
+    if lyrics is not None and vocals in ("none", "wordless"):
+        return [ErrorDetail("vocals", f"must be auto or lyrics when lyrics are given, got {vocals}")]
+    if sings(lyrics, vocals) and engine not in ("auto", *SINGING_ENGINES):
+        return [ErrorDetail("lyrics", cannot_sing(engine))]
+    return []
 
 
 def request_json_schema() -> dict[str, Any]:
     """The generate body as JSON Schema (what OpenAPI shows), built from :data:`REQUEST_FIELDS`.
 
-    One rule spans fields: with ``engine: musicgen`` the :data:`SYMBOLIC_ONLY_FIELDS` must be absent
-    (or null). Two more cannot be said in JSON Schema and are checked when the plan is made (422 as
-    well): a ``structure`` must fit the ``duration``, and ``exclude`` may not name an instrument that
-    ``instruments`` asks for.
+    Rules that span fields: with ``engine: musicgen`` or ``acestep`` the :data:`SYMBOLIC_ONLY_FIELDS`
+    must be absent (or null); an engine that cannot sing takes no ``lyrics``; ``vocals: lyrics`` needs
+    ``lyrics`` and lyrics rule out ``none`` and ``wordless``. Two more cannot be said in JSON Schema
+    and are checked when the plan is made (422 as well): a ``structure`` must fit the ``duration``, and
+    ``exclude`` may not name an instrument that ``instruments`` asks for.
     """
     musicgen_cannot = {
-        "if": {"properties": {"engine": {"const": "musicgen"}}, "required": ["engine"]},
+        "if": {"properties": {"engine": {"enum": ["musicgen", "acestep"]}}, "required": ["engine"]},
         "then": {
             "properties": {
                 **{name: {"type": "null"} for name in SYMBOLIC_ONLY_FIELDS},
@@ -490,9 +543,19 @@ def request_json_schema() -> dict[str, Any]:
             }
         },
     }
+    silent = [engine for engine in ENGINES if engine not in ("auto", *SINGING_ENGINES)]
+    cannot_sing = {
+        "if": {"properties": {"engine": {"enum": silent}}, "required": ["engine"]},
+        "then": {"properties": {"lyrics": {"type": "null"}, "vocals": {"not": {"const": "lyrics"}}}},
+    }
+    lyrics_sung = {
+        "if": {"properties": {"lyrics": {"type": "string"}}, "required": ["lyrics"]},
+        "then": {"properties": {"vocals": {"enum": ["auto", "lyrics"]}}},
+        "else": {"properties": {"vocals": {"not": {"const": "lyrics"}}}},
+    }
     return {
         **rules_json_schema("TrackCreate", REQUEST_FIELDS),
-        "allOf": [musicgen_cannot],
+        "allOf": [musicgen_cannot, cannot_sing, lyrics_sung],
         "examples": list(REQUEST_EXAMPLES),
     }
 
@@ -515,6 +578,13 @@ class GenerationRequest:
     exclude: tuple[str, ...] | None = None
     structure: tuple[SectionRequest, ...] | None = None
     loop: bool = False
+    lyrics: str | None = None
+    vocals: str = "auto"
+
+    @property
+    def sings(self) -> bool:
+        """Whether the request asks for sung words (only a singing engine can make it)."""
+        return sings(self.lyrics, self.vocals)
 
     def seed_or_new(self) -> int:
         """The requested seed, or a fresh random one when none was asked for."""
@@ -537,6 +607,8 @@ class GenerationRequest:
             "exclude": list(self.exclude) if self.exclude is not None else None,
             "structure": [s.as_body() for s in self.structure] if self.structure is not None else None,
             "loop": self.loop,
+            "lyrics": self.lyrics,
+            "vocals": self.vocals,
         }
 
 
@@ -599,12 +671,13 @@ def parse_request(body: Any) -> GenerationRequest:
         With one :class:`ErrorDetail` per broken rule, naming the field.
     """
     values = apply_rules(REQUEST_FIELDS, body)
-    if values["engine"] == "musicgen":
-        asked = [
-            ErrorDetail(name, _MUSICGEN_CANNOT) for name in SYMBOLIC_ONLY_FIELDS if values[name] is not None
-        ]
-        if asked:
-            raise InvalidRequest("; ".join(f"{e.field}: {e.rule}" for e in asked), details=asked)
+    asked: list[ErrorDetail] = []
+    if values["engine"] in ("musicgen", "acestep"):
+        cannot = _MUSICGEN_CANNOT.format(engine=values["engine"])
+        asked = [ErrorDetail(name, cannot) for name in SYMBOLIC_ONLY_FIELDS if values[name] is not None]
+    asked += _vocals_problems(values)
+    if asked:
+        raise InvalidRequest("; ".join(f"{e.field}: {e.rule}" for e in asked), details=asked)
     return GenerationRequest(
         prompt=values["prompt"],
         duration_s=values["duration"],
@@ -620,4 +693,6 @@ def parse_request(body: Any) -> GenerationRequest:
         exclude=values["exclude"],
         structure=values["structure"],
         loop=values["loop"],
+        lyrics=values["lyrics"],
+        vocals=values["vocals"],
     )

@@ -35,7 +35,15 @@ from .edits import (
     variation_plan,
 )
 from .engines.controls import engine_for_controls
-from .errors import AlreadyFinished, Forbidden, InvalidRequest, NotFound, NotReady, StartupRefused
+from .errors import (
+    AlreadyFinished,
+    EngineUnavailable,
+    Forbidden,
+    InvalidRequest,
+    NotFound,
+    NotReady,
+    StartupRefused,
+)
 from .formats import OUTPUT_FORMATS, STEM_NAMES
 from .jobs.runner import JobRunner, RenderPool
 from .jobs.webhooks import WebhookDispatcher, WebhookPolicy, load_secret
@@ -87,6 +95,11 @@ def _lower_this_threads_priority() -> None:
         os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), 10)
 
 
+#: Engines whose availability /healthz reports once the warm-up has looked (the symbolic engine's is
+#: asked at once: it needs no torch).
+_NEURAL_ENGINES: tuple[str, ...] = ("musicgen", "acestep")
+
+
 @dataclass(frozen=True)
 class TrackFile:
     """A stored file ready to be served: a local ``path``, or (S3 storage, ``local=False``) ``remote``."""
@@ -133,7 +146,8 @@ class GenerationService:
             max_workers=1, thread_name_prefix="musicgen-encode", initializer=_lower_this_threads_priority
         )
         self.engine_config = settings.engine_config()
-        self._musicgen_status: tuple[bool, str] | None = None
+        #: Each neural engine's availability, known once the background warm-up has looked.
+        self._neural_status: dict[str, tuple[bool, str]] = {}
         self._warming: threading.Thread | None = None
         self._render = RenderPool(settings.render_processes, self.engine_config)
         self.queue = self._make_queue(settings)
@@ -235,13 +249,18 @@ class GenerationService:
 
     def _warm_up(self) -> None:
         warm_up_process()
-        self._musicgen_status = self.musicgen_status()
+        for name in _NEURAL_ENGINES:
+            self._neural_status[name] = self.engine_status(name)
 
     def musicgen_status(self) -> tuple[bool, str]:
         """Whether the MusicGen engine can run here, and why not (imports torch on first call)."""
+        return self.engine_status("musicgen")
+
+    def engine_status(self, name: str) -> tuple[bool, str]:
+        """Whether engine ``name`` can run here, and why not (looks on disk only; no weights loaded)."""
         from .engines.registry import engine_status
 
-        return engine_status("musicgen", self.engine_config)
+        return engine_status(name, self.engine_config)
 
     def stop(self) -> None:
         # A warm-up still inside torch when the interpreter exits is killed by a forced unwind through
@@ -274,10 +293,25 @@ class GenerationService:
         if request.engine == "auto" and self.settings.engine != "auto":
             request = GenerationRequest(**{**request.__dict__, "engine": self.settings.engine})
         request, why = engine_for_controls(request)
+        if request.sings and request.engine == "auto":
+            from .engines.registry import singing_engine
+
+            engine, why = singing_engine(self.engine_config)
+            request = dataclasses.replace(request, engine=engine)
+        if request.engine == "acestep" and request.lyrics is not None:
+            self._check_lyrics_fit(request.lyrics)
         plan = interpret(request, seed=seed)
         if why:
             plan = dataclasses.replace(plan, sources={**plan.sources, "engine": why})
         return request, plan
+
+    def _check_lyrics_fit(self, lyrics: str) -> None:
+        """A 422 now for lyrics the model would cut; a missing model is the job's error to report."""
+        from .engines.acestep.engine import check_lyrics
+
+        config = self.engine_config
+        with contextlib.suppress(EngineUnavailable):
+            check_lyrics(config.acestep_model, lyrics, local_files_only=config.local_files_only)
 
     def submit(
         self, body: dict[str, Any], *, owner: str | None = None, idempotency_key: str | None = None
@@ -612,9 +646,9 @@ class GenerationService:
 
         symbolic_ok, symbolic_why = get_engine("symbolic", self.engine_config).available()
         engines = {"symbolic": {"available": symbolic_ok, "reason": symbolic_why}}
-        if self._musicgen_status is not None:  # known once the background warm-up has looked
-            ok, why = self._musicgen_status
-            engines["musicgen"] = {"available": ok, "reason": why, "model": self.settings.musicgen_model}
+        models = {"musicgen": self.settings.musicgen_model, "acestep": self.settings.acestep_model}
+        for name, (ok, why) in list(self._neural_status.items()):
+            engines[name] = {"available": ok, "reason": why, "model": models[name]}
         checks = {
             "database": self.repo.check(),
             "broker": self.queue.check() if self.queue is not None else None,

@@ -43,6 +43,9 @@ _CROSS_FIELD_RULES = {
     "track": ("needs a track of the symbolic engine", "cannot be"),  # what the parent is
     "end_s": ("must be after start_s", "must be at most the track's"),  # a regenerate's span
     "section": ("the track has",),  # a regenerate's section index past the track's sections
+    # lyrics need an engine that sings: this server's configured engine (symbolic) cannot, and whether one
+    # is available, or the lyrics fit its tokenizer, is the server's state, not the schema's
+    "lyrics": ("cannot sing", "needs an engine that sings", "token lyric limit"),
 }
 
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 import dataclasses
 
 from ..errors import InvalidRequest
-from ..request import SYMBOLIC_ONLY_FIELDS, GenerationRequest
+from ..request import SINGING_ENGINES, SYMBOLIC_ONLY_FIELDS, GenerationRequest, cannot_sing
 
 __all__ = ["engine_for_controls"]
 
@@ -22,17 +22,25 @@ def engine_for_controls(request: GenerationRequest) -> tuple[GenerationRequest, 
     Raises
     ------
     InvalidRequest
-        When ``musicgen`` is asked for together with a control it cannot follow (``parse_request``
-        refuses that already; this also covers a server whose configured engine is musicgen).
+        When a neural engine is asked for together with a control it cannot follow, or an engine
+        that cannot sing with lyrics (``parse_request`` refuses both already; this also covers a server
+        whose configured engine is one of them).
     """
+    if request.sings and request.engine not in ("auto", *SINGING_ENGINES):
+        raise InvalidRequest.for_field("lyrics", cannot_sing(request.engine))
     asked = [name for name in SYMBOLIC_ONLY_FIELDS if getattr(request, name) is not None]
     asked += ["loop"] if request.loop else []
     if not asked or request.engine == "symbolic":
         return request, ""
-    if request.engine == "musicgen":
+    if request.sings:
         raise InvalidRequest.for_field(
             asked[0],
-            f"the musicgen engine cannot follow {', '.join(asked)}; use engine symbolic (or auto)",
+            f"only the symbolic engine follows {', '.join(asked)}, and it cannot sing the lyrics",
+        )
+    if request.engine != "auto":
+        raise InvalidRequest.for_field(
+            asked[0],
+            f"the {request.engine} engine cannot follow {', '.join(asked)}; use engine symbolic (or auto)",
         )
     why = f"symbolic: only the symbolic engine follows {', '.join(asked)}"
     return dataclasses.replace(request, engine="symbolic"), why

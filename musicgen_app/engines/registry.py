@@ -9,7 +9,22 @@ from pathlib import Path
 from ..errors import EngineUnavailable, InvalidRequest
 from .base import Engine
 
-__all__ = ["EngineConfig", "choose_engine", "engine_status", "get_engine"]
+__all__ = [
+    "DEFAULT_ENGINE_ORDER",
+    "ENGINE_NAMES",
+    "EngineConfig",
+    "choose_engine",
+    "engine_status",
+    "get_engine",
+    "singing_engine",
+]
+
+#: Every concrete engine; ``auto`` picks among them.
+ENGINE_NAMES: tuple[str, ...] = ("acestep", "musicgen", "symbolic")
+#: The order ``auto`` tries them in: the newest model first, the engine that runs everywhere last.
+DEFAULT_ENGINE_ORDER: tuple[str, ...] = ("acestep", "musicgen", "symbolic")
+#: Display names for notices.
+_TITLES = {"acestep": "ACE-Step", "musicgen": "MusicGen", "symbolic": "the symbolic engine"}
 
 
 @dataclass(frozen=True)
@@ -21,6 +36,16 @@ class EngineConfig:
     local_files_only: bool = False
     demucs_model: str = "htdemucs"
     demucs_repo: Path | None = None
+    acestep_model: str = "ACE-Step/acestep-v15-turbo-diffusers"
+    engine_order: tuple[str, ...] = DEFAULT_ENGINE_ORDER
+
+    def __post_init__(self) -> None:
+        unknown = [name for name in self.engine_order if name not in ENGINE_NAMES]
+        if unknown or not self.engine_order or len(set(self.engine_order)) != len(self.engine_order):
+            raise ValueError(
+                f"engine_order must name distinct engines from {', '.join(ENGINE_NAMES)}, "
+                f"got {','.join(self.engine_order)}"
+            )
 
 
 _lock = threading.Lock()
@@ -36,7 +61,11 @@ def _build(name: str, config: EngineConfig) -> Engine:
         from .musicgen.engine import MusicgenEngine
 
         return MusicgenEngine(config.musicgen_model, local_files_only=config.local_files_only)
-    raise InvalidRequest.for_field("engine", "must be one of auto, symbolic, musicgen")
+    if name == "acestep":
+        from .acestep.engine import AcestepEngine
+
+        return AcestepEngine(config.acestep_model, local_files_only=config.local_files_only)
+    raise InvalidRequest.for_field("engine", f"must be one of auto, {', '.join(ENGINE_NAMES)}")
 
 
 def get_engine(name: str, config: EngineConfig) -> Engine:
@@ -58,21 +87,65 @@ def engine_status(name: str, config: EngineConfig) -> tuple[bool, str]:
         return False, exc.message
 
 
+def _first_sentence(why: str) -> str:
+    return why.split(". ")[0].rstrip(".")
+
+
 def choose_engine(requested: str, config: EngineConfig) -> tuple[Engine, tuple[str, ...]]:
     """Resolve ``auto`` to a concrete engine; returns the engine and notices for the user.
 
-    ``auto`` prefers MusicGen when its weights are at hand and falls back to ``symbolic`` with a notice;
-    an explicit ``musicgen`` without weights raises :class:`EngineUnavailable`.
+    ``auto`` takes the first available engine of ``config.engine_order`` (``symbolic`` always runs, so
+    it is the last resort even when the order leaves it out) and says which and why; an explicit
+    engine that cannot run raises :class:`EngineUnavailable`.
     """
     if requested == "symbolic":
         return get_engine("symbolic", config), ()
-    ok, why = engine_status("musicgen", config)
-    if ok:
-        return get_engine("musicgen", config), ()
-    if requested == "musicgen":
-        raise EngineUnavailable(f"the musicgen engine cannot run: {why}")
-    first_sentence = why.split(". ")[0].rstrip(".")
-    notice = (
-        f"Made with the symbolic engine: MusicGen is not available here ({first_sentence}; see /healthz)."
+    if requested != "auto":
+        ok, why = engine_status(requested, config)
+        if not ok:
+            raise EngineUnavailable(f"the {requested} engine cannot run: {why}")
+        return get_engine(requested, config), ()
+    order = config.engine_order if "symbolic" in config.engine_order else (*config.engine_order, "symbolic")
+    skipped: list[str] = []
+    for name in order:
+        ok, why = engine_status(name, config)
+        if ok:
+            return get_engine(name, config), _auto_notices(name, skipped, order)
+        skipped.append(f"{_TITLES[name]} is not available here ({_first_sentence(why)}; see /healthz)")
+    raise EngineUnavailable("no engine can run here: " + "; ".join(skipped))
+
+
+def _auto_notices(chosen: str, skipped: list[str], order: tuple[str, ...]) -> tuple[str, ...]:
+    """What ``auto`` says about its choice: nothing when the usual engine ran, else which and why."""
+    if not skipped and chosen != "acestep":
+        return ()
+    title = _TITLES[chosen].removeprefix("the ").removesuffix(" engine")
+    why = "; ".join(skipped) if skipped else f"it is first in the engine order ({','.join(order)})"
+    return (f"Made with the {title} engine: {why}.",)
+
+
+def singing_engine(config: EngineConfig) -> tuple[str, str]:
+    """The engine ``auto`` sends a request with lyrics to, and why; no loading.
+
+    Raises
+    ------
+    InvalidRequest : no engine that sings is available here (names ``lyrics`` and each reason).
+    """
+    from ..request import SINGING_ENGINES
+
+    reasons = []
+    # engines in the configured order first, so that an operator's preference holds among singers too
+    ranked = sorted(SINGING_ENGINES, key=lambda n: _rank(n, config))
+    for name in ranked:
+        ok, why = engine_status(name, config)
+        if ok:
+            return name, f"{name}: only it sings the lyrics"
+        reasons.append(f"{name}: {why}")
+    raise InvalidRequest.for_field(
+        "lyrics", "needs an engine that sings, and none is available here (" + "; ".join(reasons) + ")"
     )
-    return get_engine("symbolic", config), (notice,)
+
+
+def _rank(name: str, config: EngineConfig) -> int:
+    order = config.engine_order
+    return order.index(name) if name in order else len(order)

@@ -81,12 +81,21 @@ def interpret(request: GenerationRequest, *, seed: int, matcher: GenreMatcher | 
         brightness=brightness,
         ambience=reading.ambience,
         structure=reading.structure,
-        vocals=lineup.vocals,
+        vocals=_decide_vocals(request, lineup.vocals, sources),
+        lyrics=request.lyrics or "",
         sections=sections,
         loop_bars=loop_bars,
         sources=sources,
         overrides=overrides,
     )
+
+
+def _decide_vocals(request: GenerationRequest, from_lineup: bool, sources: dict[str, str]) -> bool:
+    """Whether voices are wanted: the ``vocals`` field wins over the prompt and the lineup."""
+    if request.vocals == "auto" and request.lyrics is None:
+        return from_lineup
+    sources["vocals"] = "explicit"
+    return request.vocals != "none"
 
 
 def decide_genre(

@@ -98,7 +98,7 @@ class MusicgenEngine:
         if not MIN_DURATION_S <= plan.duration_s <= MAX_DURATION_S:
             raise InvalidRequest.for_field("duration", f"must be {MIN_DURATION_S}..{MAX_DURATION_S} seconds")
         text = conditioning_text(plan)
-        lock_wanted = plan.sources.get("tempo") == "explicit"
+        lock_wanted = plan.sources.get("tempo_bpm") == "explicit"
         # Speeding audio up shortens it: make enough that the largest allowed correction still fills it.
         margin = 1.0 + self.max_tempo_correction if lock_wanted else 1.0
         generated = self._generate(text, plan, duration_s=plan.duration_s * margin, progress=progress)

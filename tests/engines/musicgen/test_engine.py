@@ -65,7 +65,7 @@ def test_result_metadata_and_stems(tiny_engine, tiny_musicgen_dir):
 
 
 def test_explicit_tempo_is_locked_or_explained(tiny_engine):
-    result = tiny_engine.generate(make_plan(tempo_bpm=120, sources={"tempo": "explicit"}))
+    result = tiny_engine.generate(make_plan(tempo_bpm=120, sources={"tempo_bpm": "explicit"}))
 
     assert result.stems.frames == 5 * SAMPLE_RATE
     if result.extra["tempo_locked"]:
