@@ -522,17 +522,32 @@ def _vocals_problems(values: dict[str, Any]) -> list[ErrorDetail]:
         return [ErrorDetail("vocals", f"must be auto or lyrics when lyrics are given, got {vocals}")]
     if sings(lyrics, vocals) and engine not in ("auto", *SINGING_ENGINES):
         return [ErrorDetail("lyrics", cannot_sing(engine))]
+    if sings(lyrics, vocals):
+        # Only the symbolic engine follows these controls and it cannot sing: no engine can make the
+        # request, whatever is installed, so it is refused here (and by the schema) rather than at submit.
+        asked = _symbolic_controls(values)
+        rule = f"only the symbolic engine follows {', '.join(asked)}, and it cannot sing the lyrics"
+        return [ErrorDetail(name, rule) for name in asked]
     return []
+
+
+def _symbolic_controls(values: dict[str, Any]) -> list[str]:
+    """The controls in ``values`` that only the symbolic engine can honour (``loop`` included)."""
+    asked = [name for name in SYMBOLIC_ONLY_FIELDS if values[name] is not None]
+    return asked + (["loop"] if values["loop"] else [])
 
 
 def request_json_schema() -> dict[str, Any]:
     """The generate body as JSON Schema (what OpenAPI shows), built from :data:`REQUEST_FIELDS`.
 
     Rules that span fields: with ``engine: musicgen`` or ``acestep`` the :data:`SYMBOLIC_ONLY_FIELDS`
-    must be absent (or null); an engine that cannot sing takes no ``lyrics``; ``vocals: lyrics`` needs
-    ``lyrics`` and lyrics rule out ``none`` and ``wordless``. Two more cannot be said in JSON Schema
-    and are checked when the plan is made (422 as well): a ``structure`` must fit the ``duration``, and
-    ``exclude`` may not name an instrument that ``instruments`` asks for.
+    must be absent (or null) and ``loop`` false; an engine that cannot sing takes no ``lyrics``;
+    ``vocals: lyrics`` needs ``lyrics``, lyrics rule out ``none`` and ``wordless``, and sung lyrics rule
+    out the symbolic-only controls (no engine both sings and follows them). These are static: they hold
+    whatever is installed. Whether an engine that sings is *available* (``engine: auto`` with lyrics)
+    is known only at run time; the submit refuses that with a 422 naming ``lyrics`` too. Two more
+    cannot be said in JSON Schema and are checked when the plan is made (422 as well): a ``structure``
+    must fit the ``duration``, and ``exclude`` may not name an instrument that ``instruments`` asks for.
     """
     musicgen_cannot = {
         "if": {"properties": {"engine": {"enum": ["musicgen", "acestep"]}}, "required": ["engine"]},
@@ -548,9 +563,17 @@ def request_json_schema() -> dict[str, Any]:
         "if": {"properties": {"engine": {"enum": silent}}, "required": ["engine"]},
         "then": {"properties": {"lyrics": {"type": "null"}, "vocals": {"not": {"const": "lyrics"}}}},
     }
+    # Among bodies that pass ``lyrics_sung``, "sung" is exactly "lyrics is a string" (vocals auto or
+    # lyrics), so the schema can say the parser's ``sings`` rule without spelling out vocals again.
     lyrics_sung = {
         "if": {"properties": {"lyrics": {"type": "string"}}, "required": ["lyrics"]},
-        "then": {"properties": {"vocals": {"enum": ["auto", "lyrics"]}}},
+        "then": {
+            "properties": {
+                "vocals": {"enum": ["auto", "lyrics"]},
+                **{name: {"type": "null"} for name in SYMBOLIC_ONLY_FIELDS},
+                "loop": {"const": False},
+            }
+        },
         "else": {"properties": {"vocals": {"not": {"const": "lyrics"}}}},
     }
     return {
@@ -673,9 +696,11 @@ def parse_request(body: Any) -> GenerationRequest:
     values = apply_rules(REQUEST_FIELDS, body)
     asked: list[ErrorDetail] = []
     if values["engine"] in ("musicgen", "acestep"):
+        # loop included: the schema has always refused ``loop: true`` with a neural engine, and a parser
+        # that let it through disagreed with the schema (the submit refused it later, at another step)
         cannot = _MUSICGEN_CANNOT.format(engine=values["engine"])
-        asked = [ErrorDetail(name, cannot) for name in SYMBOLIC_ONLY_FIELDS if values[name] is not None]
-    asked += _vocals_problems(values)
+        asked = [ErrorDetail(name, cannot) for name in _symbolic_controls(values)]
+    asked += [e for e in _vocals_problems(values) if e.field not in {a.field for a in asked}]
     if asked:
         raise InvalidRequest("; ".join(f"{e.field}: {e.rule}" for e in asked), details=asked)
     return GenerationRequest(

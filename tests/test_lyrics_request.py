@@ -128,3 +128,21 @@ def test_engine_order_setting_is_read_and_checked(monkeypatch) -> None:
     monkeypatch.setenv("MUSICGEN_APP_ENGINE_ORDER", "musicgen,banjo")
     with pytest.raises(ValueError, match="MUSICGEN_APP_ENGINE_ORDER"):
         load_settings()
+
+
+@pytest.mark.parametrize(
+    ("body", "field", "words"),
+    [
+        ({"lyrics": LYRICS, "loop": True}, "loop", "cannot sing"),
+        ({"lyrics": LYRICS, "time_signature": "3/4"}, "time_signature", "cannot sing"),
+        ({"engine": "musicgen", "loop": True}, "loop", "musicgen engine cannot follow"),
+        ({"engine": "acestep", "loop": True}, "loop", "acestep engine cannot follow"),
+    ],
+)
+def test_controls_no_engine_can_honour_are_refused_by_the_parser(body: dict, field: str, words: str) -> None:
+    """Static rules, decided by ``parse_request`` as the published schema decides them (no engine can
+    make these whatever is installed), not later by the submit."""
+    with pytest.raises(InvalidRequest) as caught:
+        parse_request({"prompt": "pop song", **body})
+    detail = caught.value.details[0]
+    assert detail.field == field and words in detail.rule
