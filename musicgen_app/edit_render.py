@@ -17,7 +17,7 @@ import numpy as np
 from .audio.io import read_audio
 from .audio.remix import db_to_gain
 from .beats import BeatGrid
-from .engines.base import EngineResult, Stems
+from .engines.base import EngineResult, ProgressFn, Stems, no_progress
 from .engines.registry import EngineConfig
 from .errors import GenerationFailed
 from .formats import STEM_NAMES
@@ -136,6 +136,49 @@ def _extended(source: EditSource, plan: Plan, config: EngineConfig) -> EngineRes
     )
 
 
+def _repainted(source: EditSource, config: EngineConfig, progress: ProgressFn) -> EngineResult:
+    """New audio in a span of an ACE-Step track by the model's own ``repaint`` task; the parent's mix
+    elsewhere, sample for sample (but for the crossfades at the span's edges). Stems: Demucs, as for
+    any ACE-Step track (the pipeline separates the spliced mix)."""
+    from .engines.acestep.repaint import splice_span
+    from .engines.registry import get_engine
+
+    engine = get_engine("acestep", config)
+    if engine.model_id != source.model:  # type: ignore[attr-defined]
+        raise GenerationFailed(
+            f"track {source.parent_id} was made by ACE-Step model {source.model}; this server runs "
+            f"{engine.model_id} and a repaint must use the model that made the track"  # type: ignore[attr-defined]
+        )
+    mix, sample_rate = read_audio(source.path("mix"))
+    span = (float(source.edit["start_s"]), float(source.edit["end_s"]))
+    new_plan = Plan.from_dict(source.edit["new_plan"])
+    made = engine.repaint(mix, sample_rate, new_plan, span_s=span, progress=progress)  # type: ignore[attr-defined]
+    spliced, gain_db = splice_span(mix, made, sample_rate=sample_rate, span_s=span)
+    silence = np.zeros_like(spliced)
+    beats = BeatGrid.from_dict(json.loads(source.path("beats").read_text()))
+    return EngineResult(
+        stems=Stems(vocals=silence, drums=silence, bass=silence, other=spliced, sample_rate=sample_rate),
+        engine=source.engine,
+        model=source.model,
+        license=source.license,
+        sections=tuple((s.name, s.start_s) for s in beats.sections),
+        beats=beats,
+        notices=(
+            f"Regenerated from track {source.parent_id} by ACE-Step's repaint task: the audio differs "
+            f"from {span[0]:g} s to {span[1]:g} s.",
+        ),
+        # the kept audio is the parent's mastered mix: mastering again would move it
+        extra={
+            "stems_separated": False,
+            "mastered": True,
+            "changed_s": list(span),
+            "task_type": "repaint",
+            "repaint_gain_db": round(gain_db, 2),
+        },
+        mix=spliced,
+    )
+
+
 def _regenerated(source: EditSource, plan: Plan, config: EngineConfig) -> EngineResult:
     """New music between two bar lines of a symbolic track; its samples elsewhere (but for tails)."""
     from .engines.symbolic.fluidsynth import check_soundfont, load_library
@@ -178,9 +221,11 @@ def _regenerated(source: EditSource, plan: Plan, config: EngineConfig) -> Engine
     )
 
 
-def edited_result(source: EditSource, plan: Plan, config: EngineConfig) -> EngineResult:
+def edited_result(
+    source: EditSource, plan: Plan, config: EngineConfig, *, progress: ProgressFn = no_progress
+) -> EngineResult:
     """The stems (and score, beats, sections) of an edit of ``source``'s parent; ``plan`` is the
-    child's.
+    child's. ``progress`` hears of a model's steps (the other edits are quick).
 
     Raises
     ------
@@ -191,6 +236,8 @@ def edited_result(source: EditSource, plan: Plan, config: EngineConfig) -> Engin
         return _remixed(source)
     if source.operation == "extend":
         return _extended(source, plan, config)
+    if source.operation == "regenerate" and source.engine == "acestep":
+        return _repainted(source, config, progress)
     if source.operation == "regenerate":
         return _regenerated(source, plan, config)
     raise GenerationFailed(f"no renderer for the {source.operation} operation")

@@ -217,9 +217,15 @@ def _produce(spec: JobSpec, out_dir: Path, steady: SteadyProgress) -> TrackOutco
     plan = Plan.from_dict(spec.plan)
     steady.step(_START_AT, _ENGINE_AT)
     if spec.source is not None:
-        steady.step(_ENGINE_AT, _MASTER_AT)
-        result, notices = edited_result(spec.source, plan, spec.config), ()
+        steady.step(_ENGINE_AT, _SEPARATION_AT)
+        editing = _scaled(steady, _ENGINE_AT, _SEPARATION_AT - _ENGINE_AT)
+        result, notices = edited_result(spec.source, plan, spec.config, progress=editing), ()
         made_by = (spec.source.engine, spec.source.engine_version)
+        steady.step(_SEPARATION_AT, _MASTER_AT)
+        # an edit a model made (an ACE-Step repaint) gives one waveform, like the model's own tracks
+        result = _separate_if_needed(
+            result, spec, _scaled(steady, _SEPARATION_AT, _MASTER_AT - _SEPARATION_AT)
+        )
     else:
         engine, notices = choose_engine(spec.engine, spec.config)
         engine_end = _MASTER_AT if engine.makes_stems else _SEPARATION_AT

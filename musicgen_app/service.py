@@ -426,6 +426,10 @@ class GenerationService:
 
         wanted = parse_extend(body)
         parent = self._edit_source(track_id, owner)
+        if parent.engine == "acestep":
+            from .engines.acestep.repaint import NO_EXTEND
+
+            raise InvalidRequest.for_field("track", NO_EXTEND)
         if parent.engine != "symbolic":
             raise InvalidRequest.for_field(
                 "track", f"extend needs a track of the symbolic engine; this one was made by {parent.engine}"
@@ -474,10 +478,13 @@ class GenerationService:
 
         wanted = parse_regenerate(body)
         parent = self._edit_source(track_id, owner)
+        if parent.engine == "acestep":
+            return self._repaint(parent, wanted, owner)
         if parent.engine != "symbolic":
             raise InvalidRequest.for_field(
                 "track",
-                f"regenerate needs a track of the symbolic engine; this one was made by {parent.engine}",
+                f"regenerate needs a track of the symbolic or the acestep engine; this one was made by "
+                f"{parent.engine}",
             )
         if parent.plan.get("loop_bars") or parent.operation in ("extend", "remix", "regenerate", "loop"):
             made_by = "loop" if parent.plan.get("loop_bars") else parent.operation
@@ -507,6 +514,57 @@ class GenerationService:
         sources = {**parent_plan.sources, "operation": f"regenerate bars {start_bar}-{end_bar}"}
         plan = dataclasses.replace(parent_plan, sources=sources)
         request = request_from_parent(plan, output_format=parent.output_format, engine="symbolic")
+        child = Track.new(request, plan, owner=owner, parent=(parent.id, "regenerate"), edit=edit)
+        return self._queue(dataclasses.replace(child, webhook_url=parent.webhook_url))
+
+    def _repaint(self, parent: Track, wanted: Any, owner: str | None) -> Track:
+        """Queue a regenerate of an ACE-Step track by the model's own ``repaint`` task: the span (a
+        section, or seconds snapped to the model's 40 ms latent frames) made anew with the parent's
+        caption, lyrics and metadata (plus any extra words) and a new seed; the rest kept."""
+        from .engines.acestep.repaint import snap_span
+        from .prompt.interpret import interpret
+
+        ok, why = self.engine_status("acestep")
+        if not ok:  # the job could only fail: say so now, with the reason
+            raise EngineUnavailable(f"regenerate of an ACE-Step track needs the acestep engine: {why}")
+        parent_plan = Plan.from_dict(parent.plan)
+        if wanted.section is not None:
+            count = len(parent.sections)
+            if wanted.section >= count:
+                known = (
+                    f"{count} sections (0 to {count - 1})" if count else "no sections; give start_s and end_s"
+                )
+                raise InvalidRequest.for_field("section", f"the track has {known}")
+            starts = [start for _name, start in parent.sections] + [parent_plan.duration_s]
+            span = (starts[wanted.section], starts[wanted.section + 1])
+        else:
+            span = wanted.span_s
+            if span[1] > parent_plan.duration_s:
+                raise InvalidRequest.for_field(
+                    "end_s", f"must be at most the track's {parent_plan.duration_s:g} s"
+                )
+        start_s, end_s = snap_span(*span, parent_plan.duration_s)
+        seed = wanted.seed if wanted.seed is not None else new_seed()
+        words = None
+        if wanted.prompt is not None:
+            words = interpret(GenerationRequest(prompt=wanted.prompt, genre=parent_plan.genre), seed=seed)
+        new_plan = regenerated_plan(parent_plan, words, seed=seed)
+        if wanted.prompt is not None:  # the caption is built from the prompt: the words must reach it
+            new_plan = dataclasses.replace(new_plan, prompt=f"{parent_plan.prompt}; {wanted.prompt}")
+        edit = {
+            "task_type": "repaint",
+            "start_s": start_s,
+            "end_s": end_s,
+            "seed": seed,
+            "prompt": wanted.prompt,
+            "new_plan": new_plan.as_dict(),
+        }
+        sources = {
+            **parent_plan.sources,
+            "operation": f"regenerate {start_s:g}-{end_s:g} s (ACE-Step repaint)",
+        }
+        plan = dataclasses.replace(parent_plan, sources=sources)
+        request = request_from_parent(plan, output_format=parent.output_format, engine="acestep")
         child = Track.new(request, plan, owner=owner, parent=(parent.id, "regenerate"), edit=edit)
         return self._queue(dataclasses.replace(child, webhook_url=parent.webhook_url))
 

@@ -134,6 +134,60 @@ def _engines_once_known(client) -> dict:
     raise AssertionError("the warm-up never reported the acestep engine")
 
 
+def _audio(client, track_id: str) -> np.ndarray:
+    return decode(client.get(f"/v1/music/{track_id}/audio").content)[0]
+
+
+def test_regenerate_repaints_the_span_with_acestep_and_keeps_the_rest(acestep_client) -> None:
+    parent = wait_for_track(
+        acestep_client,
+        generate(acestep_client, duration=12, output_format="wav", seed=5, engine="acestep")["id"],
+    )
+    answer = acestep_client.post(
+        f"/v1/music/{parent['id']}/regenerate", json={"start_s": 4.01, "end_s": 7.99, "seed": 8}
+    )
+    assert answer.status_code == 202, answer.text
+    child = wait_for_track(acestep_client, answer.json()["id"])
+    assert child["status"] == "completed", child["error"]
+    assert (child["operation"], child["parent_id"], child["engine"]) == (
+        "regenerate",
+        parent["id"],
+        "acestep",
+    )
+    # snapped outwards to the model's 40 ms latent frames
+    assert child["details"]["task_type"] == "repaint" and child["details"]["changed_s"] == [4.0, 8.0]
+    assert "MIT" in child["license"] and child["details"]["stems_separated"] is True
+    old, new = _audio(acestep_client, parent["id"]), _audio(acestep_client, child["id"])
+    assert new.shape == old.shape == (12 * 44_100, 2)
+    edge = round(0.025 * 44_100)  # half a crossfade beside each edge of the span
+    start, end = 4 * 44_100, 8 * 44_100
+    assert np.array_equal(new[: start - edge], old[: start - edge])
+    assert np.array_equal(new[end + edge :], old[end + edge :])
+    assert not np.allclose(new[start + edge : end - edge], old[start + edge : end - edge], atol=1e-3)
+    stems = [decode(acestep_client.get(f"/v1/music/{child['id']}/stems/{n}").content)[0] for n in STEM_NAMES]
+    assert residual_db(new, np.sum(stems, axis=0)) <= -60
+
+
+def test_an_acestep_track_cannot_be_extended_and_the_422_says_why(acestep_client) -> None:
+    parent = wait_for_track(
+        acestep_client, generate(acestep_client, duration=5, seed=6, engine="acestep")["id"]
+    )
+    answer = acestep_client.post(f"/v1/music/{parent['id']}/extend", json={"seconds": 10})
+    assert answer.status_code == 422, answer.text
+    (detail,) = answer.json()["error"]["details"]
+    assert detail["field"] == "track" and "no extend task" in detail["rule"] and "repaint" in detail["rule"]
+
+
+def test_a_section_of_an_acestep_track_without_sections_is_a_422(acestep_client) -> None:
+    parent = wait_for_track(
+        acestep_client, generate(acestep_client, duration=5, seed=7, engine="acestep")["id"]
+    )
+    answer = acestep_client.post(f"/v1/music/{parent['id']}/regenerate", json={"section": 0})
+    assert answer.status_code == 422, answer.text
+    (detail,) = answer.json()["error"]["details"]
+    assert detail["field"] == "section" and "start_s and end_s" in detail["rule"]
+
+
 @pytest.fixture(scope="module")
 def no_weights_client(tmp_path_factory):
     data = tmp_path_factory.mktemp("data")

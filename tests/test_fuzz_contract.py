@@ -40,7 +40,7 @@ _CROSS_FIELD_RULES = {
     "exclude": ("which the instruments field asks for",),
     "mute": ("at least one stem playing",),  # a remix's mute list and levels together
     "seconds": ("the track would last",),  # an extend past the longest track
-    "track": ("needs a track of the symbolic engine", "cannot be"),  # what the parent is
+    "track": ("needs a track of the symbolic", "cannot be"),  # what the parent is
     "end_s": ("must be after start_s", "must be at most the track's"),  # a regenerate's span
     "section": ("the track has",),  # a regenerate's section index past the track's sections
     # lyrics need an engine that sings: this server's configured engine (symbolic) cannot, and whether one

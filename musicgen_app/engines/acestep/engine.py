@@ -136,11 +136,63 @@ class AcestepEngine:
         progress(1.0)
         return self._result(audio, cond=cond, measured_bpm=measured_bpm, lock=lock)
 
+    def repaint(
+        self,
+        audio: np.ndarray,
+        sample_rate: int,
+        plan: Plan,
+        *,
+        span_s: tuple[float, float],
+        progress: ProgressFn = no_progress,
+    ) -> np.ndarray:
+        """The model's ``repaint`` of ``span_s`` in ``audio`` ``(frames, 2)``, conditioned on ``plan``
+        (seeded by ``plan.seed``): the whole length as the pipeline decodes it, at ``sample_rate``.
+
+        Outside the span this is a VAE round trip of ``audio``, not its samples: the caller splices
+        (:func:`~musicgen_app.engines.acestep.repaint.splice_span`).
+
+        Raises
+        ------
+        EngineUnavailable : the model cannot be loaded.
+        GenerationFailed : the model failed.
+        """
+        if plan.lyrics:
+            check_lyrics(self.model_id, plan.lyrics, local_files_only=self.local_files_only)
+        loaded = load_pipeline(self.model_id, device=self.device, local_files_only=self.local_files_only)
+        frames = audio.shape[0]
+        source = to_output_format(audio, sample_rate, out_sr=loaded.sr)
+        # Whole seconds, at least the model's shortest song: the latent length then divides exactly
+        # (see generate), and the padding is silence after the end, which the span never reaches.
+        length_s = max(MIN_MODEL_S, math.ceil(source.shape[0] / loaded.sr))
+        source = fit_length(source, round(length_s * loaded.sr), sr=loaded.sr)
+        cond = conditioning(plan)
+        arguments = self._call_arguments(cond, loaded, length_s=float(length_s))
+        new = self._run(
+            loaded,
+            arguments
+            | {
+                "task_type": "repaint",
+                "src_audio": torch.from_numpy(np.ascontiguousarray(source.T)),
+                "repainting_start": float(span_s[0]),
+                "repainting_end": float(span_s[1]),
+            },
+            plan.seed,
+            progress,
+        )
+        new = to_output_format(new, loaded.sr, out_sr=sample_rate)
+        progress(1.0)
+        return fit_length(new, frames, sr=sample_rate)
+
     def _generate(
         self, cond: Conditioning, seed: int, *, length_s: float, progress: ProgressFn
     ) -> tuple[np.ndarray, int]:
         """``(audio (frames, 2) float32, sample rate)`` straight from the pipeline."""
         loaded = load_pipeline(self.model_id, device=self.device, local_files_only=self.local_files_only)
+        arguments = self._call_arguments(cond, loaded, length_s=length_s)
+        return self._run(loaded, arguments, seed, progress), loaded.sr
+
+    def _run(self, loaded: LoadedPipeline, arguments: dict, seed: int, progress: ProgressFn) -> np.ndarray:
+        """One pipeline call: audio ``(frames, 2)`` float32 at ``loaded.sr``, progress per step."""
 
         def on_step_end(_pipe: object, step: int, _timestep: float, _tensors: dict) -> dict:
             progress(_STEPS_SHARE * (step + 1) / self.steps)
@@ -148,14 +200,14 @@ class AcestepEngine:
 
         try:
             out = loaded.pipe(
-                **self._call_arguments(cond, loaded, length_s=length_s),
+                **arguments,
                 generator=torch.Generator(device=loaded.device).manual_seed(seed),
                 callback_on_step_end=on_step_end,
                 output_type="np",
             )
         except RuntimeError as exc:
             raise GenerationFailed(f"ACE-Step generation failed: {exc}") from exc
-        return np.ascontiguousarray(out.audios[0].T, dtype=np.float32), loaded.sr
+        return np.ascontiguousarray(out.audios[0].T, dtype=np.float32)
 
     def _call_arguments(self, cond: Conditioning, loaded: LoadedPipeline, *, length_s: float) -> dict:
         return {

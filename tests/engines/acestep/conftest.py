@@ -83,7 +83,7 @@ def build_tiny_acestep(directory: Path, *, seed: int = 0, turbo: bool = True) ->
         **width,
     )
     vae = AutoencoderOobleck(
-        encoder_hidden_size=4,
+        encoder_hidden_size=2 * TINY_ACOUSTIC_DIM,  # its output is split into mean and scale
         downsampling_ratios=[2, 4, 4, 6, 10],
         channel_multiples=[1, 1, 1, 1, 1],
         decoder_channels=4,
