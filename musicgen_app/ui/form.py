@@ -38,6 +38,9 @@ class Form:
     exclude: Sequence[str] = field(default_factory=tuple)
     structure: Any = None
     loop: bool = False
+    lyrics: str = ""
+    #: Whether the lyrics box was shown (the chosen engine sings): hidden lyrics are not sent.
+    lyrics_on: bool = False
 
     def body(self) -> dict[str, Any]:
         """The REST body for this form; ``auto`` and empty fields are left out so the prompt decides."""
@@ -71,6 +74,8 @@ class Form:
             fields["structure"] = structure
         if self.loop:
             fields["loop"] = True
+        if self.lyrics_on and (self.lyrics or "").strip():
+            fields["lyrics"] = self.lyrics
         return fields
 
 

@@ -30,7 +30,7 @@ from .waveform_plot import parse_waveform, waveform_svg
 if TYPE_CHECKING:
     from ..service import GenerationService
 
-__all__ = ["AUTO", "Form", "Step", "Studio", "TrackView", "musicgen_status", "new_seed"]
+__all__ = ["AUTO", "Form", "Step", "Studio", "TrackView", "engine_statuses", "new_seed"]
 
 log = logging.getLogger(__name__)
 
@@ -39,15 +39,18 @@ _REMIXES_KEPT = 8
 _FAMILY_SCAN = 100
 
 
-def musicgen_status(service: GenerationService) -> tuple[bool, str]:
-    """Whether the MusicGen engine can run here, and why not; cheap (no weights are loaded)."""
+def engine_statuses(service: GenerationService) -> dict[str, tuple[bool, str]]:
+    """Whether each neural engine can run here, and why not; cheap (looks on disk, loads no weights)."""
     from ..engines.registry import engine_status
 
-    try:
-        return engine_status("musicgen", service.engine_config)
-    except Exception as exc:  # a broken cache or install must not break the page: say so instead
-        log.warning("MusicGen availability check failed: %s", exc)
-        return False, f"the availability check failed ({type(exc).__name__})"
+    statuses = {}
+    for name in ("acestep", "musicgen"):
+        try:
+            statuses[name] = engine_status(name, service.engine_config)
+        except Exception as exc:  # a broken cache or install must not break the page: say so instead
+            log.warning("%s availability check failed: %s", name, exc)
+            statuses[name] = (False, f"the availability check failed ({type(exc).__name__})")
+    return statuses
 
 
 @dataclass(frozen=True)

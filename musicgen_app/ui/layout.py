@@ -19,18 +19,19 @@ from ..controls import SECTION_NAMES, TIME_SIGNATURES
 from ..formats import OUTPUT_FORMATS, STEM_NAMES
 from ..genres import GENRES
 from ..instruments import INSTRUMENTS
-from ..request import MAX_DURATION_S, MAX_TEMPO_BPM, MIN_DURATION_S, MIN_TEMPO_BPM
+from ..request import MAX_DURATION_S, MAX_LYRICS_CHARS, MAX_TEMPO_BPM, MIN_DURATION_S, MIN_TEMPO_BPM
 from . import views
 from .access import StudioAccess
+from .engines import engine_choice, lyrics_shown
 from .form import PLANNER_HEADERS
-from .handlers import AUTO, Studio, musicgen_status
+from .handlers import AUTO, Studio, engine_statuses
 from .theme import FAMILY_CLICK_JS, PROGRESS_CSS, SECTION_CLICK_JS
 from .wiring import Parts, wire
 
 if TYPE_CHECKING:
     from ..service import GenerationService
 
-__all__ = ["EXAMPLE_PROMPTS_PATH", "build_ui", "engine_dropdown", "load_example_prompts"]
+__all__ = ["EXAMPLE_PROMPTS_PATH", "build_ui", "engine_dropdown", "load_example_prompts", "lyrics_box"]
 
 log = logging.getLogger(__name__)
 
@@ -48,18 +49,25 @@ def load_example_prompts(path: Path = EXAMPLE_PROMPTS_PATH) -> list[tuple[str, s
     return [(str(e.get("title") or e["prompt"][:30]), str(e["prompt"])) for e in entries if e.get("prompt")]
 
 
-def engine_dropdown(service: GenerationService) -> gr.Dropdown:
-    """The engine choices, saying whether MusicGen's weights can be had here (checked on each page load)."""
-    ok, why = musicgen_status(service)
-    choices = [
-        ("Auto", AUTO),
-        ("Symbolic (offline)", "symbolic"),
-        ("MusicGen" if ok else "MusicGen (unavailable)", "musicgen"),
-    ]
-    if ok:
-        return gr.Dropdown(choices=choices, info=f"MusicGen ready: {service.settings.musicgen_model}.")
-    first_sentence = why.split(". ", 1)[0].rstrip(".")
-    return gr.Dropdown(choices=choices, info=f"MusicGen unavailable: {first_sentence}. Auto uses symbolic.")
+def engine_dropdown(service: GenerationService, engine: str = AUTO) -> tuple[gr.Dropdown, gr.Textbox, bool]:
+    """The engine choices with each neural engine's availability and the reason (checked on each page
+    load), and the lyrics box shown when the chosen engine sings."""
+    statuses = engine_statuses(service)
+    settings = service.settings
+    choice = engine_choice(
+        statuses,
+        order=service.engine_config.engine_order,
+        models={"acestep": settings.acestep_model, "musicgen": settings.musicgen_model},
+        configured=settings.engine,
+    )
+    shown = lyrics_shown(engine, statuses, configured=settings.engine)
+    return gr.Dropdown(choices=list(choice.choices), info=choice.info), gr.Textbox(visible=shown), shown
+
+
+def lyrics_box(service: GenerationService, engine: str) -> tuple[gr.Textbox, bool]:
+    """The lyrics box for the chosen ``engine``: shown when it sings."""
+    shown = lyrics_shown(engine, engine_statuses(service), configured=service.settings.engine)
+    return gr.Textbox(visible=shown), shown
 
 
 def _form_panel(p: Parts, examples: list[tuple[str, str]]) -> None:
@@ -82,8 +90,24 @@ def _form_panel(p: Parts, examples: list[tuple[str, str]]) -> None:
     with gr.Row():
         p.genre = gr.Dropdown(genres, value=AUTO, label="Genre", elem_id="mg-genre")
         p.format = gr.Radio(list(OUTPUT_FORMATS), value="mp3", label="Output format", elem_id="mg-format")
-    engines = [("Auto", AUTO), ("Symbolic (offline)", "symbolic"), ("MusicGen", "musicgen")]
+    engines = [
+        ("Auto", AUTO),
+        ("Symbolic (offline)", "symbolic"),
+        ("MusicGen", "musicgen"),
+        ("ACE-Step", "acestep"),
+    ]
     p.engine = gr.Dropdown(engines, value=AUTO, label="Engine", elem_id="mg-engine")
+    # shown once the page load has looked for an engine that sings (engine_dropdown)
+    p.lyrics = gr.Textbox(
+        "",
+        label="Lyrics (sung; section tags such as [verse] and [chorus] on their own lines)",
+        lines=6,
+        max_length=MAX_LYRICS_CHARS,
+        placeholder="[verse]\nCity lights are calling me\n\n[chorus]\nSing it loud",
+        visible=False,
+        elem_id="mg-lyrics",
+    )
+    p.lyrics_on = gr.State(False)
     with gr.Row(equal_height=True):
         p.auto_tempo = gr.Checkbox(True, label="Auto tempo", elem_id="mg-auto-tempo", scale=0, min_width=120)
         p.tempo = gr.Slider(
@@ -124,7 +148,7 @@ def _form_panel(p: Parts, examples: list[tuple[str, str]]) -> None:
     )
     p.form = [
         *(p.prompt, p.genre, p.auto_tempo, p.tempo, p.duration, p.format, p.random_seed, p.seed, p.engine),
-        *(p.key, p.time_signature, p.instruments, p.exclude, p.structure, p.loop_on),
+        *(p.key, p.time_signature, p.instruments, p.exclude, p.structure, p.loop_on, p.lyrics, p.lyrics_on),
     ]
 
 
@@ -287,5 +311,5 @@ def build_ui(service: GenerationService, *, access: StudioAccess | None = None) 
             with gr.Column(scale=3, min_width=420):
                 _result_panel(p)
         _history_panel(p)
-        wire(demo, p, studio, engine_dropdown=engine_dropdown, access=access)
+        wire(demo, p, studio, engine_dropdown=engine_dropdown, lyrics_box=lyrics_box, access=access)
     return demo

@@ -26,7 +26,9 @@ __all__ = [
     "plan_markdown",
     "progress_html",
     "share_url",
+    "silent_stems",
     "stage_label",
+    "stem_label",
     "title_markdown",
     "welcome_html",
 ]
@@ -153,6 +155,14 @@ def _loudness_text(track: Track) -> str:
 SILENT_STEM_DBFS = -80.0
 
 
+def stem_label(track: Track, name: str) -> str:
+    """A stem's name for people; the vocals of a track whose words were sung say so (an engine that
+    sings made them, Demucs split them off)."""
+    if name == "vocals" and track.details.get("sung"):
+        return "Vocals (sung lyrics)"
+    return name.capitalize()
+
+
 def silent_stems(track: Track) -> set[str]:
     """Stems the engine left empty, from the peaks the job measured (none known: none silent)."""
     peaks = track.details.get("stem_peak_dbfs") or {}
@@ -164,7 +174,9 @@ def downloads_html(track: Track, *, base_url: str = "") -> str:
     root = f"{base_url.rstrip('/')}/v1/music/{track.id}"
     links = [("Mix", f"{root}/download", "mix")]
     silent = silent_stems(track)
-    links += [(name.capitalize(), f"{root}/stems/{name}", name) for name in STEM_NAMES if name not in silent]
+    links += [
+        (stem_label(track, name), f"{root}/stems/{name}", name) for name in STEM_NAMES if name not in silent
+    ]
     links += [("MIDI", f"{root}/midi", "midi"), ("Waveform JSON", f"{root}/waveform", "waveform")]
     items = [
         f'<a class="mg-download" href="{html.escape(url)}" download data-kind="{kind}">{label}</a>'

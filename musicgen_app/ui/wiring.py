@@ -127,7 +127,8 @@ def _step_updates(p: Parts, studio: Studio, step: Step) -> dict:
         # an empty stem (None: the engine left it silent) gets no player and no level
         for name in STEM_NAMES:
             path = view.stem_paths[name]
-            out[p.stems[name]] = gr.Audio(value=path, visible=path is not None)
+            label = views.stem_label(view.track, name)
+            out[p.stems[name]] = gr.Audio(value=path, visible=path is not None, label=label)
             out[p.levels[name]] = gr.Slider(value=0.0, visible=path is not None)
     if step.done:
         out.update(_history_updates(p, studio))
@@ -166,6 +167,7 @@ def wire(
     studio: Studio,
     *,
     engine_dropdown: Callable[..., Any],
+    lyrics_box: Callable[..., Any],
     access: StudioAccess,
 ) -> None:
     """Attach every event of the studio to its handler. Each handler acts as the user behind its request
@@ -227,7 +229,7 @@ def wire(
     # and history, so on a laptop screen it would happen out of sight.
     for trigger in (p.generate.click, p.variation.click, p.history.select):
         trigger(None, None, None, js=_SCROLL_TO_STATUS, queue=False)
-    _wire_form(demo, p, studio, engine_dropdown, acting)
+    _wire_form(demo, p, studio, engine_dropdown, lyrics_box, acting)
     _wire_track_actions(p, outputs, acting)
     _wire_edits(p, outputs, acting)
 
@@ -237,6 +239,7 @@ def _wire_form(
     p: Parts,
     studio: Studio,
     engine_dropdown: Callable[..., Any],
+    lyrics_box: Callable[..., Any],
     acting: Callable[[gr.Request | None], Studio],
 ) -> None:
     p.auto_tempo.change(lambda auto: gr.Slider(interactive=not auto), p.auto_tempo, p.tempo)
@@ -255,11 +258,18 @@ def _wire_form(
     demo.load(_guarded(p, refresh), None, history)
     # the first MusicGen check imports torch (seconds): keep it off the history's way and spinner-free
     demo.load(
-        lambda: engine_dropdown(studio.service),
-        None,
+        lambda engine: engine_dropdown(studio.service, engine),
         p.engine,
+        [p.engine, p.lyrics, p.lyrics_on],
         show_progress="hidden",
         concurrency_limit=None,
+    )
+    # the lyrics box follows the engine: shown when the chosen one sings
+    p.engine.change(
+        lambda engine: lyrics_box(studio.service, engine),
+        p.engine,
+        [p.lyrics, p.lyrics_on],
+        show_progress="hidden",
     )
 
 

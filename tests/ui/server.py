@@ -46,8 +46,9 @@ def _wait_healthy(base_url: str, process: subprocess.Popen, log: Path, *, timeou
 
 
 @contextmanager
-def running_server(data_dir: Path) -> Iterator[str]:
-    """Serve the app (studio and API, symbolic engine) on a fresh ``data_dir``; yields its base URL."""
+def running_server(data_dir: Path, *, env: dict[str, str] | None = None) -> Iterator[str]:
+    """Serve the app (studio and API, symbolic engine unless ``env`` says otherwise) on a fresh
+    ``data_dir``; yields its base URL."""
     port = _free_port()
     env = {
         **os.environ,
@@ -58,6 +59,7 @@ def running_server(data_dir: Path) -> Iterator[str]:
         "GRADIO_ANALYTICS_ENABLED": "False",
         "HF_HUB_OFFLINE": "1",
         "TRANSFORMERS_OFFLINE": "1",
+        **(env or {}),
     }
     log = data_dir / "server.log"
     with log.open("wb") as out:
