@@ -483,8 +483,8 @@ class GenerationService:
         if parent.engine != "symbolic":
             raise InvalidRequest.for_field(
                 "track",
-                f"regenerate needs a track of the symbolic or the acestep engine; this one was made by "
-                f"{parent.engine}",
+                "regenerate needs a track of the symbolic engine (or of acestep, by its repaint task); "
+                f"this one was made by {parent.engine}",
             )
         if parent.plan.get("loop_bars") or parent.operation in ("extend", "remix", "regenerate", "loop"):
             made_by = "loop" if parent.plan.get("loop_bars") else parent.operation
