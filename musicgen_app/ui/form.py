@@ -11,7 +11,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-__all__ = ["AUTO", "PLANNER_HEADERS", "Form", "structure_body"]
+__all__ = ["AUTO", "PLANNER_HEADERS", "Form", "regenerate_body", "structure_body"]
 
 #: The choice that leaves a field to the prompt reader.
 AUTO = "auto"
@@ -136,3 +136,12 @@ def _seed_value(seed: float | str) -> int | float | str:
 def _whole(value: float) -> int | float:
     """Integral floats become ints (a slider's 30.0 is 30); others stay, for the rules to reject."""
     return int(value) if float(value).is_integer() else value
+
+
+def regenerate_body(choice: int | str | None) -> dict[str, Any]:
+    """The regenerate body for a choice of the Section dropdown: a section index, or a span
+    ``"start-end"`` in seconds (a track without sections)."""
+    if isinstance(choice, str) and "-" in choice:
+        start, end = choice.split("-", 1)
+        return {"start_s": float(start), "end_s": float(end)}
+    return {"section": int(choice or 0)}

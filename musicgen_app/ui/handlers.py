@@ -9,6 +9,7 @@
 from __future__ import annotations
 
 import asyncio
+import itertools
 import json
 import logging
 from collections.abc import AsyncIterator
@@ -35,6 +36,8 @@ __all__ = ["AUTO", "Form", "Step", "Studio", "TrackView", "engine_statuses", "ne
 log = logging.getLogger(__name__)
 
 _REMIXES_KEPT = 8
+#: How many spans a track without sections (ACE-Step) offers to regenerate.
+_SPANS = 4
 #: How many of the newest tracks are searched for a track's children.
 _FAMILY_SCAN = 100
 
@@ -147,14 +150,22 @@ class Studio:
         async for step in self.follow(made.id, first=made):
             yield step
 
-    def section_choices(self, track_id: str) -> list[tuple[str, int]]:
-        """The loaded track's sections as ``(label, index)`` choices ("2 · chorus at 0:16")."""
+    def section_choices(self, track_id: str) -> list[tuple[str, int | str]]:
+        """The loaded track's sections as ``(label, index)`` choices ("2 · chorus at 0:16"); for an
+        ACE-Step track, which knows no sections, spans of it as ``(label, "start-end")`` (seconds),
+        which the model's repaint makes anew (:func:`~musicgen_app.ui.form.regenerate_body`)."""
         if not track_id:
             return []
         try:
             track = self.service.get(track_id)
         except MusicgenAppError:
             return []
+        if not track.sections and track.engine == "acestep":
+            bounds = [round(track.duration_s * i / _SPANS, 2) for i in range(_SPANS + 1)]
+            return [
+                (f"{index + 1} · {views.clock(start)}–{views.clock(end)}", f"{start:g}-{end:g}")
+                for index, (start, end) in enumerate(itertools.pairwise(bounds))
+            ]
         return [
             (f"{index + 1} · {name} at {views.clock(start)}", index)
             for index, (name, start) in enumerate(track.sections)

@@ -18,6 +18,7 @@ from ..errors import MusicgenAppError
 from ..formats import STEM_NAMES
 from . import views
 from .access import StudioAccess
+from .form import regenerate_body
 from .handlers import Form, Step, Studio, new_seed
 
 __all__ = ["Parts", "shared_track_id", "wire"]
@@ -342,7 +343,7 @@ def _wire_edits(p: Parts, outputs: list, acting: Callable[[gr.Request | None], S
         **streaming,
     )
     p.regenerate.click(
-        follow_edit("regenerate", lambda index: {"section": int(index or 0)}),
+        follow_edit("regenerate", regenerate_body),
         [p.current, p.section],
         outputs,
         **streaming,

@@ -94,6 +94,27 @@ def test_engine_choice_lyrics_box_and_a_sung_vocals_stem(browser, acestep_url) -
     # the vocals stem (Demucs split it from a sung mix) is labelled as sung, in its player and its link
     _wait_for_text(page, "#mg-stem-vocals", "Vocals (sung lyrics)")
     _wait_for_text(page, "#mg-downloads", "Vocals (sung lyrics)")
+    # ACE-Step knows no sections: the Edit panel offers spans, which its repaint task makes anew
+    page.click("#mg-edit")  # open the accordion
+    page.wait_for_function("() => document.querySelector('#mg-section input')?.value.startsWith('1 ·')")
+    page.click("#mg-section input")
+    page.locator("ul[role=listbox] li", has_text="2 ·").first.click()
+    page.click("#mg-regenerate")
+    page.wait_for_function(
+        "id => !document.querySelector('#mg-title').innerText.includes(id)",
+        arg=track["id"],
+        timeout=GENERATION_TIMEOUT_MS,
+    )
+    child = httpx.get(f"{acestep_url}/v1/music", params={"limit": 1}).json()["data"][0]
+    assert (child["operation"], child["parent_id"], child["status"]) == (
+        "regenerate",
+        track["id"],
+        "completed",
+    )
+    assert child["details"]["task_type"] == "repaint" and child["details"]["changed_s"] == [
+        1.24,
+        2.52,
+    ]  # 1.25-2.5 s, snapped out to 40 ms frames
     _closed_clean(context, page, watch)
 
 

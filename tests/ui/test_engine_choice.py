@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from musicgen_app.ui.engines import engine_choice, lyrics_shown
-from musicgen_app.ui.form import Form
+from musicgen_app.ui.form import Form, regenerate_body
 
 ORDER = ("acestep", "musicgen", "symbolic")
 MODELS = {"acestep": "/models/acestep-turbo", "musicgen": "facebook/musicgen-small"}
@@ -64,3 +64,11 @@ def test_lyrics_go_into_the_body_only_from_a_shown_box() -> None:
     assert Form("pop", engine="acestep", lyrics=words, lyrics_on=True).body()["lyrics"] == words
     assert "lyrics" not in Form("pop", engine="musicgen", lyrics=words, lyrics_on=False).body()
     assert "lyrics" not in Form("pop", engine="acestep", lyrics="  \n ", lyrics_on=True).body()
+
+
+@pytest.mark.parametrize(
+    ("choice", "body"),
+    [(2, {"section": 2}), (None, {"section": 0}), ("3-6.5", {"start_s": 3.0, "end_s": 6.5})],
+)
+def test_the_section_dropdown_choice_is_a_section_or_a_span(choice, body) -> None:
+    assert regenerate_body(choice) == body
