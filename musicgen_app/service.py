@@ -527,6 +527,12 @@ class GenerationService:
         ok, why = self.engine_status("acestep")
         if not ok:  # the job could only fail: say so now, with the reason
             raise EngineUnavailable(f"regenerate of an ACE-Step track needs the acestep engine: {why}")
+        if parent.model != self.settings.acestep_model:  # another model would repaint another song
+            raise InvalidRequest.for_field(
+                "track",
+                f"this track was made by ACE-Step model {parent.model}; this server runs "
+                f"{self.settings.acestep_model}, and a repaint needs the model that made the track",
+            )
         parent_plan = Plan.from_dict(parent.plan)
         if wanted.section is not None:
             count = len(parent.sections)

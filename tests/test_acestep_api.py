@@ -16,6 +16,7 @@ from fastapi.testclient import TestClient
 from musicgen_app.config import Settings
 from musicgen_app.engines.acestep.loader import LYRIC_TOKEN_LIMIT
 from musicgen_app.formats import STEM_NAMES
+from musicgen_app.store.models import TrackRow
 from musicgen_app.web import create_app
 
 from .audio.conftest_demucs import save_in_repo, tiny_model
@@ -176,6 +177,19 @@ def test_an_acestep_track_cannot_be_extended_and_the_422_says_why(acestep_client
     assert answer.status_code == 422, answer.text
     (detail,) = answer.json()["error"]["details"]
     assert detail["field"] == "track" and "no extend task" in detail["rule"] and "repaint" in detail["rule"]
+
+
+def test_a_repaint_needs_the_model_that_made_the_track(acestep_client) -> None:
+    parent = wait_for_track(
+        acestep_client, generate(acestep_client, duration=5, seed=8, engine="acestep")["id"]
+    )
+    service = acestep_client.app.state.service
+    with service.repo._sessions.begin() as session:  # as if made before the server changed its model
+        session.get(TrackRow, parent["id"]).model = "ACE-Step/another-checkpoint"
+    answer = acestep_client.post(f"/v1/music/{parent['id']}/regenerate", json={"start_s": 1, "end_s": 2})
+    assert answer.status_code == 422, answer.text
+    (detail,) = answer.json()["error"]["details"]
+    assert detail["field"] == "track" and "another-checkpoint" in detail["rule"]
 
 
 def test_a_section_of_an_acestep_track_without_sections_is_a_422(acestep_client) -> None:
