@@ -32,13 +32,12 @@ from .errors import (
     NotFound,
     PayloadTooLarge,
     RangeUnsatisfiable,
-    RateLimited,
     Unauthorized,
     UnsupportedMediaType,
 )
 from .formats import OUTPUT_FORMATS, STEM_NAMES
 from .genres import GENRES
-from .rate_limit import parse_rate_limit
+from .rate_limit import rate_identity
 from .request import REQUEST_EXAMPLES, request_json_schema
 from .schemas import TrackGenerate, TrackPublic, TracksMade, TracksPublic, error_responses
 from .service import GenerationService, TrackFile
@@ -217,20 +216,11 @@ def build_router(service: GenerationService) -> APIRouter:
         return owner
 
     owner_dependency = Depends(caller)
-    limit = parse_rate_limit(service.settings.rate_limit)
 
-    def admit(request: Request, owner: str | None) -> None:
+    async def admit(request: Request, owner: str | None) -> None:
         """The rate limit of the routes that make tracks: per API key, or per client address."""
-        if limit is None:
-            return
-        identity = owner or (request.client.host if request.client else "unknown")
-        wait_s = limit.admit(identity)
-        if wait_s is not None:
-            retry_s = limit.retry_after_s(wait_s)
-            raise RateLimited(
-                f"at most {limit.count} tracks per {limit.period_s:g} s; try again in {retry_s} s",
-                retry_after_s=retry_s,
-            )
+        if service.rate_limit is not None:
+            await run_in_threadpool(service.admit, rate_identity(owner, request.client))
 
     public_url = service.settings.public_url
     limit_bytes = service.settings.max_body_bytes
@@ -253,7 +243,7 @@ def build_router(service: GenerationService) -> APIRouter:
         ),
     ) -> JSONResponse:
         """Queue a new track; answers 202 with its Location."""
-        admit(request, owner)
+        await admit(request, owner)
         body = await _read_json(request, limit_bytes)
         submit = functools.partial(service.submit, body, owner=owner, idempotency_key=idempotency_key)
         track = await run_in_threadpool(submit)
@@ -283,7 +273,7 @@ def build_router(service: GenerationService) -> APIRouter:
     ) -> JSONResponse:
         """Queue 1-4 variations of a completed track that keep its key, tempo and structure (or what
         ``keep`` names); each new track has ``parent_id`` and ``operation: variation``."""
-        admit(request, owner)
+        await admit(request, owner)
         body = await _read_json(request, limit_bytes)
         made = await run_in_threadpool(functools.partial(service.variations, track_id, body, owner=owner))
         base = _base_url(request, public_url)
@@ -306,7 +296,7 @@ def build_router(service: GenerationService) -> APIRouter:
                 description="Repeat the edit safely: the same key and body answer the same new track (24 h)",
             ),
         ) -> JSONResponse:
-            admit(request, owner)
+            await admit(request, owner)
             body = await _read_json(request, limit_bytes)
             make = functools.partial(
                 service.edit, path, track_id, body, owner=owner, idempotency_key=idempotency_key

@@ -35,17 +35,27 @@ from .edits import (
     variation_plan,
 )
 from .engines.controls import engine_for_controls
-from .errors import AlreadyFinished, Forbidden, InvalidRequest, NotFound, NotReady, StartupRefused
+from .errors import (
+    AlreadyFinished,
+    Forbidden,
+    InvalidRequest,
+    NotFound,
+    NotReady,
+    RateLimited,
+    StartupRefused,
+)
 from .formats import OUTPUT_FORMATS, STEM_NAMES
 from .jobs.runner import JobRunner, RenderPool
 from .jobs.webhooks import WebhookDispatcher, WebhookPolicy, load_secret
 from .jobs.worker import WorkerPool
 from .plan import Plan, bar_seconds
+from .rate_limit import parse_rate_limit
 from .request import MAX_DURATION_S, MAX_SEED, GenerationRequest, new_seed, parse_request
 from .store.db import make_engine, make_sessionmaker
 from .store.encoded import EncodedFiles
 from .store.files import make_storage
 from .store.idempotency import IdempotencyKeys, check_key
+from .store.rate_hits import RateHits
 from .store.tracks import TrackRepository, row_to_track
 from .track import Track, check_track_id
 from .track_files import FILE_KINDS, SIDE_FILES, encoded_file, media_type
@@ -111,6 +121,8 @@ class GenerationService:
         self._engine = make_engine(settings.resolved_database_url)
         self.repo = TrackRepository(make_sessionmaker(self._engine))
         self.idempotency = IdempotencyKeys(make_sessionmaker(self._engine))
+        self.rate_limit = parse_rate_limit(settings.rate_limit)
+        self.rate_hits = RateHits(make_sessionmaker(self._engine))
         self.webhook_policy = WebhookPolicy(settings.webhook_allow_http, settings.webhook_allow_private)
         base = (settings.public_url or f"http://{settings.host}:{settings.port}").rstrip("/")
         self.webhooks = WebhookDispatcher(
@@ -278,6 +290,26 @@ class GenerationService:
         if why:
             plan = dataclasses.replace(plan, sources={**plan.sources, "engine": why})
         return request, plan
+
+    def admit(self, identity: str) -> None:
+        """Count one track-making request of ``identity`` (an API key id or a client address) against
+        ``MUSICGEN_APP_RATE_LIMIT``, shared by every process on this database.
+
+        Raises
+        ------
+        RateLimited
+            Over the limit (429), with the seconds to wait for ``Retry-After``.
+        """
+        limit = self.rate_limit
+        if limit is None:
+            return
+        wait_s = self.rate_hits.admit(identity, limit)
+        if wait_s is not None:
+            retry_s = limit.retry_after_s(wait_s)
+            raise RateLimited(
+                f"at most {limit.count} tracks per {limit.period_s:g} s; try again in {retry_s} s",
+                retry_after_s=retry_s,
+            )
 
     def submit(
         self, body: dict[str, Any], *, owner: str | None = None, idempotency_key: str | None = None

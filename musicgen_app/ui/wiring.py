@@ -6,9 +6,10 @@ logged with its traceback on the server and shown in words in the page, never as
 
 from __future__ import annotations
 
+import asyncio
 import functools
 import logging
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 from types import SimpleNamespace
 from typing import Any
 
@@ -16,6 +17,7 @@ import gradio as gr
 
 from ..errors import MusicgenAppError
 from ..formats import STEM_NAMES
+from ..rate_limit import rate_identity
 from . import views
 from .access import StudioAccess
 from .handlers import Form, Step, Studio, new_seed
@@ -172,11 +174,17 @@ def wire(
     (``access``): with API keys on, the key the user logged in with; otherwise the studio itself."""
     outputs = _outputs(p)
 
+    async def admit(request: gr.Request) -> None:
+        """The API's rate limit on what makes a track here too (else the studio would bypass it)."""
+        identity = rate_identity(access.owner_of(request), getattr(request, "client", None))
+        await asyncio.to_thread(studio.service.admit, identity)
+
     def acting(request: gr.Request | None) -> Studio:
         return studio.for_owner(access.owner_of(request)).seen_at(_base_url(request))
 
     async def generate(request: gr.Request, *values: Any) -> AsyncIterator[dict]:
         mine = acting(request)
+        await admit(request)
         async for step in mine.generate(Form(*values)):
             yield _step_updates(p, mine, step)
 
@@ -207,6 +215,7 @@ def wire(
 
     async def vary(request: gr.Request, current: str) -> AsyncIterator[dict]:
         mine = acting(request)
+        await admit(request)
         async for step in mine.vary(current):
             yield _step_updates(p, mine, step)
 
@@ -229,7 +238,7 @@ def wire(
         trigger(None, None, None, js=_SCROLL_TO_STATUS, queue=False)
     _wire_form(demo, p, studio, engine_dropdown, acting)
     _wire_track_actions(p, outputs, acting)
-    _wire_edits(p, outputs, acting)
+    _wire_edits(p, outputs, acting, admit)
 
 
 def _wire_form(
@@ -312,13 +321,19 @@ def _wire_track_actions(p: Parts, outputs: list, acting: Callable[[gr.Request | 
     p.bundle.click(_guarded(p, bundle), [p.current], [p.bundle_file, p.status], concurrency_limit=2)
 
 
-def _wire_edits(p: Parts, outputs: list, acting: Callable[[gr.Request | None], Studio]) -> None:
+def _wire_edits(
+    p: Parts,
+    outputs: list,
+    acting: Callable[[gr.Request | None], Studio],
+    admit: Callable[[gr.Request], Awaitable[None]],
+) -> None:
     """Extend, regenerate a section and loop: each makes a new track from the loaded one and follows
     it like a fresh generation; the sections to pick from follow the loaded track."""
 
     def follow_edit(operation: str, body: Callable[..., dict]) -> Callable[..., AsyncIterator[dict]]:
         async def run(request: gr.Request, current: str, *values: Any) -> AsyncIterator[dict]:
             mine = acting(request)
+            await admit(request)
             async for step in mine.edit(operation, current, body(*values)):
                 yield _step_updates(p, mine, step)
 

@@ -61,6 +61,10 @@ class FakeService:
         self._tracks: dict[str, Track] = {}
         self._steps: dict[str, int] = {}
         self.submitted: list[dict[str, Any]] = []
+        self.admitted: list[str] = []  # who the studio counted against the rate limit
+
+    def admit(self, identity: str) -> None:
+        self.admitted.append(identity)
 
     def submit(self, body: dict[str, Any]) -> Track:
         request = parse_request(body)
