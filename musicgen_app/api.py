@@ -17,6 +17,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.responses import MalformedRangeHeader, RangeNotSatisfiable
 from starlette.routing import Match
 
+from .audio.remix import MAX_GAIN_DB, MIN_GAIN_DB
 from .edits import (
     EDIT_EXAMPLES,
     extend_json_schema,
@@ -35,6 +36,7 @@ from .errors import (
     Unauthorized,
     UnsupportedMediaType,
 )
+from .file_links import verify_link
 from .formats import OUTPUT_FORMATS, STEM_NAMES
 from .genres import GENRES
 from .rate_limit import rate_identity
@@ -67,6 +69,13 @@ def _summarised(bodies: Sequence[dict[str, Any]]) -> list[tuple[str, dict[str, A
 _BODY_DOC = _body_doc(request_json_schema(), [(ex["prompt"][:60], ex) for ex in REQUEST_EXAMPLES])
 #: Deepest page a listing may ask for (a database integer; deeper is a 422, not an overflow).
 MAX_OFFSET = 2**31 - 1
+_GAIN_QUERY = Query(
+    0.0,
+    ge=-1000.0,
+    le=MAX_GAIN_DB,
+    allow_inf_nan=False,
+    description=f"Level of this stem in dB, up to {MAX_GAIN_DB:+g}; at or below {MIN_GAIN_DB:g}: muted",
+)
 _FORMAT_QUERY = Query(
     None,
     description=f"Serve the audio as {', '.join(OUTPUT_FORMATS)} (default: the track's own format); "
@@ -154,6 +163,17 @@ def _check_range(request: Request, size: int) -> None:
         raise InvalidRequest.for_field("range", f"must be bytes=START-END ({exc.content})") from None
 
 
+def _local_file(request: Request, stored: TrackFile, *, attachment: bool = False) -> FileResponse:
+    """A file on this node's disk, with HTTP Range (bad ranges refused as JSON first)."""
+    _check_range(request, stored.path.stat().st_size)
+    return FileResponse(
+        stored.path,
+        media_type=stored.media_type,
+        filename=stored.download_name,
+        content_disposition_type="attachment" if attachment else "inline",
+    )
+
+
 def _remote_response(request: Request, storage: Any, stored: TrackFile, disposition: str) -> Response:
     """An S3 object: a redirect to a presigned URL, or streamed through here with HTTP Range."""
     header = f"{disposition}; filename*=utf-8''{quote(stored.download_name)}"
@@ -215,7 +235,26 @@ def build_router(service: GenerationService) -> APIRouter:
             raise Unauthorized("a valid API key is required: Authorization: Bearer <key>")
         return owner
 
+    def file_caller(
+        track_id: str,
+        authorization: str | None = Header(None, include_in_schema=False),
+        token: str | None = Query(
+            None,
+            max_length=200,
+            description="A signed link to this track's files (what the studio's players use, as an "
+            "`<audio>` element cannot send a header); with API keys on, instead of `Authorization`",
+        ),
+    ) -> str | None:
+        """Like ``caller``, or a valid signed link token for this track (see :mod:`file_links`)."""
+        if not keys.enabled or authorization is not None or token is None:
+            return caller(authorization)
+        owner = verify_link(keys, token, track_id)
+        if owner is None:
+            raise Unauthorized("the link has expired or is not valid; reload the page or use an API key")
+        return owner
+
     owner_dependency = Depends(caller)
+    file_owner = Depends(file_caller)
 
     async def admit(request: Request, owner: str | None) -> None:
         """The rate limit of the routes that make tracks: per API key, or per client address."""
@@ -406,20 +445,14 @@ def build_router(service: GenerationService) -> APIRouter:
         disposition = "attachment" if attachment else "inline"
         if stored.remote is not None:
             return _remote_response(request, service.files, stored, disposition)
-        _check_range(request, stored.path.stat().st_size)
-        return FileResponse(
-            stored.path,
-            media_type=stored.media_type,
-            filename=stored.download_name,
-            content_disposition_type=disposition,
-        )
+        return _local_file(request, stored, attachment=attachment)
 
     @router.get("/v1/music/{track_id}/audio", tags=["files"], responses=files_errors)
     def read_audio(
         request: Request,
         track_id: str,
         format: str | None = _FORMAT_QUERY,
-        owner: str | None = owner_dependency,
+        owner: str | None = file_owner,
     ) -> Response:
         """The mix, inline (HTTP Range supported)."""
         return _file(request, track_id, "mix", format, owner=owner)
@@ -429,18 +462,18 @@ def build_router(service: GenerationService) -> APIRouter:
         request: Request,
         track_id: str,
         format: str | None = _FORMAT_QUERY,
-        owner: str | None = owner_dependency,
+        owner: str | None = file_owner,
     ) -> Response:
         """The mix as an attachment with a readable file name."""
         return _file(request, track_id, "mix", format, owner=owner, attachment=True)
 
     @router.get("/v1/music/{track_id}/waveform", tags=["files"], responses=files_errors)
-    def read_waveform(request: Request, track_id: str, owner: str | None = owner_dependency) -> Response:
+    def read_waveform(request: Request, track_id: str, owner: str | None = file_owner) -> Response:
         """Peaks in the BBC audiowaveform JSON format, version 2."""
         return _file(request, track_id, "waveform", owner=owner)
 
     @router.get("/v1/music/{track_id}/beats", tags=["files"], responses=files_errors)
-    def read_beats(request: Request, track_id: str, owner: str | None = owner_dependency) -> Response:
+    def read_beats(request: Request, track_id: str, owner: str | None = file_owner) -> Response:
         """The beat grid: tempo, time signature, beat and downbeat times (s), sections with start and end.
 
         Exact for the symbolic engine; tracked from the audio for neural engines (``estimated``)."""
@@ -452,7 +485,7 @@ def build_router(service: GenerationService) -> APIRouter:
         track_id: str,
         stem: str,
         format: str | None = _FORMAT_QUERY,
-        owner: str | None = owner_dependency,
+        owner: str | None = file_owner,
     ) -> Response:
         """One of the four stems (vocals, drums, bass, other)."""
         if stem not in STEM_NAMES:
@@ -461,9 +494,31 @@ def build_router(service: GenerationService) -> APIRouter:
         return _file(request, track_id, stem, format, owner=owner)
 
     @router.get("/v1/music/{track_id}/midi", tags=["files"], responses=files_errors)
-    def read_midi(request: Request, track_id: str, owner: str | None = owner_dependency) -> Response:
+    def read_midi(request: Request, track_id: str, owner: str | None = file_owner) -> Response:
         """The score as a Standard MIDI File (symbolic engine)."""
         return _file(request, track_id, "midi", owner=owner, attachment=True)
+
+    @router.get("/v1/music/{track_id}/bundle", tags=["files"], responses=files_errors)
+    def download_bundle(request: Request, track_id: str, owner: str | None = file_owner) -> Response:
+        """Everything in one zip: the mix and stems in the track's format, its MIDI and its beat grid."""
+        stored = service.bundle(track_id, owner=owner)
+        return _local_file(request, stored, attachment=True)
+
+    @router.get("/v1/music/{track_id}/remix", tags=["files"], responses=files_errors)
+    def read_remix_preview(
+        request: Request,
+        track_id: str,
+        vocals: float = _GAIN_QUERY,
+        drums: float = _GAIN_QUERY,
+        bass: float = _GAIN_QUERY,
+        other: float = _GAIN_QUERY,
+        owner: str | None = file_owner,
+    ) -> Response:
+        """A WAV preview of the track at a level per stem (dB; at or below -60 mutes), rendered on the
+        first request and then reused. ``POST`` on this path makes a remix as a new track instead."""
+        gains = {"vocals": vocals, "drums": drums, "bass": bass, "other": other}
+        stored = service.remix_preview(track_id, gains, owner=owner)
+        return _local_file(request, stored)
 
     @router.get("/v1/music/{track_id}/webhooks", tags=["music"], responses=error_responses(403, 404))
     def read_webhooks(track_id: str, owner: str | None = owner_dependency) -> dict[str, Any]:

@@ -58,7 +58,7 @@ from .store.idempotency import IdempotencyKeys, check_key
 from .store.rate_hits import RateHits
 from .store.tracks import TrackRepository, row_to_track
 from .track import Track, check_track_id
-from .track_files import FILE_KINDS, SIDE_FILES, encoded_file, media_type
+from .track_files import FILE_KINDS, SIDE_FILES, download_name, encoded_file, media_type
 from .track_json import Link, track_json, url_link
 
 __all__ = ["FILE_KINDS", "GenerationService", "TrackFile"]
@@ -105,11 +105,6 @@ class TrackFile:
     media_type: str
     download_name: str
     remote: Any = None
-
-
-def _slug(text: str, *, max_words: int = 6) -> str:
-    words = "".join(c.lower() if c.isalnum() else " " for c in text).split()
-    return "-".join(words[:max_words]) or "track"
 
 
 class GenerationService:
@@ -618,7 +613,23 @@ class GenerationService:
                 raise NotFound(f"the {kind} file of track {track.id} is missing")
         else:
             path = self.encoded.path(track, kind, fmt)
-        return TrackFile(path, media_type(kind, fmt), self._download_name(kind, track, path.suffix))
+        return TrackFile(
+            path, media_type(kind, fmt), download_name(kind, track.prompt, track.id, path.suffix)
+        )
+
+    def bundle(self, track_id: str, *, owner: str | None = None) -> TrackFile:
+        """ "Download all": a zip of a completed track's mix, stems, MIDI and beats (made once)."""
+        from .derived_files import bundle_file
+
+        return bundle_file(self, track_id, owner=owner)
+
+    def remix_preview(
+        self, track_id: str, gains_db: dict[str, float], *, owner: str | None = None
+    ) -> TrackFile:
+        """A WAV preview of a completed track at a level per stem (rendered once per set of levels)."""
+        from .derived_files import remix_preview_file
+
+        return remix_preview_file(self, track_id, gains_db, owner=owner)
 
     def _remote_file(self, track: Track, kind: str, fmt: str) -> TrackFile:
         """The stored object of a file, encoding (and storing) it first when the format is new."""
@@ -632,12 +643,9 @@ class GenerationService:
         if obj is None:
             raise NotFound(f"the {kind} file of track {track.id} is missing")
         suffix = Path(relative).suffix
-        return TrackFile(None, media_type(kind, fmt), self._download_name(kind, track, suffix), remote=obj)
-
-    @staticmethod
-    def _download_name(kind: str, track: Track, extension: str) -> str:
-        suffix = "" if kind == "mix" else f"-{kind}"
-        return f"{_slug(track.prompt)}-{track.id[:8]}{suffix}{extension}"
+        return TrackFile(
+            None, media_type(kind, fmt), download_name(kind, track.prompt, track.id, suffix), remote=obj
+        )
 
     def health(self) -> dict[str, Any]:
         from .engines.registry import get_engine

@@ -15,6 +15,7 @@ __all__ = [
     "FILE_KINDS",
     "MASTER_FORMAT",
     "SIDE_FILES",
+    "download_name",
     "encoded_file",
     "master_file",
     "media_type",
@@ -55,3 +56,11 @@ def media_type(kind: str, fmt: str) -> str:
     if kind in SIDE_FILES:
         return SIDE_FILES[kind][1]
     return MEDIA_TYPES[fmt]
+
+
+def download_name(kind: str, prompt: str, track_id: str, extension: str) -> str:
+    """The name a file of a track is downloaded as: its prompt's first words, its id and what it is
+    (``chill-lofi-beat-3fa2c1d0-drums.mp3``); ``extension`` with its dot."""
+    words = "".join(c.lower() if c.isalnum() else " " for c in prompt).split()
+    suffix = "" if kind == "mix" else f"-{kind}"
+    return f"{'-'.join(words[:6]) or 'track'}-{track_id[:8]}{suffix}{extension}"

@@ -21,6 +21,7 @@ from ..rate_limit import rate_identity
 from . import views
 from .access import StudioAccess
 from .handlers import Form, Step, Studio, new_seed
+from .players import LinkedAudio
 
 __all__ = ["Parts", "shared_track_id", "wire"]
 
@@ -37,7 +38,7 @@ class Parts(SimpleNamespace):
     """The components the handlers update, as attributes (``p.prompt``, ``p.stems["bass"]``...)."""
 
     form: list[gr.components.Component]
-    stems: dict[str, gr.Audio]
+    stems: dict[str, LinkedAudio]
     levels: dict[str, gr.Slider]
 
 
@@ -114,10 +115,9 @@ def _step_updates(p: Parts, studio: Studio, step: Step) -> dict:
             {
                 p.result: gr.Column(visible=True),
                 p.title: view.title_md,
-                p.mix: gr.Audio(value=view.mix_path, loop=view.is_loop),
+                p.mix: LinkedAudio(value=view.mix, loop=view.is_loop),
                 p.share: view.share_url,
                 p.family: view.family_html,
-                p.bundle_file: gr.File(value=None, visible=False),
                 p.waveform: view.waveform_html,
                 p.plan: view.plan_md,
                 p.downloads: view.downloads_html,
@@ -128,9 +128,9 @@ def _step_updates(p: Parts, studio: Studio, step: Step) -> dict:
         )
         # an empty stem (None: the engine left it silent) gets no player and no level
         for name in STEM_NAMES:
-            path = view.stem_paths[name]
-            out[p.stems[name]] = gr.Audio(value=path, visible=path is not None)
-            out[p.levels[name]] = gr.Slider(value=0.0, visible=path is not None)
+            source = view.stems[name]
+            out[p.stems[name]] = LinkedAudio(value=source, visible=source is not None)
+            out[p.levels[name]] = gr.Slider(value=0.0, visible=source is not None)
     if step.done:
         out.update(_history_updates(p, studio))
     return out
@@ -156,7 +156,6 @@ def _outputs(p: Parts) -> list:
         p.family,
         p.cancel,
         p.running,
-        p.bundle_file,
         *p.stems.values(),
         *p.levels.values(),
     ]
@@ -278,8 +277,8 @@ def _wire_track_actions(p: Parts, outputs: list, acting: Callable[[gr.Request | 
     def remix(request: gr.Request, current: str, *gains: float) -> dict:
         if not current:
             return {p.status: views.error_html("Load or generate a track first.")}
-        path = acting(request).remix(current, dict(zip(STEM_NAMES, gains, strict=True)))
-        return {p.remix: str(path), p.status: views.notice_html("Remix ready.")}
+        source = acting(request).remix(current, dict(zip(STEM_NAMES, gains, strict=True)))
+        return {p.remix: source, p.status: views.notice_html("Remix ready.")}
 
     remix = _guarded(p, remix)
     p.render_remix.click(remix, [p.current, *levels], [p.remix, p.status], concurrency_limit=2)
@@ -308,17 +307,6 @@ def _wire_track_actions(p: Parts, outputs: list, acting: Callable[[gr.Request | 
         return {p.status: acting(request).cancel(running)}
 
     p.cancel.click(_guarded(p, cancel), [p.running], [p.status], concurrency_limit=None)
-
-    def bundle(request: gr.Request, current: str) -> dict:
-        if not current:
-            return {p.status: views.error_html("Load or generate a track first.")}
-        path = acting(request).bundle(current)
-        return {
-            p.bundle_file: gr.File(value=str(path), visible=True),
-            p.status: views.notice_html("Zip ready."),
-        }
-
-    p.bundle.click(_guarded(p, bundle), [p.current], [p.bundle_file, p.status], concurrency_limit=2)
 
 
 def _wire_edits(
