@@ -69,13 +69,17 @@ def _summarised(bodies: Sequence[dict[str, Any]]) -> list[tuple[str, dict[str, A
 _BODY_DOC = _body_doc(request_json_schema(), [(ex["prompt"][:60], ex) for ex in REQUEST_EXAMPLES])
 #: Deepest page a listing may ask for (a database integer; deeper is a 422, not an overflow).
 MAX_OFFSET = 2**31 - 1
-_GAIN_QUERY = Query(
-    0.0,
-    ge=-1000.0,
-    le=MAX_GAIN_DB,
-    allow_inf_nan=False,
-    description=f"Level of this stem in dB, up to {MAX_GAIN_DB:+g}; at or below {MIN_GAIN_DB:g}: muted",
-)
+def _gain_query() -> Any:
+    """A stem level in the query (one object per parameter: FastAPI binds a ``Query`` to one name)."""
+    return Query(
+        0.0,
+        ge=-1000.0,
+        le=MAX_GAIN_DB,
+        allow_inf_nan=False,
+        description=f"Level of this stem in dB, up to {MAX_GAIN_DB:+g}; at or below {MIN_GAIN_DB:g}: muted",
+    )
+
+
 _FORMAT_QUERY = Query(
     None,
     description=f"Serve the audio as {', '.join(OUTPUT_FORMATS)} (default: the track's own format); "
@@ -508,10 +512,10 @@ def build_router(service: GenerationService) -> APIRouter:
     def read_remix_preview(
         request: Request,
         track_id: str,
-        vocals: float = _GAIN_QUERY,
-        drums: float = _GAIN_QUERY,
-        bass: float = _GAIN_QUERY,
-        other: float = _GAIN_QUERY,
+        vocals: float = _gain_query(),
+        drums: float = _gain_query(),
+        bass: float = _gain_query(),
+        other: float = _gain_query(),
         owner: str | None = file_owner,
     ) -> Response:
         """A WAV preview of the track at a level per stem (dB; at or below -60 mutes), rendered on the

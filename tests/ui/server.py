@@ -46,8 +46,10 @@ def _wait_healthy(base_url: str, process: subprocess.Popen, log: Path, *, timeou
 
 
 @contextmanager
-def running_server(data_dir: Path) -> Iterator[str]:
-    """Serve the app (studio and API, symbolic engine) on a fresh ``data_dir``; yields its base URL."""
+def running_server(data_dir: Path, env: dict[str, str] | None = None) -> Iterator[str]:
+    """Serve the app (studio and API, symbolic engine) on a fresh ``data_dir``, with ``env`` on top of the
+    defaults; yields its base URL."""
+    extra = env or {}
     port = _free_port()
     env = {
         **os.environ,
@@ -58,6 +60,7 @@ def running_server(data_dir: Path) -> Iterator[str]:
         "GRADIO_ANALYTICS_ENABLED": "False",
         "HF_HUB_OFFLINE": "1",
         "TRANSFORMERS_OFFLINE": "1",
+        **extra,
     }
     log = data_dir / "server.log"
     with log.open("wb") as out:
