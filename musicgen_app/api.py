@@ -42,7 +42,8 @@ from .genres import GENRES
 from .rate_limit import rate_identity
 from .request import REQUEST_EXAMPLES, request_json_schema
 from .schemas import TrackGenerate, TrackPublic, TracksMade, TracksPublic, error_responses
-from .service import GenerationService, TrackFile
+from .service import GenerationService
+from .track_files import TrackFile
 from .track_json import url_link
 
 __all__ = ["build_router", "install_error_handlers"]
@@ -69,6 +70,8 @@ def _summarised(bodies: Sequence[dict[str, Any]]) -> list[tuple[str, dict[str, A
 _BODY_DOC = _body_doc(request_json_schema(), [(ex["prompt"][:60], ex) for ex in REQUEST_EXAMPLES])
 #: Deepest page a listing may ask for (a database integer; deeper is a 422, not an overflow).
 MAX_OFFSET = 2**31 - 1
+
+
 def _gain_query() -> Any:
     """A stem level in the query (one object per parameter: FastAPI binds a ``Query`` to one name)."""
     return Query(

@@ -1,6 +1,9 @@
 """Files made from a completed track on request, beside its own: "download all" (a zip of its files) and
 a remix preview at given stem levels (WAV). Both are kept in the track's directory and reused, and served
 through the ``/v1`` file routes like every other file of a track.
+
+``service`` is a :class:`~musicgen_app.service.GenerationService` (its ``get``, ``file``, ``files`` and
+``encoded``), passed in rather than imported: the service is what calls these.
 """
 
 from __future__ import annotations
@@ -8,15 +11,13 @@ from __future__ import annotations
 import threading
 from collections.abc import Mapping
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import Any
 
 from .audio.remix import check_gains, remix_file_name, remix_stems
 from .bundle import BUNDLE_KINDS, write_bundle
 from .errors import NotFound
 from .formats import MEDIA_TYPES, STEM_NAMES
-
-if TYPE_CHECKING:
-    from .service import GenerationService, TrackFile
+from .track_files import TrackFile
 
 __all__ = ["REMIXES_KEPT", "bundle_file", "remix_preview_file"]
 
@@ -26,10 +27,8 @@ REMIXES_KEPT = 8
 _RENDERS = threading.BoundedSemaphore(2)
 
 
-def bundle_file(service: GenerationService, track_id: str, *, owner: str | None = None) -> TrackFile:
+def bundle_file(service: Any, track_id: str, *, owner: str | None = None) -> TrackFile:
     """A zip of a completed track's mix, stems, MIDI and beats (made once, then reused)."""
-    from .service import TrackFile
-
     track = service.get(track_id, owner=owner)
     files = [service.file(track_id, kind, owner=owner) for kind in BUNDLE_KINDS if kind in track.files]
     if not files:
@@ -42,7 +41,7 @@ def bundle_file(service: GenerationService, track_id: str, *, owner: str | None 
 
 
 def remix_preview_file(
-    service: GenerationService, track_id: str, gains_db: Mapping[str, float], *, owner: str | None = None
+    service: Any, track_id: str, gains_db: Mapping[str, float], *, owner: str | None = None
 ) -> TrackFile:
     """A WAV remix of a completed track at ``gains_db`` (a level per stem; left out: 0 dB), rendered once
     per set of levels and reused; the newest :data:`REMIXES_KEPT` are kept.
@@ -54,8 +53,6 @@ def remix_preview_file(
     InvalidRequest
         For an unknown stem or a level out of range (naming the stem).
     """
-    from .service import TrackFile
-
     gains = check_gains(gains_db)
     track = service.get(track_id, owner=owner)
     mix = service.file(track_id, "mix", owner=owner)  # a track that is not completed is refused here

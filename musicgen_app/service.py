@@ -13,7 +13,6 @@ import math
 import os
 import threading
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
@@ -21,6 +20,7 @@ from urllib.parse import urlsplit
 from .api_keys import ApiKeys
 from .config import Settings
 from .controls import cut_bar
+from .derived_files import bundle_file, remix_preview_file
 from .edits import (
     MAX_VARIATIONS,
     extended_plan,
@@ -58,7 +58,7 @@ from .store.idempotency import IdempotencyKeys, check_key
 from .store.rate_hits import RateHits
 from .store.tracks import TrackRepository, row_to_track
 from .track import Track, check_track_id
-from .track_files import FILE_KINDS, SIDE_FILES, download_name, encoded_file, media_type
+from .track_files import FILE_KINDS, SIDE_FILES, TrackFile, download_name, encoded_file, media_type
 from .track_json import Link, track_json, url_link
 
 __all__ = ["FILE_KINDS", "GenerationService", "TrackFile"]
@@ -95,16 +95,6 @@ def _lower_this_threads_priority() -> None:
     # not Linux, or not allowed: the encodes then just run at full priority
     with contextlib.suppress(AttributeError, OSError):
         os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), 10)
-
-
-@dataclass(frozen=True)
-class TrackFile:
-    """A stored file ready to be served: a local ``path``, or (S3 storage, ``local=False``) ``remote``."""
-
-    path: Path | None
-    media_type: str
-    download_name: str
-    remote: Any = None
 
 
 class GenerationService:
@@ -619,16 +609,12 @@ class GenerationService:
 
     def bundle(self, track_id: str, *, owner: str | None = None) -> TrackFile:
         """ "Download all": a zip of a completed track's mix, stems, MIDI and beats (made once)."""
-        from .derived_files import bundle_file
-
         return bundle_file(self, track_id, owner=owner)
 
     def remix_preview(
         self, track_id: str, gains_db: dict[str, float], *, owner: str | None = None
     ) -> TrackFile:
         """A WAV preview of a completed track at a level per stem (rendered once per set of levels)."""
-        from .derived_files import remix_preview_file
-
         return remix_preview_file(self, track_id, gains_db, owner=owner)
 
     def _remote_file(self, track: Track, kind: str, fmt: str) -> TrackFile:

@@ -292,8 +292,12 @@ def _wire_track_actions(p: Parts, outputs: list, acting: Callable[[gr.Request | 
         if not current:
             return {p.status: views.error_html("No track is loaded.")}
         mine = acting(request)
+        status = mine.delete(current)
+        # the players let go of the deleted track's URLs (hidden, they would still ask for them: 404s)
+        players = {player: None for player in (p.mix, p.remix, *p.stems.values())}
         return {
-            p.status: mine.delete(current),
+            **players,
+            p.status: status,
             p.result: gr.Column(visible=False),
             p.current: "",
             p.variation: gr.Button(interactive=False),
