@@ -315,13 +315,23 @@ def build_router(service: GenerationService) -> APIRouter:
         responses=error_responses(403, 404, 409, 413, 415, 429, 503),
     )
     async def create_variations(
-        request: Request, track_id: str, owner: str | None = owner_dependency
+        request: Request,
+        track_id: str,
+        owner: str | None = owner_dependency,
+        idempotency_key: str | None = Header(
+            None,
+            alias="Idempotency-Key",
+            description="Repeat the request safely: the same key and body answer the same tracks (24 h)",
+        ),
     ) -> JSONResponse:
         """Queue 1-4 variations of a completed track that keep its key, tempo and structure (or what
         ``keep`` names); each new track has ``parent_id`` and ``operation: variation``."""
         await admit(request, owner)
         body = await _read_json(request, limit_bytes)
-        made = await run_in_threadpool(functools.partial(service.variations, track_id, body, owner=owner))
+        vary = functools.partial(
+            service.variations, track_id, body, owner=owner, idempotency_key=idempotency_key
+        )
+        made = await run_in_threadpool(vary)
         base = _base_url(request, public_url)
         data = [
             TrackGenerate.model_validate(service.public(t, url_link(base, t.id))).model_dump(mode="json")

@@ -357,7 +357,24 @@ class GenerationService:
             raise NotReady(f"track {parent.id} is {parent.status}; only a completed track can be edited")
         return parent
 
-    def variations(self, track_id: str, body: Any, *, owner: str | None = None) -> list[Track]:
+    def variations(
+        self, track_id: str, body: Any, *, owner: str | None = None, idempotency_key: str | None = None
+    ) -> list[Track]:
+        """Queue ``count`` variations of a completed track, each keeping what ``keep`` names; with
+        ``idempotency_key``, a repeat of the same request answers the tracks the first one made (24 h)."""
+        if idempotency_key is None:
+            return self._variations(track_id, body, owner)
+        scoped = {"edit": "variations", "track_id": track_id, "body": body}
+        tracks, _made = self.idempotency.run_many(
+            owner,
+            check_key(idempotency_key),
+            scoped,
+            lambda: self._variations(track_id, body, owner),
+            lambda i: self.get(i, owner=owner),
+        )
+        return tracks
+
+    def _variations(self, track_id: str, body: Any, owner: str | None) -> list[Track]:
         """Queue ``count`` variations of a completed track, each keeping what ``keep`` names.
 
         Each reads the parent's words again with a new seed (so melody, chords and groove change) and

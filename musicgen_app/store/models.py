@@ -94,7 +94,8 @@ class IdempotencyRow(Base):
     owner: Mapped[str] = mapped_column(String(32), primary_key=True)  # "" when API keys are off
     key: Mapped[str] = mapped_column(String(255), primary_key=True)
     body_sha256: Mapped[str] = mapped_column(String(64))
-    track_id: Mapped[str | None] = mapped_column(String(32), default=None)
+    # the track it made, or the comma-separated tracks (up to 4 variations of 32 characters each)
+    track_id: Mapped[str | None] = mapped_column(String(160), default=None)
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utc_now, index=True)
 
 

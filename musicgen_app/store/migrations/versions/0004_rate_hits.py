@@ -1,4 +1,5 @@
-"""rate_hits: the rate limit's window, shared by every web process and node on one database
+"""rate_hits: the rate limit's window, shared by every web process and node on one database;
+idempotency_keys.track_id widened to hold the tracks of one variations request
 
 Revision ID: 0004
 Revises: 0003
@@ -26,9 +27,23 @@ def upgrade() -> None:
     )
     with op.batch_alter_table("rate_hits", schema=None) as batch_op:
         batch_op.create_index("ix_rate_hits_identity_at", ["identity", "at"], unique=False)
+    with op.batch_alter_table("idempotency_keys", schema=None) as batch_op:
+        batch_op.alter_column(
+            "track_id",
+            existing_type=sa.String(length=32),
+            type_=sa.String(length=160),
+            existing_nullable=True,
+        )
 
 
 def downgrade() -> None:
+    with op.batch_alter_table("idempotency_keys", schema=None) as batch_op:
+        batch_op.alter_column(
+            "track_id",
+            existing_type=sa.String(length=160),
+            type_=sa.String(length=32),
+            existing_nullable=True,
+        )
     with op.batch_alter_table("rate_hits", schema=None) as batch_op:
         batch_op.drop_index("ix_rate_hits_identity_at")
     op.drop_table("rate_hits")
