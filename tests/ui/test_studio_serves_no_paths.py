@@ -137,3 +137,15 @@ def test_track_files_are_not_reachable_through_gradios_file_route(studio) -> Non
         echoed = str(answer.headers)
         assert "secret-probe" not in echoed
         assert not any(value in echoed for value in session.client.cookies.values())
+
+
+def test_no_route_of_the_studio_answers_a_multi_range_with_a_500_or_echoes_headers(studio) -> None:
+    session, _base_url, _data_dir = studio
+    page = session.client.get("/").text
+    assets = sorted(set(re.findall(r"""(?:src|href)=["'](/[^"'?]+)""", page)))[:10]
+    paths = ["/", "/config", "/theme.css", "/favicon.ico", "/gradio_api/info", *assets]
+    for path in paths:
+        for header in ("bytes=0-1,2-3", "bytes=0-1,1-2,500-", "bytes=zz", "bytes=999999999-"):
+            answer = session.client.get(path, headers={"Range": header, "X-Probe": "secret-probe"})
+            assert answer.status_code < 500, (path, header, answer.status_code)
+            assert "secret-probe" not in str(answer.headers), (path, header)
