@@ -84,5 +84,10 @@ def test_the_window_slides(tmp_path) -> None:
     assert hits.admit("b", limit, now=100.9) is None  # per caller
     assert hits.admit("a", limit, now=101.01) is None
     assert hits.admit("a", limit, now=101.2) == pytest.approx(0.3)
+    for index in range(50):  # callers that never come back
+        assert hits.admit(f"addr:10.0.0.{index}", limit, now=103.0) is None
+    assert hits.count() == 50  # a's and b's hits expired and were swept on the way
+    assert hits.admit("c", limit, now=110.0) is None  # a window later: their rows are swept
+    assert hits.count() == 1
     with pytest.raises(ValueError, match="RATE_LIMIT"):
         parse_rate_limit("lots")

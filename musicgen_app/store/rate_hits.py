@@ -32,6 +32,7 @@ class RateHits:
 
     def __init__(self, sessions: sessionmaker) -> None:
         self._sessions = sessions
+        self._swept_at = float("-inf")
 
     def admit(self, identity: str, limit: RateLimit, *, now: float | None = None) -> float | None:
         """Count one request of ``identity``: ``None`` when admitted, else the seconds until it would be.
@@ -40,6 +41,9 @@ class RateHits:
         """
         now = time.time() if now is None else now
         since = now - limit.period_s
+        if now - self._swept_at >= limit.period_s:
+            self._sweep(since)
+            self._swept_at = now
         with self._sessions.begin() as session:
             if session.get_bind().dialect.name == "postgresql":
                 session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _lock_key(identity)})
@@ -54,6 +58,17 @@ class RateHits:
                 )
             ).scalar_one_or_none()
         return max((oldest if oldest is not None else now) + limit.period_s - now, 0.0)
+
+    def _sweep(self, since: float) -> None:
+        """Forget every caller's expired hits (at most once a window per process): a caller that never
+        calls again would otherwise leave its rows behind for good."""
+        with self._sessions.begin() as session:
+            session.execute(delete(RateHitRow).where(RateHitRow.at <= since))
+
+    def count(self) -> int:
+        """Rows kept (all callers): what the sweep keeps bounded."""
+        with self._sessions() as session:
+            return session.execute(select(func.count()).select_from(RateHitRow)).scalar_one()
 
     @staticmethod
     def _insert_if_under(session: Session, identity: str, now: float, since: float, count: int) -> bool:
