@@ -1,11 +1,14 @@
 """Load on loopback: a real server (``python app.py``) with API keys, hit by concurrent GETs and POSTs.
 
     flock /tmp/musicgen_bench.lock .venv/bin/python bench/load.py [--gets 200] [--posts 50] [--json PATH]
+        [--rate-limit 100000/minute]
 
 Every POST carries an API key and an ``Idempotency-Key``; each key is sent twice (the second a retry of
 the first, at the same time), so the run also proves that a repeated key never makes a second track.
 Workers are off (``WORKERS=0``): this measures the web tier, not rendering. Prints p50/p99 latency per
-kind of request, the status codes seen, and fails (exit 1) on any 5xx or duplicate track.
+kind of request, the status codes seen, and fails (exit 1) on any 5xx or duplicate track. With
+``--rate-limit``, every POST also passes the shared rate limit (a database transaction each); set it high
+enough that none is refused to measure what the check costs.
 """
 
 from __future__ import annotations
@@ -51,6 +54,7 @@ def main() -> int:
     parser.add_argument("--gets", type=int, default=200)
     parser.add_argument("--posts", type=int, default=50)
     parser.add_argument("--json", type=Path, default=None)
+    parser.add_argument("--rate-limit", default="", help="MUSICGEN_APP_RATE_LIMIT for the server")
     args = parser.parse_args()
     env = {
         "MUSICGEN_APP_ENGINE": "symbolic",
@@ -58,6 +62,7 @@ def main() -> int:
         "MUSICGEN_APP_WORKERS": "0",
         "MUSICGEN_APP_QUEUE_MAX": "100000",
         "MUSICGEN_APP_API_KEYS": ",".join(KEYS),
+        "MUSICGEN_APP_RATE_LIMIT": args.rate_limit,
     }
     with tempfile.TemporaryDirectory() as data_dir:
         server = ServerProcess(Path(data_dir), **env).start()
@@ -103,6 +108,7 @@ def _run(url: str, args: argparse.Namespace) -> int:
             "machine": platform.processor() or platform.machine(),
             "gets": args.gets,
             "posts": 2 * args.posts,
+            "rate_limit": args.rate_limit or None,
         },
         "get": _percentiles([s for _, s, _ in gets]),
         "post": _percentiles([s for _, s, _ in posts]),

@@ -17,6 +17,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.responses import MalformedRangeHeader, RangeNotSatisfiable
 from starlette.routing import Match
 
+from .audio.remix import MAX_GAIN_DB, MIN_GAIN_DB
 from .edits import (
     EDIT_EXAMPLES,
     extend_json_schema,
@@ -32,16 +33,17 @@ from .errors import (
     NotFound,
     PayloadTooLarge,
     RangeUnsatisfiable,
-    RateLimited,
     Unauthorized,
     UnsupportedMediaType,
 )
+from .file_links import verify_link
 from .formats import OUTPUT_FORMATS, STEM_NAMES
 from .genres import GENRES
-from .rate_limit import parse_rate_limit
+from .rate_limit import rate_identity
 from .request import REQUEST_EXAMPLES, request_json_schema
 from .schemas import TrackGenerate, TrackPublic, TracksMade, TracksPublic, error_responses
-from .service import GenerationService, TrackFile
+from .service import GenerationService
+from .track_files import TrackFile
 from .track_json import url_link
 
 __all__ = ["build_router", "install_error_handlers"]
@@ -68,6 +70,19 @@ def _summarised(bodies: Sequence[dict[str, Any]]) -> list[tuple[str, dict[str, A
 _BODY_DOC = _body_doc(request_json_schema(), [(ex["prompt"][:60], ex) for ex in REQUEST_EXAMPLES])
 #: Deepest page a listing may ask for (a database integer; deeper is a 422, not an overflow).
 MAX_OFFSET = 2**31 - 1
+
+
+def _gain_query() -> Any:
+    """A stem level in the query (one object per parameter: FastAPI binds a ``Query`` to one name)."""
+    return Query(
+        0.0,
+        ge=-1000.0,
+        le=MAX_GAIN_DB,
+        allow_inf_nan=False,
+        description=f"Level of this stem in dB, up to {MAX_GAIN_DB:+g}; at or below {MIN_GAIN_DB:g}: muted",
+    )
+
+
 _FORMAT_QUERY = Query(
     None,
     description=f"Serve the audio as {', '.join(OUTPUT_FORMATS)} (default: the track's own format); "
@@ -155,6 +170,17 @@ def _check_range(request: Request, size: int) -> None:
         raise InvalidRequest.for_field("range", f"must be bytes=START-END ({exc.content})") from None
 
 
+def _local_file(request: Request, stored: TrackFile, *, attachment: bool = False) -> FileResponse:
+    """A file on this node's disk, with HTTP Range (bad ranges refused as JSON first)."""
+    _check_range(request, stored.path.stat().st_size)
+    return FileResponse(
+        stored.path,
+        media_type=stored.media_type,
+        filename=stored.download_name,
+        content_disposition_type="attachment" if attachment else "inline",
+    )
+
+
 def _remote_response(request: Request, storage: Any, stored: TrackFile, disposition: str) -> Response:
     """An S3 object: a redirect to a presigned URL, or streamed through here with HTTP Range."""
     header = f"{disposition}; filename*=utf-8''{quote(stored.download_name)}"
@@ -216,21 +242,31 @@ def build_router(service: GenerationService) -> APIRouter:
             raise Unauthorized("a valid API key is required: Authorization: Bearer <key>")
         return owner
 
-    owner_dependency = Depends(caller)
-    limit = parse_rate_limit(service.settings.rate_limit)
+    def file_caller(
+        track_id: str,
+        authorization: str | None = Header(None, include_in_schema=False),
+        token: str | None = Query(
+            None,
+            max_length=200,
+            description="A signed link to this track's files (what the studio's players use, as an "
+            "`<audio>` element cannot send a header); with API keys on, instead of `Authorization`",
+        ),
+    ) -> str | None:
+        """Like ``caller``, or a valid signed link token for this track (see :mod:`file_links`)."""
+        if not keys.enabled or authorization is not None or token is None:
+            return caller(authorization)
+        owner = verify_link(keys, token, track_id)
+        if owner is None:
+            raise Unauthorized("the link has expired or is not valid; reload the page or use an API key")
+        return owner
 
-    def admit(request: Request, owner: str | None) -> None:
+    owner_dependency = Depends(caller)
+    file_owner = Depends(file_caller)
+
+    async def admit(request: Request, owner: str | None) -> None:
         """The rate limit of the routes that make tracks: per API key, or per client address."""
-        if limit is None:
-            return
-        identity = owner or (request.client.host if request.client else "unknown")
-        wait_s = limit.admit(identity)
-        if wait_s is not None:
-            retry_s = limit.retry_after_s(wait_s)
-            raise RateLimited(
-                f"at most {limit.count} tracks per {limit.period_s:g} s; try again in {retry_s} s",
-                retry_after_s=retry_s,
-            )
+        if service.rate_limit is not None:
+            await run_in_threadpool(service.admit, rate_identity(owner, request.client))
 
     public_url = service.settings.public_url
     limit_bytes = service.settings.max_body_bytes
@@ -253,7 +289,7 @@ def build_router(service: GenerationService) -> APIRouter:
         ),
     ) -> JSONResponse:
         """Queue a new track; answers 202 with its Location."""
-        admit(request, owner)
+        await admit(request, owner)
         body = await _read_json(request, limit_bytes)
         submit = functools.partial(service.submit, body, owner=owner, idempotency_key=idempotency_key)
         track = await run_in_threadpool(submit)
@@ -279,13 +315,23 @@ def build_router(service: GenerationService) -> APIRouter:
         responses=error_responses(403, 404, 409, 413, 415, 429, 503),
     )
     async def create_variations(
-        request: Request, track_id: str, owner: str | None = owner_dependency
+        request: Request,
+        track_id: str,
+        owner: str | None = owner_dependency,
+        idempotency_key: str | None = Header(
+            None,
+            alias="Idempotency-Key",
+            description="Repeat the request safely: the same key and body answer the same tracks (24 h)",
+        ),
     ) -> JSONResponse:
         """Queue 1-4 variations of a completed track that keep its key, tempo and structure (or what
         ``keep`` names); each new track has ``parent_id`` and ``operation: variation``."""
-        admit(request, owner)
+        await admit(request, owner)
         body = await _read_json(request, limit_bytes)
-        made = await run_in_threadpool(functools.partial(service.variations, track_id, body, owner=owner))
+        vary = functools.partial(
+            service.variations, track_id, body, owner=owner, idempotency_key=idempotency_key
+        )
+        made = await run_in_threadpool(vary)
         base = _base_url(request, public_url)
         data = [
             TrackGenerate.model_validate(service.public(t, url_link(base, t.id))).model_dump(mode="json")
@@ -306,7 +352,7 @@ def build_router(service: GenerationService) -> APIRouter:
                 description="Repeat the edit safely: the same key and body answer the same new track (24 h)",
             ),
         ) -> JSONResponse:
-            admit(request, owner)
+            await admit(request, owner)
             body = await _read_json(request, limit_bytes)
             make = functools.partial(
                 service.edit, path, track_id, body, owner=owner, idempotency_key=idempotency_key
@@ -416,20 +462,14 @@ def build_router(service: GenerationService) -> APIRouter:
         disposition = "attachment" if attachment else "inline"
         if stored.remote is not None:
             return _remote_response(request, service.files, stored, disposition)
-        _check_range(request, stored.path.stat().st_size)
-        return FileResponse(
-            stored.path,
-            media_type=stored.media_type,
-            filename=stored.download_name,
-            content_disposition_type=disposition,
-        )
+        return _local_file(request, stored, attachment=attachment)
 
     @router.get("/v1/music/{track_id}/audio", tags=["files"], responses=files_errors)
     def read_audio(
         request: Request,
         track_id: str,
         format: str | None = _FORMAT_QUERY,
-        owner: str | None = owner_dependency,
+        owner: str | None = file_owner,
     ) -> Response:
         """The mix, inline (HTTP Range supported)."""
         return _file(request, track_id, "mix", format, owner=owner)
@@ -439,18 +479,18 @@ def build_router(service: GenerationService) -> APIRouter:
         request: Request,
         track_id: str,
         format: str | None = _FORMAT_QUERY,
-        owner: str | None = owner_dependency,
+        owner: str | None = file_owner,
     ) -> Response:
         """The mix as an attachment with a readable file name."""
         return _file(request, track_id, "mix", format, owner=owner, attachment=True)
 
     @router.get("/v1/music/{track_id}/waveform", tags=["files"], responses=files_errors)
-    def read_waveform(request: Request, track_id: str, owner: str | None = owner_dependency) -> Response:
+    def read_waveform(request: Request, track_id: str, owner: str | None = file_owner) -> Response:
         """Peaks in the BBC audiowaveform JSON format, version 2."""
         return _file(request, track_id, "waveform", owner=owner)
 
     @router.get("/v1/music/{track_id}/beats", tags=["files"], responses=files_errors)
-    def read_beats(request: Request, track_id: str, owner: str | None = owner_dependency) -> Response:
+    def read_beats(request: Request, track_id: str, owner: str | None = file_owner) -> Response:
         """The beat grid: tempo, time signature, beat and downbeat times (s), sections with start and end.
 
         Exact for the symbolic engine; tracked from the audio for neural engines (``estimated``)."""
@@ -462,7 +502,7 @@ def build_router(service: GenerationService) -> APIRouter:
         track_id: str,
         stem: str,
         format: str | None = _FORMAT_QUERY,
-        owner: str | None = owner_dependency,
+        owner: str | None = file_owner,
     ) -> Response:
         """One of the four stems (vocals, drums, bass, other)."""
         if stem not in STEM_NAMES:
@@ -471,9 +511,31 @@ def build_router(service: GenerationService) -> APIRouter:
         return _file(request, track_id, stem, format, owner=owner)
 
     @router.get("/v1/music/{track_id}/midi", tags=["files"], responses=files_errors)
-    def read_midi(request: Request, track_id: str, owner: str | None = owner_dependency) -> Response:
+    def read_midi(request: Request, track_id: str, owner: str | None = file_owner) -> Response:
         """The score as a Standard MIDI File (symbolic engine)."""
         return _file(request, track_id, "midi", owner=owner, attachment=True)
+
+    @router.get("/v1/music/{track_id}/bundle", tags=["files"], responses=files_errors)
+    def download_bundle(request: Request, track_id: str, owner: str | None = file_owner) -> Response:
+        """Everything in one zip: the mix and stems in the track's format, its MIDI and its beat grid."""
+        stored = service.bundle(track_id, owner=owner)
+        return _local_file(request, stored, attachment=True)
+
+    @router.get("/v1/music/{track_id}/remix", tags=["files"], responses=files_errors)
+    def read_remix_preview(
+        request: Request,
+        track_id: str,
+        vocals: float = _gain_query(),
+        drums: float = _gain_query(),
+        bass: float = _gain_query(),
+        other: float = _gain_query(),
+        owner: str | None = file_owner,
+    ) -> Response:
+        """A WAV preview of the track at a level per stem (dB; at or below -60 mutes), rendered on the
+        first request and then reused. ``POST`` on this path makes a remix as a new track instead."""
+        gains = {"vocals": vocals, "drums": drums, "bass": bass, "other": other}
+        stored = service.remix_preview(track_id, gains, owner=owner)
+        return _local_file(request, stored)
 
     @router.get("/v1/music/{track_id}/webhooks", tags=["music"], responses=error_responses(403, 404))
     def read_webhooks(track_id: str, owner: str | None = owner_dependency) -> dict[str, Any]:

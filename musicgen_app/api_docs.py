@@ -29,6 +29,11 @@ PARAMETER_EXAMPLES: dict[str, object] = {
     "offset": 0,
     "status": "completed",
     "Idempotency-Key": "4b1f0c3e-order-1234",
+    "token": "key_5e2a9c07d1b3.1767225600.dXNlIHlvdXIgb3duIGxpbmsgZnJvbSB0aGUgc3R1ZGlv",
+    "vocals": 0.0,
+    "drums": -6.0,
+    "bass": 0.0,
+    "other": -60.0,
 }
 
 

@@ -76,3 +76,11 @@ class ApiKeys:
             if hmac.compare_digest(digest, known):
                 found = name
         return found
+
+    def secret_of(self, owner: str) -> bytes | None:
+        """A secret only the server and the holder of key ``owner`` can derive (for signing that key's file
+        links); ``None`` for an unknown id. It changes with the key, so dropping a key voids its links."""
+        for digest, name in self.entries:
+            if name == owner:
+                return hmac.new(digest, b"musicgen_app file links", hashlib.sha256).digest()
+        return None

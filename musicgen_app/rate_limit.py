@@ -1,20 +1,28 @@
-"""A per-caller limit on the requests that make tracks, e.g. ``30/minute`` (a sliding window).
+"""The rate limit setting, e.g. ``30/minute``: at most that many track-making requests per caller in any
+window of that length (a sliding window).
 
-In memory, per process: with several web processes each enforces the limit on its own (issue 15's
-shared store would lift that). Identities are API key ids, or client addresses when keys are off.
+This is the value only; the window itself lives in the database (``store/rate_hits.py``), so that every
+web process and node on one database counts against one shared limit. Identities are API key ids, or
+client addresses when keys are off.
 """
 
 from __future__ import annotations
 
 import math
-import threading
-import time
-from collections import deque
-from dataclasses import dataclass, field
+from dataclasses import dataclass
+from typing import Any
 
-__all__ = ["RateLimit", "parse_rate_limit"]
+__all__ = ["RateLimit", "parse_rate_limit", "rate_identity"]
 
 _PERIODS = {"second": 1.0, "minute": 60.0, "hour": 3600.0, "day": 86400.0}
+
+
+def rate_identity(owner: str | None, client: Any) -> str:
+    """Whom a request counts against: its API key id, else its client's address (``client`` is
+    anything with a ``host``, as Starlette and Gradio give it; ``None`` when unknown)."""
+    if owner:
+        return f"key:{owner}"
+    return f"addr:{getattr(client, 'host', None) or 'unknown'}"
 
 
 def parse_rate_limit(setting: str) -> RateLimit | None:
@@ -38,31 +46,18 @@ def parse_rate_limit(setting: str) -> RateLimit | None:
     return RateLimit(int(count_text), _PERIODS[period])
 
 
-@dataclass
+@dataclass(frozen=True)
 class RateLimit:
     """At most ``count`` requests in any ``period_s`` seconds, per identity."""
 
     count: int
     period_s: float
-    _seen: dict[str, deque[float]] = field(default_factory=dict, repr=False)
-    _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
-    def admit(self, identity: str, *, now: float | None = None) -> float | None:
-        """Count one request of ``identity``: ``None`` when admitted, else the seconds to wait."""
-        now = time.monotonic() if now is None else now
-        with self._lock:
-            times = self._seen.setdefault(identity, deque())
-            while times and times[0] <= now - self.period_s:
-                times.popleft()
-            if len(times) >= self.count:
-                return max(times[0] + self.period_s - now, 0.0)
-            times.append(now)
-            if len(self._seen) > 100_000:  # forget idle callers rather than grow without bound
-                idle = [k for k, v in self._seen.items() if not v or v[-1] <= now - self.period_s]
-                for k in idle:
-                    del self._seen[k]
-            return None
+    def __post_init__(self) -> None:
+        if self.count < 1 or self.period_s <= 0:
+            raise ValueError(f"a rate limit needs count >= 1 and period_s > 0, got {self}")
 
     @staticmethod
     def retry_after_s(wait_s: float) -> int:
+        """Whole seconds for ``Retry-After`` (at least 1: ``0`` would invite an immediate retry)."""
         return max(1, math.ceil(wait_s))

@@ -13,7 +13,6 @@ import math
 import os
 import threading
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
@@ -21,6 +20,7 @@ from urllib.parse import urlsplit
 from .api_keys import ApiKeys
 from .config import Settings
 from .controls import cut_bar
+from .derived_files import bundle_file, remix_preview_file
 from .edits import (
     MAX_VARIATIONS,
     extended_plan,
@@ -42,6 +42,7 @@ from .errors import (
     InvalidRequest,
     NotFound,
     NotReady,
+    RateLimited,
     StartupRefused,
 )
 from .formats import OUTPUT_FORMATS, STEM_NAMES
@@ -49,14 +50,16 @@ from .jobs.runner import JobRunner, RenderPool
 from .jobs.webhooks import WebhookDispatcher, WebhookPolicy, load_secret
 from .jobs.worker import WorkerPool
 from .plan import Plan, bar_seconds
+from .rate_limit import parse_rate_limit
 from .request import MAX_DURATION_S, MAX_SEED, GenerationRequest, new_seed, parse_request
 from .store.db import make_engine, make_sessionmaker
 from .store.encoded import EncodedFiles
 from .store.files import make_storage
 from .store.idempotency import IdempotencyKeys, check_key
+from .store.rate_hits import RateHits
 from .store.tracks import TrackRepository, row_to_track
 from .track import Track, check_track_id
-from .track_files import FILE_KINDS, SIDE_FILES, encoded_file, media_type
+from .track_files import FILE_KINDS, SIDE_FILES, TrackFile, download_name, encoded_file, media_type
 from .track_json import Link, track_json, url_link
 
 __all__ = ["FILE_KINDS", "GenerationService", "TrackFile"]
@@ -100,21 +103,6 @@ def _lower_this_threads_priority() -> None:
 _NEURAL_ENGINES: tuple[str, ...] = ("musicgen", "acestep")
 
 
-@dataclass(frozen=True)
-class TrackFile:
-    """A stored file ready to be served: a local ``path``, or (S3 storage, ``local=False``) ``remote``."""
-
-    path: Path | None
-    media_type: str
-    download_name: str
-    remote: Any = None
-
-
-def _slug(text: str, *, max_words: int = 6) -> str:
-    words = "".join(c.lower() if c.isalnum() else " " for c in text).split()
-    return "-".join(words[:max_words]) or "track"
-
-
 class GenerationService:
     """Everything the product does, behind one object. ``start()`` launches the workers."""
 
@@ -124,6 +112,8 @@ class GenerationService:
         self._engine = make_engine(settings.resolved_database_url)
         self.repo = TrackRepository(make_sessionmaker(self._engine))
         self.idempotency = IdempotencyKeys(make_sessionmaker(self._engine))
+        self.rate_limit = parse_rate_limit(settings.rate_limit)
+        self.rate_hits = RateHits(make_sessionmaker(self._engine))
         self.webhook_policy = WebhookPolicy(settings.webhook_allow_http, settings.webhook_allow_private)
         base = (settings.public_url or f"http://{settings.host}:{settings.port}").rstrip("/")
         self.webhooks = WebhookDispatcher(
@@ -313,6 +303,26 @@ class GenerationService:
         with contextlib.suppress(EngineUnavailable):
             check_lyrics(config.acestep_model, lyrics, local_files_only=config.local_files_only)
 
+    def admit(self, identity: str) -> None:
+        """Count one track-making request of ``identity`` (an API key id or a client address) against
+        ``MUSICGEN_APP_RATE_LIMIT``, shared by every process on this database.
+
+        Raises
+        ------
+        RateLimited
+            Over the limit (429), with the seconds to wait for ``Retry-After``.
+        """
+        limit = self.rate_limit
+        if limit is None:
+            return
+        wait_s = self.rate_hits.admit(identity, limit)
+        if wait_s is not None:
+            retry_s = limit.retry_after_s(wait_s)
+            raise RateLimited(
+                f"at most {limit.count} tracks per {limit.period_s:g} s; try again in {retry_s} s",
+                retry_after_s=retry_s,
+            )
+
     def submit(
         self, body: dict[str, Any], *, owner: str | None = None, idempotency_key: str | None = None
     ) -> Track:
@@ -374,7 +384,24 @@ class GenerationService:
             raise NotReady(f"track {parent.id} is {parent.status}; only a completed track can be edited")
         return parent
 
-    def variations(self, track_id: str, body: Any, *, owner: str | None = None) -> list[Track]:
+    def variations(
+        self, track_id: str, body: Any, *, owner: str | None = None, idempotency_key: str | None = None
+    ) -> list[Track]:
+        """Queue ``count`` variations of a completed track, each keeping what ``keep`` names; with
+        ``idempotency_key``, a repeat of the same request answers the tracks the first one made (24 h)."""
+        if idempotency_key is None:
+            return self._variations(track_id, body, owner)
+        scoped = {"edit": "variations", "track_id": track_id, "body": body}
+        tracks, _made = self.idempotency.run_many(
+            owner,
+            check_key(idempotency_key),
+            scoped,
+            lambda: self._variations(track_id, body, owner),
+            lambda i: self.get(i, owner=owner),
+        )
+        return tracks
+
+    def _variations(self, track_id: str, body: Any, owner: str | None) -> list[Track]:
         """Queue ``count`` variations of a completed track, each keeping what ``keep`` names.
 
         Each reads the parent's words again with a new seed (so melody, chords and groove change) and
@@ -684,7 +711,19 @@ class GenerationService:
                 raise NotFound(f"the {kind} file of track {track.id} is missing")
         else:
             path = self.encoded.path(track, kind, fmt)
-        return TrackFile(path, media_type(kind, fmt), self._download_name(kind, track, path.suffix))
+        return TrackFile(
+            path, media_type(kind, fmt), download_name(kind, track.prompt, track.id, path.suffix)
+        )
+
+    def bundle(self, track_id: str, *, owner: str | None = None) -> TrackFile:
+        """ "Download all": a zip of a completed track's mix, stems, MIDI and beats (made once)."""
+        return bundle_file(self, track_id, owner=owner)
+
+    def remix_preview(
+        self, track_id: str, gains_db: dict[str, float], *, owner: str | None = None
+    ) -> TrackFile:
+        """A WAV preview of a completed track at a level per stem (rendered once per set of levels)."""
+        return remix_preview_file(self, track_id, gains_db, owner=owner)
 
     def _remote_file(self, track: Track, kind: str, fmt: str) -> TrackFile:
         """The stored object of a file, encoding (and storing) it first when the format is new."""
@@ -698,12 +737,9 @@ class GenerationService:
         if obj is None:
             raise NotFound(f"the {kind} file of track {track.id} is missing")
         suffix = Path(relative).suffix
-        return TrackFile(None, media_type(kind, fmt), self._download_name(kind, track, suffix), remote=obj)
-
-    @staticmethod
-    def _download_name(kind: str, track: Track, extension: str) -> str:
-        suffix = "" if kind == "mix" else f"-{kind}"
-        return f"{_slug(track.prompt)}-{track.id[:8]}{suffix}{extension}"
+        return TrackFile(
+            None, media_type(kind, fmt), download_name(kind, track.prompt, track.id, suffix), remote=obj
+        )
 
     def health(self) -> dict[str, Any]:
         from .engines.registry import get_engine

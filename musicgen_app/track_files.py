@@ -7,6 +7,10 @@ the service serves from it; nothing else spells a file name.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
 from .formats import MEDIA_TYPES, OUTPUT_FORMATS, STEM_NAMES
 
 __all__ = [
@@ -15,6 +19,8 @@ __all__ = [
     "FILE_KINDS",
     "MASTER_FORMAT",
     "SIDE_FILES",
+    "TrackFile",
+    "download_name",
     "encoded_file",
     "master_file",
     "media_type",
@@ -55,3 +61,21 @@ def media_type(kind: str, fmt: str) -> str:
     if kind in SIDE_FILES:
         return SIDE_FILES[kind][1]
     return MEDIA_TYPES[fmt]
+
+
+def download_name(kind: str, prompt: str, track_id: str, extension: str) -> str:
+    """The name a file of a track is downloaded as: its prompt's first words, its id and what it is
+    (``chill-lofi-beat-3fa2c1d0-drums.mp3``); ``extension`` with its dot."""
+    words = "".join(c.lower() if c.isalnum() else " " for c in prompt).split()
+    suffix = "" if kind == "mix" else f"-{kind}"
+    return f"{'-'.join(words[:6]) or 'track'}-{track_id[:8]}{suffix}{extension}"
+
+
+@dataclass(frozen=True)
+class TrackFile:
+    """A stored file ready to be served: a local ``path``, or (S3 storage, ``local=False``) ``remote``."""
+
+    path: Path | None
+    media_type: str
+    download_name: str
+    remote: Any = None

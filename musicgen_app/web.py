@@ -50,17 +50,18 @@ def create_app(settings: Settings, *, service: GenerationService | None = None) 
         )
     app.state.service = service
     install_error_handlers(app)
+    app.include_router(build_router(service))
+    if settings.ui:
+        _mount_ui(app, service)
+    else:
+        app.add_api_route("/", lambda: RedirectResponse("/docs"), include_in_schema=False)
+    # last added is outermost: the host check and security headers wrap everything, the studio's too
     origins = [o.strip() for o in settings.cors_origins.split(",") if o.strip()]
     if origins:
         from fastapi.middleware.cors import CORSMiddleware
 
         app.add_middleware(CORSMiddleware, allow_origins=origins, allow_methods=["*"], allow_headers=["*"])
     app.add_middleware(HttpGuard, hosts=settings.served_hosts())
-    app.include_router(build_router(service))
-    if settings.ui:
-        _mount_ui(app, service)
-    else:
-        app.add_api_route("/", lambda: RedirectResponse("/docs"), include_in_schema=False)
     return app
 
 

@@ -72,13 +72,22 @@ def test_the_rate_limit_answers_429_with_retry_after(tmp_path) -> None:
         assert limited.get("/v1/music").status_code == 200  # reads are not limited
 
 
-def test_the_window_slides() -> None:
+def test_the_window_slides(tmp_path) -> None:
     from musicgen_app.rate_limit import parse_rate_limit
+    from musicgen_app.store.db import make_engine, make_sessionmaker
+    from musicgen_app.store.rate_hits import RateHits
 
     limit = parse_rate_limit("2/second")
-    assert limit.admit("a", now=0.0) is None and limit.admit("a", now=0.5) is None
-    assert limit.admit("a", now=0.9) == pytest.approx(0.1)
-    assert limit.admit("b", now=0.9) is None  # per caller
-    assert limit.admit("a", now=1.01) is None
+    hits = RateHits(make_sessionmaker(make_engine(f"sqlite:///{tmp_path / 'rate.db'}")))
+    assert hits.admit("a", limit, now=100.0) is None and hits.admit("a", limit, now=100.5) is None
+    assert hits.admit("a", limit, now=100.9) == pytest.approx(0.1)
+    assert hits.admit("b", limit, now=100.9) is None  # per caller
+    assert hits.admit("a", limit, now=101.01) is None
+    assert hits.admit("a", limit, now=101.2) == pytest.approx(0.3)
+    for index in range(50):  # callers that never come back
+        assert hits.admit(f"addr:10.0.0.{index}", limit, now=103.0) is None
+    assert hits.count() == 50  # a's and b's hits expired and were swept on the way
+    assert hits.admit("c", limit, now=110.0) is None  # a window later: their rows are swept
+    assert hits.count() == 1
     with pytest.raises(ValueError, match="RATE_LIMIT"):
         parse_rate_limit("lots")

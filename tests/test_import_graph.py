@@ -22,6 +22,7 @@ _ADAPTERS = (
     "musicgen_app.store.models",
     "musicgen_app.store.tracks",
     "musicgen_app.store.idempotency",
+    "musicgen_app.store.rate_hits",
     "musicgen_app.jobs.webhooks",  # the outbox: its queue is a table
     "musicgen_app.cli",
 )

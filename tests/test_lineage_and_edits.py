@@ -464,6 +464,20 @@ def test_an_edit_with_an_idempotency_key_is_made_once(api_client, parent) -> Non
     wait_for_track(api_client, first.json()["id"])
 
 
+def test_variations_with_an_idempotency_key_are_made_once(api_client, parent) -> None:
+    headers = {"Idempotency-Key": f"vary-{parent['id']}"}
+    url = f"/v1/music/{parent['id']}/variations"
+    first = api_client.post(url, json={"count": 3}, headers=headers)
+    again = api_client.post(url, json={"count": 3}, headers=headers)
+    assert first.status_code == again.status_code == 202
+    ids = [track["id"] for track in first.json()["data"]]
+    assert len(set(ids)) == 3 and [track["id"] for track in again.json()["data"]] == ids
+    other = api_client.post(url, json={"count": 2}, headers=headers)
+    assert _error(other, 422)["details"][0]["field"] == "Idempotency-Key"
+    for track_id in ids:
+        api_client.post(f"/v1/music/{track_id}/cancel")
+
+
 def test_edits_that_need_the_symbolic_engine_say_so_for_another_engines_track(api_client, parent) -> None:
     """A track MusicGen made has no score to continue, loop or regenerate: a clear 422 naming why."""
     service = api_client.app.state.service

@@ -63,11 +63,23 @@ class IdempotencyKeys:
         InvalidRequest
             The key was used with another body (422 naming the header).
         """
+        tracks, made_now = self.run_many(owner, key, body, lambda: [make()], get)
+        return tracks[0], made_now
+
+    def run_many(
+        self,
+        owner: str | None,
+        key: str,
+        body: Any,
+        make: Callable[[], list[Track]],
+        get: Callable[[str], Track],
+    ) -> tuple[list[Track], bool]:
+        """As :meth:`run`, for a request that makes several tracks (variations): all of them, in order."""
         owner_name, digest = owner or "", body_digest(body)
         self._forget_expired()
         if self._reserve(owner_name, key, digest):
             try:
-                track = make()
+                tracks = make()
             except BaseException:
                 self._release(owner_name, key)
                 raise
@@ -75,10 +87,10 @@ class IdempotencyKeys:
                 session.execute(
                     update(IdempotencyRow)
                     .where((IdempotencyRow.owner == owner_name) & (IdempotencyRow.key == key))
-                    .values(track_id=track.id)
+                    .values(track_id=",".join(t.id for t in tracks))
                 )
-            return track, True
-        return get(self._wait_for_track(owner_name, key, digest)), False
+            return tracks, True
+        return [get(i) for i in self._wait_for_track(owner_name, key, digest).split(",")], False
 
     def _reserve(self, owner: str, key: str, digest: str) -> bool:
         try:

@@ -10,7 +10,7 @@ from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 from ..track import utc_now
 
-__all__ = ["Base", "JobLockRow", "TrackRow", "utc_now"]
+__all__ = ["Base", "JobLockRow", "RateHitRow", "TrackRow", "utc_now"]
 
 
 class UTCDateTime(TypeDecorator):
@@ -94,7 +94,8 @@ class IdempotencyRow(Base):
     owner: Mapped[str] = mapped_column(String(32), primary_key=True)  # "" when API keys are off
     key: Mapped[str] = mapped_column(String(255), primary_key=True)
     body_sha256: Mapped[str] = mapped_column(String(64))
-    track_id: Mapped[str | None] = mapped_column(String(32), default=None)
+    # the track it made, or the comma-separated tracks (up to 4 variations of 32 characters each)
+    track_id: Mapped[str | None] = mapped_column(String(160), default=None)
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utc_now, index=True)
 
 
@@ -129,3 +130,19 @@ class JobLockRow(Base):
     name: Mapped[str] = mapped_column(String(64), primary_key=True)
     held_until: Mapped[dt.datetime] = mapped_column(UTCDateTime)
     holder: Mapped[str | None] = mapped_column(String(128), default=None)
+
+
+class RateHitRow(Base):
+    """One admitted request of a rate-limited caller (an API key id, or a client address), at ``at``
+    (seconds since the epoch, wall clock: every web process and node reads the same time).
+
+    The rows of a caller inside the window are its count; older rows are removed as it calls again.
+    """
+
+    __tablename__ = "rate_hits"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    identity: Mapped[str] = mapped_column(String(80))
+    at: Mapped[float] = mapped_column(Float)
+
+    __table_args__ = (Index("ix_rate_hits_identity_at", "identity", "at"),)

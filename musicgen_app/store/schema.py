@@ -29,7 +29,7 @@ LATER_COLUMNS = frozenset(
     {("tracks", "enqueued_at"), ("tracks", "parent_id"), ("tracks", "operation"), ("tracks", "edit")}
 )
 #: Tables that migrations after the baseline create.
-LATER_TABLES = frozenset({"job_locks"})
+LATER_TABLES = frozenset({"job_locks", "rate_hits"})
 
 
 def _config(connection) -> Config:

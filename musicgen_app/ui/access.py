@@ -58,6 +58,12 @@ class OwnedService:
     def file(self, track_id: str, kind: str, fmt: str | None = None):
         return self._service.file(track_id, kind, fmt, owner=self.owner)
 
+    def bundle(self, track_id: str):
+        return self._service.bundle(track_id, owner=self.owner)
+
+    def remix_preview(self, track_id: str, gains_db: dict[str, float]):
+        return self._service.remix_preview(track_id, gains_db, owner=self.owner)
+
     def __getattr__(self, name: str) -> Any:  # settings, files, encoded...: not scoped, read-only use
         return getattr(self._service, name)
 

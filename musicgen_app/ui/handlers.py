@@ -14,30 +14,31 @@ import json
 import logging
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
+from urllib.parse import urlencode
 
-from ..audio.remix import remix_file_name, remix_stems
 from ..errors import MusicgenAppError, NotFound
+from ..file_links import sign_link
 from ..formats import STEM_NAMES
 from ..request import new_seed
 from ..track import Track
+from ..track_files import download_name
 from . import views
 from .access import OwnedService
-from .bundle import BUNDLE_KINDS, write_bundle
 from .form import AUTO, Form
 from .waveform_plot import parse_waveform, waveform_svg
 
 if TYPE_CHECKING:
     from ..service import GenerationService
 
-__all__ = ["AUTO", "Form", "Step", "Studio", "TrackView", "engine_statuses", "new_seed"]
+__all__ = ["AUTO", "Form", "PlayerSource", "Step", "Studio", "TrackView", "engine_statuses", "new_seed"]
 
 log = logging.getLogger(__name__)
 
-_REMIXES_KEPT = 8
 #: How many spans a track without sections (ACE-Step) offers to regenerate.
 _SPANS = 4
+#: Where links point when the browser's address is unknown (no ``Host`` header and no ``PUBLIC_URL``).
+_FALLBACK_BASE = "http://localhost"
 #: How many of the newest tracks are searched for a track's children.
 _FAMILY_SCAN = 100
 
@@ -56,14 +57,18 @@ def engine_statuses(service: GenerationService) -> dict[str, tuple[bool, str]]:
     return statuses
 
 
+#: A player's source: the absolute URL of a ``/v1`` file route, and the name it downloads as.
+PlayerSource = tuple[str, str]
+
+
 @dataclass(frozen=True)
 class TrackView:
-    """Everything the result panel shows for one completed track (paths are served by Gradio)."""
+    """Everything the result panel shows for one completed track (its audio as ``/v1`` URLs)."""
 
     track: Track
     title_md: str
-    mix_path: str | None
-    stem_paths: dict[str, str | None]
+    mix: PlayerSource | None
+    stems: dict[str, PlayerSource | None]
     waveform_html: str
     plan_md: str
     downloads_html: str
@@ -90,6 +95,8 @@ class Studio:
         self.poll_s = poll_s
         self.history_limit = history_limit
         self.base_url = service.settings.public_url or ""
+        #: The API key this studio acts for (``None``: keys are off); its file links are signed for it.
+        self.owner: str | None = getattr(service, "owner", None)
 
     def for_owner(self, owner: str | None) -> Studio:
         """This studio acting for the API key ``owner`` (itself when keys are off)."""
@@ -109,6 +116,16 @@ class Studio:
         seen = Studio(self.service, poll_s=self.poll_s, history_limit=self.history_limit)
         seen.base_url = base_url.rstrip("/")
         return seen
+
+    def file_link(self, track_id: str, route: str, query: dict[str, str] | None = None) -> str:
+        """The absolute URL of ``/v1/music/{track_id}/{route}`` as this studio's user may fetch it: with a
+        signed link token when API keys are on (a player cannot send an ``Authorization`` header)."""
+        params = dict(query or {})
+        if self.owner is not None:
+            params["token"] = sign_link(self.service.api_keys, self.owner, track_id)
+        base = self.base_url or _FALLBACK_BASE
+        tail = f"?{urlencode(params)}" if params else ""
+        return f"{base}/v1/music/{track_id}/{route}{tail}"
 
     # -- generation ----------------------------------------------------------------------------
 
@@ -221,15 +238,16 @@ class Studio:
     def view(self, track: Track) -> TrackView:
         """The result panel of a completed track."""
         silent = views.silent_stems(track)
-        paths = {kind: self._path(track, kind) for kind in ("mix", *STEM_NAMES) if kind not in silent}
+        sources = {kind: self._source(track, kind) for kind in ("mix", *STEM_NAMES) if kind not in silent}
+        token = sign_link(self.service.api_keys, self.owner, track.id) if self.owner is not None else None
         return TrackView(
             track=track,
             title_md=views.title_markdown(track),
-            mix_path=paths["mix"],
-            stem_paths={name: paths.get(name) for name in STEM_NAMES},
+            mix=sources["mix"],
+            stems={name: sources.get(name) for name in STEM_NAMES},
             waveform_html=self.waveform_html(track),
             plan_md=views.plan_markdown(track),
-            downloads_html=views.downloads_html(track, base_url=self.base_url),
+            downloads_html=views.downloads_html(track, base_url=self.base_url, token=token),
             share_url=views.share_url(track.id, base_url=self.base_url),
             is_loop=bool(track.plan.get("loop_bars")),
             family_html=views.family_html(*self.family(track)),
@@ -248,10 +266,13 @@ class Studio:
         children = sorted((t for t in recent if t.parent_id == track.id), key=lambda t: t.created_at)
         return track, parent, children
 
-    def _path(self, track: Track, kind: str) -> str | None:
+    def _source(self, track: Track, kind: str) -> PlayerSource | None:
         if kind not in track.files:
             return None
-        return str(self.service.file(track.id, kind).path)
+        route = "audio" if kind == "mix" else f"stems/{kind}"
+        return self.file_link(track.id, route), download_name(
+            kind, track.prompt, track.id, f".{track.output_format}"
+        )
 
     def waveform_html(self, track: Track) -> str:
         """The waveform plot of a completed track, or a notice saying why there is none."""
@@ -280,19 +301,6 @@ class Studio:
             return views.error_html(exc.message)
         return views.notice_html("The track was cancelled.")
 
-    def bundle(self, track_id: str) -> Path:
-        """A zip of the completed track's mix, stems, MIDI and beats (made once, then reused)."""
-        track = self.service.get(track_id)
-        files = [self.service.file(track_id, kind) for kind in BUNDLE_KINDS if kind in track.files]
-        if not files:
-            raise NotFound(f"track {track_id} has no files to download")
-        out_path = (
-            self.service.files.track_dir(track_id) / "bundle" / f"{Path(files[0].download_name).stem}-all.zip"
-        )
-        if not out_path.is_file():
-            write_bundle([(f.download_name, f.path) for f in files], out_path)
-        return out_path
-
     def delete(self, track_id: str) -> str:
         """Delete a track and its files; returns a status line."""
         try:
@@ -303,26 +311,10 @@ class Studio:
 
     # -- remix -----------------------------------------------------------------------------------
 
-    def remix(self, track_id: str, gains_db: dict[str, float]) -> Path:
-        """A WAV remix of a completed track at the given stem levels (reused when already rendered).
-
-        WAV, because encoding minutes of MP3 takes longer than the "second or two" a remix may take.
-        """
-        track = self.service.get(track_id)
-        self.service.file(track_id, "mix")  # a track that is not completed is refused here
-        stems = {name: self.service.encoded.source(track, name) for name in STEM_NAMES}
-        out_dir = self.service.files.track_dir(track_id) / "remix"
-        out_path = out_dir / remix_file_name(gains_db, "wav")
-        if not out_path.is_file():
-            _prune(out_dir, keep=_REMIXES_KEPT - 1)
-            remix_stems(stems, gains_db, out_path, tags=track.tags(), fmt="wav")
-        return out_path
-
-
-def _prune(directory: Path, *, keep: int) -> None:
-    """Remove all but the ``keep`` newest remixes of a track: each slider move can make one."""
-    if not directory.is_dir():
-        return
-    files = sorted(directory.glob("remix_*"), key=lambda p: p.stat().st_mtime, reverse=True)
-    for stale in files[keep:]:
-        stale.unlink(missing_ok=True)
+    def remix(self, track_id: str, gains_db: dict[str, float]) -> PlayerSource:
+        """A WAV preview of a completed track at the given stem levels, rendered here (so a bad level or
+        a missing track is said at once) and played from ``GET /v1/music/{id}/remix``, which finds it
+        rendered already."""
+        stored = self.service.remix_preview(track_id, gains_db)
+        query = {name: f"{float(gains_db.get(name, 0.0)):g}" for name in STEM_NAMES}
+        return self.file_link(track_id, "remix", query), stored.download_name

@@ -1,8 +1,8 @@
 """The studio's Gradio Blocks: the form, the result panel, the remix desk and the history.
 
 Components are laid out here and wired to :class:`~musicgen_app.ui.handlers.Studio`, which holds the
-behaviour. Track files are served by Gradio straight from the track store (``gr.set_static_paths``), so
-nothing is copied into Gradio's cache; downloads go through the ``/v1`` API for readable file names.
+behaviour. Every player and download takes its file from the ``/v1`` file routes (``LinkedAudio``), so
+nothing is copied into Gradio's cache and no answer of the studio names a path on the server.
 """
 
 from __future__ import annotations
@@ -25,6 +25,7 @@ from .access import StudioAccess
 from .engines import engine_choice, lyrics_shown
 from .form import PLANNER_HEADERS
 from .handlers import AUTO, Studio, engine_statuses
+from .players import LinkedAudio
 from .theme import FAMILY_CLICK_JS, PROGRESS_CSS, SECTION_CLICK_JS
 from .wiring import Parts, wire
 
@@ -197,9 +198,7 @@ def _result_panel(p: Parts) -> None:
             label="Link to this track", interactive=False, buttons=["copy"], elem_id="mg-share"
         )
         p.family = gr.HTML("", elem_id="mg-family", js_on_load=FAMILY_CLICK_JS)
-        p.mix = gr.Audio(
-            label="Mix", type="filepath", interactive=False, elem_id="mg-player", buttons=["download"]
-        )
+        p.mix = LinkedAudio(label="Mix", interactive=False, elem_id="mg-player", buttons=["download"])
         p.waveform = gr.HTML("", elem_id="mg-waveform", js_on_load=SECTION_CLICK_JS)
         with gr.Accordion("Stems", open=True):
             with gr.Row():
@@ -223,9 +222,8 @@ def _result_panel(p: Parts) -> None:
             with gr.Row():
                 p.render_remix = gr.Button("Render remix", elem_id="mg-render-remix")
                 p.reset_levels = gr.Button("Reset levels", elem_id="mg-reset-levels")
-            p.remix = gr.Audio(
+            p.remix = LinkedAudio(
                 label="Remix (WAV)",
-                type="filepath",
                 interactive=False,
                 elem_id="mg-remix-player",
                 buttons=["download"],
@@ -233,13 +231,9 @@ def _result_panel(p: Parts) -> None:
         _edit_panel(p)
         with gr.Row(equal_height=True):
             p.downloads = gr.HTML("", elem_id="mg-downloads", js_on_load=None, scale=4)
-            p.bundle = gr.Button("Download all (zip)", size="sm", scale=0, min_width=150, elem_id="mg-bundle")
             p.delete = gr.Button(
                 "Delete track", variant="stop", size="sm", scale=0, min_width=120, elem_id="mg-delete"
             )
-        p.bundle_file = gr.File(
-            label="All files (zip)", visible=False, interactive=False, elem_id="mg-bundle-file"
-        )
         with gr.Accordion("Plan", open=True):
             p.plan = gr.Markdown(elem_id="mg-plan")
 
@@ -262,10 +256,9 @@ def _edit_panel(p: Parts) -> None:
             p.loop = gr.Button("Make a seamless loop", scale=0, min_width=120, elem_id="mg-loop")
 
 
-def _stem_player(name: str) -> gr.Audio:
-    return gr.Audio(
+def _stem_player(name: str) -> LinkedAudio:
+    return LinkedAudio(
         label=name.capitalize(),
-        type="filepath",
         interactive=False,
         elem_id=f"mg-stem-{name}",
         buttons=["download"],
@@ -294,10 +287,10 @@ def build_ui(service: GenerationService, *, access: StudioAccess | None = None) 
     ``access`` scopes each user to the API key they logged in with; without it, to the service's keys
     (so behind keys the studio needs the login that :func:`mount_studio` sets up)."""
     access = access or StudioAccess(service.api_keys)
-    gr.set_static_paths([service.files.root])
     studio = Studio(service)
     p = Parts(form=[], stems={}, levels={})
-    # delete_cache: Gradio's temporary files (uploads, cached outputs) go after an hour, checked hourly
+    # delete_cache: whatever Gradio still keeps in its temp dir goes after an hour (checked hourly); the
+    # players stream from /v1 and uploads are refused, so that is next to nothing
     with gr.Blocks(title="musicgen studio", analytics_enabled=False, delete_cache=(3600, 3600)) as demo:
         gr.Markdown(
             "## musicgen studio\nOriginal music from a text description. "

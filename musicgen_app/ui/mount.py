@@ -11,21 +11,21 @@ import gradio as gr
 from fastapi import FastAPI
 
 from .access import StudioAccess
+from .guard import StudioGuard
 from .layout import build_ui
 from .theme import STUDIO_CSS, STUDIO_JS, studio_theme
 
 if TYPE_CHECKING:
     from ..service import GenerationService
 
-__all__ = ["MAX_UPLOAD_BYTES", "mount_studio"]
-
-#: Largest file Gradio's upload route accepts for the studio (it has no upload field of its own).
-MAX_UPLOAD_BYTES = 64 * 1024
+__all__ = ["mount_studio"]
 
 
 def mount_studio(app: FastAPI, service: GenerationService, *, path: str = "/") -> FastAPI:
     """Mount the studio for ``service`` on ``app`` at ``path``, with its theme and CSS."""
     access = StudioAccess(service.api_keys)
+    # before Gradio's routes: no uploads, no Range through Gradio's file route (see ui/guard.py)
+    app.add_middleware(StudioGuard, prefix=path.rstrip("/"))
     login = {"auth": access.login, "auth_message": "Log in with an API key as the password."}
     return gr.mount_gradio_app(
         app,
@@ -37,6 +37,4 @@ def mount_studio(app: FastAPI, service: GenerationService, *, path: str = "/") -
         js=STUDIO_JS,
         footer_links=[],  # the API to use is /v1 (linked at the top), not the studio's internal Gradio one
         ssr_mode=False,
-        # the studio takes no uploads; Gradio's upload route exists anyway: keep what it accepts tiny
-        max_file_size=MAX_UPLOAD_BYTES,
     )

@@ -9,6 +9,7 @@ from __future__ import annotations
 import html
 from collections.abc import Sequence
 from typing import Any
+from urllib.parse import urlencode
 
 from ..formats import STEM_NAMES
 from ..pipeline import STAGES
@@ -169,9 +170,11 @@ def silent_stems(track: Track) -> set[str]:
     return {name for name, peak in peaks.items() if isinstance(peak, int | float) and peak < SILENT_STEM_DBFS}
 
 
-def downloads_html(track: Track, *, base_url: str = "") -> str:
-    """Download links for the mix, the stems, the MIDI file and the waveform, through the ``/v1`` API."""
+def downloads_html(track: Track, *, base_url: str = "", token: str | None = None) -> str:
+    """Download links for the mix, the stems, the MIDI file, the waveform and all of them in one zip,
+    through the ``/v1`` API (with a signed link ``token`` when API keys are on)."""
     root = f"{base_url.rstrip('/')}/v1/music/{track.id}"
+    query = f"?{urlencode({'token': token})}" if token else ""
     links = [("Mix", f"{root}/download", "mix")]
     silent = silent_stems(track)
     links += [
@@ -179,10 +182,13 @@ def downloads_html(track: Track, *, base_url: str = "") -> str:
     ]
     links += [("MIDI", f"{root}/midi", "midi"), ("Waveform JSON", f"{root}/waveform", "waveform")]
     items = [
-        f'<a class="mg-download" href="{html.escape(url)}" download data-kind="{kind}">{label}</a>'
+        f'<a class="mg-download" href="{html.escape(url + query)}" download data-kind="{kind}">{label}</a>'
         for label, url, kind in links
         if kind in track.files
     ]
+    if "mix" in track.files:
+        bundle = html.escape(f"{root}/bundle{query}")
+        items.append(f'<a class="mg-download" href="{bundle}" download data-kind="bundle">All (zip)</a>')
     return f'<nav class="mg-downloads" aria-label="Downloads">{" ".join(items)}</nav>'
 
 

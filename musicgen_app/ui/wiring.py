@@ -6,9 +6,10 @@ logged with its traceback on the server and shown in words in the page, never as
 
 from __future__ import annotations
 
+import asyncio
 import functools
 import logging
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 from types import SimpleNamespace
 from typing import Any
 
@@ -16,10 +17,12 @@ import gradio as gr
 
 from ..errors import MusicgenAppError
 from ..formats import STEM_NAMES
+from ..rate_limit import rate_identity
 from . import views
 from .access import StudioAccess
 from .form import regenerate_body
 from .handlers import Form, Step, Studio, new_seed
+from .players import LinkedAudio
 
 __all__ = ["Parts", "shared_track_id", "wire"]
 
@@ -36,7 +39,7 @@ class Parts(SimpleNamespace):
     """The components the handlers update, as attributes (``p.prompt``, ``p.stems["bass"]``...)."""
 
     form: list[gr.components.Component]
-    stems: dict[str, gr.Audio]
+    stems: dict[str, LinkedAudio]
     levels: dict[str, gr.Slider]
 
 
@@ -113,10 +116,9 @@ def _step_updates(p: Parts, studio: Studio, step: Step) -> dict:
             {
                 p.result: gr.Column(visible=True),
                 p.title: view.title_md,
-                p.mix: gr.Audio(value=view.mix_path, loop=view.is_loop),
+                p.mix: LinkedAudio(value=view.mix, loop=view.is_loop),
                 p.share: view.share_url,
                 p.family: view.family_html,
-                p.bundle_file: gr.File(value=None, visible=False),
                 p.waveform: view.waveform_html,
                 p.plan: view.plan_md,
                 p.downloads: view.downloads_html,
@@ -127,10 +129,10 @@ def _step_updates(p: Parts, studio: Studio, step: Step) -> dict:
         )
         # an empty stem (None: the engine left it silent) gets no player and no level
         for name in STEM_NAMES:
-            path = view.stem_paths[name]
+            source = view.stems[name]
             label = views.stem_label(view.track, name)
-            out[p.stems[name]] = gr.Audio(value=path, visible=path is not None, label=label)
-            out[p.levels[name]] = gr.Slider(value=0.0, visible=path is not None)
+            out[p.stems[name]] = LinkedAudio(value=source, visible=source is not None, label=label)
+            out[p.levels[name]] = gr.Slider(value=0.0, visible=source is not None)
     if step.done:
         out.update(_history_updates(p, studio))
     return out
@@ -156,7 +158,6 @@ def _outputs(p: Parts) -> list:
         p.family,
         p.cancel,
         p.running,
-        p.bundle_file,
         *p.stems.values(),
         *p.levels.values(),
     ]
@@ -175,11 +176,17 @@ def wire(
     (``access``): with API keys on, the key the user logged in with; otherwise the studio itself."""
     outputs = _outputs(p)
 
+    async def admit(request: gr.Request) -> None:
+        """The API's rate limit on what makes a track here too (else the studio would bypass it)."""
+        identity = rate_identity(access.owner_of(request), getattr(request, "client", None))
+        await asyncio.to_thread(studio.service.admit, identity)
+
     def acting(request: gr.Request | None) -> Studio:
         return studio.for_owner(access.owner_of(request)).seen_at(_base_url(request))
 
     async def generate(request: gr.Request, *values: Any) -> AsyncIterator[dict]:
         mine = acting(request)
+        await admit(request)
         async for step in mine.generate(Form(*values)):
             yield _step_updates(p, mine, step)
 
@@ -210,6 +217,7 @@ def wire(
 
     async def vary(request: gr.Request, current: str) -> AsyncIterator[dict]:
         mine = acting(request)
+        await admit(request)
         async for step in mine.vary(current):
             yield _step_updates(p, mine, step)
 
@@ -232,7 +240,7 @@ def wire(
         trigger(None, None, None, js=_SCROLL_TO_STATUS, queue=False)
     _wire_form(demo, p, studio, engine_dropdown, lyrics_box, acting)
     _wire_track_actions(p, outputs, acting)
-    _wire_edits(p, outputs, acting)
+    _wire_edits(p, outputs, acting, admit)
 
 
 def _wire_form(
@@ -280,8 +288,8 @@ def _wire_track_actions(p: Parts, outputs: list, acting: Callable[[gr.Request | 
     def remix(request: gr.Request, current: str, *gains: float) -> dict:
         if not current:
             return {p.status: views.error_html("Load or generate a track first.")}
-        path = acting(request).remix(current, dict(zip(STEM_NAMES, gains, strict=True)))
-        return {p.remix: str(path), p.status: views.notice_html("Remix ready.")}
+        source = acting(request).remix(current, dict(zip(STEM_NAMES, gains, strict=True)))
+        return {p.remix: source, p.status: views.notice_html("Remix ready.")}
 
     remix = _guarded(p, remix)
     p.render_remix.click(remix, [p.current, *levels], [p.remix, p.status], concurrency_limit=2)
@@ -295,8 +303,12 @@ def _wire_track_actions(p: Parts, outputs: list, acting: Callable[[gr.Request | 
         if not current:
             return {p.status: views.error_html("No track is loaded.")}
         mine = acting(request)
+        status = mine.delete(current)
+        # the players let go of the deleted track's URLs (hidden, they would still ask for them: 404s)
+        players = {player: None for player in (p.mix, p.remix, *p.stems.values())}
         return {
-            p.status: mine.delete(current),
+            **players,
+            p.status: status,
             p.result: gr.Column(visible=False),
             p.current: "",
             p.variation: gr.Button(interactive=False),
@@ -311,25 +323,20 @@ def _wire_track_actions(p: Parts, outputs: list, acting: Callable[[gr.Request | 
 
     p.cancel.click(_guarded(p, cancel), [p.running], [p.status], concurrency_limit=None)
 
-    def bundle(request: gr.Request, current: str) -> dict:
-        if not current:
-            return {p.status: views.error_html("Load or generate a track first.")}
-        path = acting(request).bundle(current)
-        return {
-            p.bundle_file: gr.File(value=str(path), visible=True),
-            p.status: views.notice_html("Zip ready."),
-        }
 
-    p.bundle.click(_guarded(p, bundle), [p.current], [p.bundle_file, p.status], concurrency_limit=2)
-
-
-def _wire_edits(p: Parts, outputs: list, acting: Callable[[gr.Request | None], Studio]) -> None:
+def _wire_edits(
+    p: Parts,
+    outputs: list,
+    acting: Callable[[gr.Request | None], Studio],
+    admit: Callable[[gr.Request], Awaitable[None]],
+) -> None:
     """Extend, regenerate a section and loop: each makes a new track from the loaded one and follows
     it like a fresh generation; the sections to pick from follow the loaded track."""
 
     def follow_edit(operation: str, body: Callable[..., dict]) -> Callable[..., AsyncIterator[dict]]:
         async def run(request: gr.Request, current: str, *values: Any) -> AsyncIterator[dict]:
             mine = acting(request)
+            await admit(request)
             async for step in mine.edit(operation, current, body(*values)):
                 yield _step_updates(p, mine, step)
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import time
-from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
@@ -41,10 +40,12 @@ def test_studio_and_api_on_s3(tmp_path, monkeypatch) -> None:
             service = app.state.service
             studio = Studio(service)
             view = studio.view(service.get(track_id))
-            assert view.mix_path and (tmp_path / "cache") in Path(view.mix_path).parents
+            assert view.mix is not None and view.mix[0].endswith(f"/v1/music/{track_id}/audio")
             assert "<svg" in view.waveform_html
-            remix = studio.remix(track_id, {"drums": -6.0})
-            assert remix.is_file() and remix.stat().st_size > 1000
+            remix_url, _name = studio.remix(track_id, {"drums": -6.0})
+            remix = client.get(remix_url.removeprefix("http://localhost"))
+            assert remix.status_code == 200 and len(remix.content) > 1000
+            assert client.get(f"/v1/music/{track_id}/bundle").status_code == 200
             wav = client.get(f"/v1/music/{track_id}/download?format=wav")
             assert wav.status_code == 200 and wav.content[:4] == b"RIFF"
             assert "attachment" in wav.headers["content-disposition"]

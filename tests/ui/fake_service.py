@@ -18,6 +18,7 @@ import numpy as np
 import soundfile as sf
 
 from musicgen_app.api_keys import ApiKeys
+from musicgen_app.derived_files import bundle_file, remix_preview_file
 from musicgen_app.engines.registry import EngineConfig
 from musicgen_app.errors import AlreadyFinished, NotFound, NotReady
 from musicgen_app.formats import STEM_NAMES
@@ -61,6 +62,10 @@ class FakeService:
         self._tracks: dict[str, Track] = {}
         self._steps: dict[str, int] = {}
         self.submitted: list[dict[str, Any]] = []
+        self.admitted: list[str] = []  # who the studio counted against the rate limit
+
+    def admit(self, identity: str) -> None:
+        self.admitted.append(identity)
 
     def submit(self, body: dict[str, Any]) -> Track:
         request = parse_request(body)
@@ -113,7 +118,7 @@ class FakeService:
         self._tracks[track.id] = replace(track, status="cancelled")
         return self._tracks[track.id]
 
-    def get(self, track_id: str) -> Track:
+    def get(self, track_id: str, *, owner: str | None = None) -> Track:
         track = self._tracks.get(check_track_id(track_id))
         if track is None:
             raise NotFound("no track with that id")
@@ -169,7 +174,9 @@ class FakeService:
             raise NotFound("no track with that id")
         self.files.remove(track_id)
 
-    def file(self, track_id: str, kind: str, fmt: str | None = None) -> SimpleNamespace:
+    def file(
+        self, track_id: str, kind: str, fmt: str | None = None, *, owner: str | None = None
+    ) -> SimpleNamespace:
         track = self._tracks.get(check_track_id(track_id))
         if track is None:
             raise NotFound("no track with that id")
@@ -182,3 +189,10 @@ class FakeService:
             media_type="audio/wav",
             download_name=f"{kind}.wav",
         )
+
+    def remix_preview(self, track_id: str, gains_db: dict[str, float]):
+        """As the real service: the same function over this fake's tracks and files."""
+        return remix_preview_file(self, track_id, gains_db)
+
+    def bundle(self, track_id: str):
+        return bundle_file(self, track_id)

@@ -48,7 +48,8 @@ def _wait_healthy(base_url: str, process: subprocess.Popen, log: Path, *, timeou
 @contextmanager
 def running_server(data_dir: Path, *, env: dict[str, str] | None = None) -> Iterator[str]:
     """Serve the app (studio and API, symbolic engine unless ``env`` says otherwise) on a fresh
-    ``data_dir``; yields its base URL."""
+    ``data_dir``, with ``env`` on top of the defaults; yields its base URL."""
+    extra = env or {}
     port = _free_port()
     env = {
         **os.environ,
@@ -59,7 +60,7 @@ def running_server(data_dir: Path, *, env: dict[str, str] | None = None) -> Iter
         "GRADIO_ANALYTICS_ENABLED": "False",
         "HF_HUB_OFFLINE": "1",
         "TRANSFORMERS_OFFLINE": "1",
-        **(env or {}),
+        **extra,
     }
     log = data_dir / "server.log"
     with log.open("wb") as out:

@@ -6,7 +6,7 @@ import zipfile
 
 import pytest
 
-from musicgen_app.ui.bundle import BUNDLE_KINDS, write_bundle
+from musicgen_app.bundle import BUNDLE_KINDS, write_bundle
 
 
 def test_the_zip_holds_each_file_under_its_name(tmp_path):

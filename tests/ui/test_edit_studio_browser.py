@@ -62,11 +62,11 @@ def test_a_share_url_opens_its_track_and_the_studio_shows_the_url(open_page, stu
 def test_download_all_is_a_zip_of_the_mix_stems_midi_and_beats(open_page, studio_url):
     made = _api_track(studio_url, prompt="zip me a funk groove", genre="funk")
     page = _open(open_page, made["id"])
-    page.click("#mg-bundle")
-    link = page.locator("#mg-bundle-file a").first
+    link = page.locator("#mg-downloads a[data-kind=bundle]")
     link.wait_for(state="attached", timeout=60_000)
+    assert link.get_attribute("href").endswith(f"/v1/music/{made['id']}/bundle")
     response = page.request.get(link.get_attribute("href"))
-    assert response.status == 200
+    assert response.status == 200 and "attachment" in response.headers["content-disposition"]
     archive = zipfile.ZipFile(io.BytesIO(response.body()))
     names = archive.namelist()
     # the mix and four stems in the track's format, its score and its beat grid, each named once

@@ -85,8 +85,15 @@ def test_generate_reports_progress_then_the_completed_view(studio, service):
     assert 'data-progress="40"' in steps[1].status_html and 'data-progress="90"' in steps[2].status_html
     view = steps[-1].view
     assert view is not None and view.track.status == "completed"
-    assert view.mix_path.endswith("track.wav") and set(view.stem_paths) == set(STEM_NAMES)
-    assert all(path and path.startswith(str(service.files.root)) for path in view.stem_paths.values())
+    # the players play the /v1 file routes: URLs, never a path on the server
+    assert view.mix == (
+        f"http://localhost/v1/music/{view.track.id}/audio",
+        f"calm-pads-{view.track.id[:8]}.mp3",
+    )
+    assert set(view.stems) == set(STEM_NAMES)
+    for name, (url, file_name) in view.stems.items():
+        assert url == f"http://localhost/v1/music/{view.track.id}/stems/{name}" and name in file_name
+    assert str(service.files.root) not in repr(view)
     assert view.waveform_html.startswith('<svg class="mg-waveform"') and "mg-section" in view.waveform_html
     assert "/download" in view.downloads_html and "| Genre | ambient |" in view.plan_md
 
@@ -113,15 +120,20 @@ def test_load_and_history_list_tracks_newest_first(studio):
     assert "no track" in studio.load("f" * 32).status_html
 
 
-def test_remix_renders_once_per_set_of_levels(studio):
+def test_remix_renders_once_per_set_of_levels(studio, service):
     track = _run(studio, Form("calm pads", duration_s=5))[-1].track
     solo_bass = {name: (0.0 if name == "bass" else MIN_GAIN_DB) for name in STEM_NAMES}
-    path = studio.remix(track.id, solo_bass)
+    url, file_name = studio.remix(track.id, solo_bass)
+    assert url == (
+        f"http://localhost/v1/music/{track.id}/remix?vocals=-60&drums=-60&bass=0&other=-60"
+    ) and file_name.endswith(".wav")
+    [path] = (service.files.track_dir(track.id) / "remix").iterdir()
     info = sf.info(str(path))
     assert info.samplerate == 44_100 and info.channels == 2 and info.duration == pytest.approx(5.0)
     mtime = path.stat().st_mtime_ns
-    assert studio.remix(track.id, solo_bass) == path and path.stat().st_mtime_ns == mtime
-    assert studio.remix(track.id, {}) != path
+    assert studio.remix(track.id, solo_bass) == (url, file_name) and path.stat().st_mtime_ns == mtime
+    assert studio.remix(track.id, {})[0] != url
+    assert len(list(path.parent.iterdir())) == 2
 
 
 def test_delete_removes_the_track_and_its_files(studio, service):
@@ -208,15 +220,16 @@ def test_cancel_stops_a_running_job_and_its_stream_says_so(studio, service):
     assert "No track is being made." in studio.cancel("")
 
 
-def test_download_all_zips_the_tracks_files_once(studio):
+def test_download_all_zips_the_tracks_files_once(studio, service):
     track = _run(studio, Form("calm pads", duration_s=5))[-1].track
-    path = studio.bundle(track.id)
+    assert f'href="/v1/music/{track.id}/bundle"' in studio.view(track).downloads_html
+    path = service.bundle(track.id).path
     assert path.name.endswith("-all.zip")
     with zipfile.ZipFile(path) as archive:
         assert sorted(archive.namelist()) == sorted(f"{kind}.wav" for kind in ("mix", *STEM_NAMES))
         assert archive.testzip() is None
     mtime = path.stat().st_mtime_ns
-    assert studio.bundle(track.id) == path and path.stat().st_mtime_ns == mtime
+    assert service.bundle(track.id).path == path and path.stat().st_mtime_ns == mtime
     assert not list(path.parent.glob("*.part"))
 
 

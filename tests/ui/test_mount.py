@@ -2,13 +2,20 @@
 
 from __future__ import annotations
 
+import asyncio
+import json
 import re
+import shutil
+import tempfile
+import uuid
+from pathlib import Path
 
 import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
 from musicgen_app.ui import mount_studio
+from musicgen_app.ui.guard import StudioGuard
 
 from .fake_service import FakeService
 
@@ -38,11 +45,54 @@ def test_the_theme_uses_no_font_or_stylesheet_from_another_host(client):
     assert "fonts.googleapis" not in client.get("/").text
 
 
-def test_the_upload_route_refuses_anything_but_tiny_files(client):
-    from musicgen_app.ui.mount import MAX_UPLOAD_BYTES
+@pytest.mark.parametrize("size", [1, 100 * 1024 * 1024])
+@pytest.mark.parametrize("route", ["/gradio_api/upload", "/upload", "/gradio_api/upload/"])
+def test_the_studio_takes_no_uploads_and_keeps_nothing(client, route, size):
+    upload_dir = Path(tempfile.gettempdir()) / "gradio"
+    before = set(upload_dir.rglob("*")) if upload_dir.exists() else set()
+    answer = client.post(route, files={"files": ("big.wav", b"\0" * size)})
+    assert answer.status_code == 403 and answer.json()["error"]["code"] == "forbidden"
+    after = set(upload_dir.rglob("*")) if upload_dir.exists() else set()
+    assert not {p for p in after - before if p.name == "big.wav"}
 
-    big = client.post("/gradio_api/upload", files={"files": ("big.wav", b"\0" * (MAX_UPLOAD_BYTES + 1))})
-    assert big.status_code == 413
+
+def test_a_range_on_gradios_file_route_is_ignored_never_echoed_or_a_500(client):
+    # Finding 8: Gradio's file route copied every request header into a ranged answer and answered
+    # "bytes=0-1,2-3" with a 500. A file it serves (one in its upload folder, as an upload once left):
+    from gradio.utils import get_upload_folder
+
+    folder = Path(get_upload_folder()) / f"probe-{uuid.uuid4().hex}"
+    folder.mkdir(parents=True)
+    probe = folder / "probe.bin"
+    probe.write_bytes(bytes(range(256)) * 4)
+    try:
+        for header in ("bytes=0-1,2-3", "bytes=0-9", "bytes=zz", "bytes=5000-6000"):
+            answer = client.get(
+                f"/gradio_api/file={probe}", headers={"Range": header, "X-Probe": "secret-probe"}
+            )
+            assert answer.status_code == 200, (header, answer.status_code)
+            assert answer.content == probe.read_bytes()  # the whole file: the range is ignored
+            assert "secret-probe" not in json.dumps(dict(answer.headers))
+    finally:
+        shutil.rmtree(folder)
+
+
+def test_the_guard_drops_range_only_on_gradios_file_routes():
+    seen = []
+
+    async def app(scope, receive, send):
+        seen.append(dict(scope["headers"]).get(b"range"))
+
+    guard = StudioGuard(app, prefix="/studio")
+    for path in (
+        "/studio/gradio_api/file=/x",
+        "/studio/file=/x",
+        "/studio/gradio_api/file/x",
+        "/v1/music/a/audio",
+    ):
+        scope = {"type": "http", "path": path, "headers": [(b"range", b"bytes=0-1,2-3")]}
+        asyncio.run(guard(scope, None, None))
+    assert seen == [None, None, None, b"bytes=0-1,2-3"]
 
 
 def test_generate_variation_and_history_bring_the_status_into_view(client):

@@ -49,7 +49,10 @@ def _newest_track(studio_url: str) -> dict:
 
 def test_generate_plays_the_mix_stems_waveform_and_lists_it(page, studio_url):
     _generate(page, "calm ambient pads with soft rain")
-    status, media_type, body = _fetch_audio(page, _source(page, "#mg-player"))
+    source = _source(page, "#mg-player")
+    # the player streams the API's file route, not a path on the server through Gradio's file route
+    assert source == f"{studio_url}/v1/music/{_newest_track(studio_url)['id']}/audio"
+    status, media_type, body = _fetch_audio(page, source)
     assert status == 200 and media_type.startswith("audio/")
     audio, sr = sf.read(io.BytesIO(body), always_2d=True)
     assert sr == 44_100 and audio.shape[0] / sr == pytest.approx(5.0, abs=0.1)
@@ -99,7 +102,9 @@ def test_remix_variation_and_loading_from_the_history(page, studio_url):
     drums.fill("-60")
     drums.press("Enter")
     page.click("#mg-render-remix")
-    status, media_type, body = _fetch_audio(page, _source(page, "#mg-remix-player"))
+    remix = _source(page, "#mg-remix-player")
+    assert "/v1/music/" in remix and "/remix?" in remix
+    status, media_type, body = _fetch_audio(page, remix)
     assert (status, media_type) == (200, "audio/wav")
     assert sf.info(io.BytesIO(body)).duration == pytest.approx(5.0, abs=0.05)
 

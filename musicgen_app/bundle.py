@@ -13,7 +13,7 @@ import zipfile
 from collections.abc import Sequence
 from pathlib import Path
 
-from ..formats import STEM_NAMES
+from .formats import STEM_NAMES
 
 __all__ = ["BUNDLE_KINDS", "write_bundle"]
 
