@@ -28,7 +28,7 @@ from .formats import TARGET_LUFS
 from .plan import Plan
 from .progress import SteadyProgress, SummedProgress
 from .track import TrackOutcome, provenance_tags
-from .track_files import MASTER_FORMAT, SIDE_FILES, encoded_file, master_file
+from .track_files import MASTER_FORMAT, SCORE_FILE, SIDE_FILES, encoded_file, master_file
 
 __all__ = ["ENGINE_STARTED", "STAGES", "JobSpec", "produce_track"]
 
@@ -220,6 +220,7 @@ def _produce(spec: JobSpec, out_dir: Path, steady: SteadyProgress) -> TrackOutco
         steady.step(_ENGINE_AT, _MASTER_AT)
         result, notices = edited_result(spec.source, plan, spec.config), ()
         made_by = (spec.source.engine, spec.source.engine_version)
+        result = _separate_if_needed(result, spec, no_progress)
     else:
         engine, notices = choose_engine(spec.engine, spec.config)
         engine_end = _MASTER_AT if engine.makes_stems else _SEPARATION_AT
@@ -255,6 +256,9 @@ def _produce(spec: JobSpec, out_dir: Path, steady: SteadyProgress) -> TrackOutco
     if result.midi is not None:
         (out_dir / side["midi"]).write_bytes(result.midi)
         files["midi"] = side["midi"]
+    if result.score is not None:
+        _write_json(out_dir / SCORE_FILE, result.score)
+        files["score"] = SCORE_FILE
     return TrackOutcome(
         files=files,
         engine=made_by[0],

@@ -35,8 +35,8 @@ __all__ = ["AUTO", "Form", "Step", "Studio", "TrackView", "musicgen_status", "ne
 log = logging.getLogger(__name__)
 
 _REMIXES_KEPT = 8
-#: How many of the newest tracks are searched for a track's children.
-_FAMILY_SCAN = 100
+#: Most children the family of a track lists.
+_FAMILY_CHILDREN = 100
 
 
 def musicgen_status(service: GenerationService) -> tuple[bool, str]:
@@ -223,16 +223,14 @@ class Studio:
 
     def family(self, track: Track) -> tuple[Track, Track | None, list[Track]]:
         """``track``, the track it was made from (``None``: made by generate, or gone) and the tracks made
-        from it among the newest :data:`_FAMILY_SCAN` (the store has no index by parent)."""
+        from it (found by ``parent_id`` in the store, however old they are)."""
         parent = None
         if track.parent_id:
             try:
                 parent = self.service.get(track.parent_id)
             except MusicgenAppError:  # deleted since, or another key's: the family starts here
                 parent = None
-        recent, _count = self.service.list(limit=_FAMILY_SCAN)
-        children = sorted((t for t in recent if t.parent_id == track.id), key=lambda t: t.created_at)
-        return track, parent, children
+        return track, parent, self.service.children(track.id, limit=_FAMILY_CHILDREN)
 
     def _path(self, track: Track, kind: str) -> str | None:
         if kind not in track.files:

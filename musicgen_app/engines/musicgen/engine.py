@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import numpy as np
+import soxr
 import torch
 
 from ...errors import GenerationFailed, InvalidRequest
@@ -116,15 +117,57 @@ class MusicgenEngine:
         audio = fit_length(audio, round(plan.duration_s * SAMPLE_RATE), sr=SAMPLE_RATE)
         return self._result(audio, text=text, windows=generated.windows, measured_bpm=measured_bpm, lock=lock)
 
-    def _generate(self, text: str, plan: Plan, *, duration_s: float, progress: ProgressFn) -> GeneratedAudio:
+    def continue_audio(
+        self, plan: Plan, before: np.ndarray, *, new_s: float, progress: ProgressFn = no_progress
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """Music for ``plan`` that follows ``before`` (44.1 kHz ``(frames, 2)``, the audio up to where the
+        new music starts; may be empty): the model is prompted with the codes of its last window.
+
+        Returns
+        -------
+        ``(heard, new)``, 44.1 kHz ``(frames, 2)`` each: the model's re-synthesis of the end of
+        ``before`` it heard (to match levels against), and at least ``new_s`` seconds of new audio
+        starting where ``before`` ends. No tempo lock: the continuation keeps the tempo it hears.
+
+        Raises
+        ------
+        EngineUnavailable, GenerationFailed : as :meth:`generate`.
+        """
+        loaded = self._load()
+        prompt = None
+        if before.shape[0]:
+            # a little more than the prompt: generate_audio keeps its last whole code frames
+            tail = before[-round((self.prompt_s + 1.0) * SAMPLE_RATE) :]
+            prompt = np.asarray(soxr.resample(tail, SAMPLE_RATE, loaded.sr, quality="VHQ"), dtype=np.float32)
+        generated = self._generate(
+            conditioning_text(plan), plan, duration_s=new_s, progress=progress, prompt_audio=prompt
+        )
+        heard = to_output_format(
+            generated.audio[: generated.prompt_samples], generated.sr, out_sr=SAMPLE_RATE
+        )
+        new = to_output_format(generated.audio[generated.prompt_samples :], generated.sr, out_sr=SAMPLE_RATE)
+        return heard, new
+
+    def _load(self):
         if self.torch_threads and self.device == "cpu":
             torch.set_num_threads(self.torch_threads)
-        loaded = load_model(
+        return load_model(
             self.model_id,
             device=self.device,
             local_files_only=self.local_files_only,
             precision=self.precision,
         )
+
+    def _generate(
+        self,
+        text: str,
+        plan: Plan,
+        *,
+        duration_s: float,
+        progress: ProgressFn,
+        prompt_audio: np.ndarray | None = None,
+    ) -> GeneratedAudio:
+        loaded = self._load()
         try:
             return generate_audio(
                 loaded,
@@ -135,6 +178,7 @@ class MusicgenEngine:
                 window_s=self.window_s,
                 prompt_s=self.prompt_s,
                 progress=progress,
+                prompt_audio=prompt_audio,
             )
         except RuntimeError as exc:
             raise GenerationFailed(f"MusicGen generation failed: {exc}") from exc
