@@ -18,6 +18,7 @@ from .edit_render import EditSource
 from .engines.base import EngineResult, Stems
 from .engines.musicgen.edit import (
     CROSSFADE_S,
+    EditedAudio,
     bar_line_after,
     bar_line_before,
     level_gain,
@@ -34,6 +35,9 @@ from .plan import Plan
 
 __all__ = ["musicgen_edited"]
 
+#: Highest sample peak a stem may have in its file (as the pipeline allows).
+_STEM_PEAK_LIMIT = 0.999
+
 
 def _beats(source: EditSource) -> BeatGrid:
     return BeatGrid.from_dict(json.loads(source.path("beats").read_text()))
@@ -48,6 +52,14 @@ def _under_the_ceiling(new: np.ndarray, sample_rate: int) -> np.ndarray:
     ).other
 
 
+def _limited(edited: EditedAudio, sample_rate: int) -> EditedAudio:
+    """The changed frames kept under the true-peak ceiling: a crossfade of two recordings can peak
+    above either."""
+    start, stop = edited.changed
+    changed = _under_the_ceiling(edited.mix[start:stop], sample_rate)
+    return EditedAudio(np.concatenate([edited.mix[:start], changed, edited.mix[stop:]]), edited.changed)
+
+
 def _separated(
     audio: np.ndarray, sample_rate: int, config: EngineConfig
 ) -> tuple[dict[str, np.ndarray], str]:
@@ -55,12 +67,18 @@ def _separated(
     try:
         from .audio.separate import separate
 
-        stems = separate(audio, sample_rate, model=config.demucs_model, repo=config.demucs_repo)
-        return {name: np.asarray(getattr(stems, name), dtype=np.float32) for name in STEM_NAMES}, ""
+        made = separate(audio, sample_rate, model=config.demucs_model, repo=config.demucs_repo)
+        stems = {name: np.asarray(getattr(made, name), dtype=np.float32) for name in STEM_NAMES}
     except (ImportError, EngineUnavailable) as exc:
-        silent = np.zeros_like(audio)
-        stems = {name: silent for name in STEM_NAMES} | {"other": np.array(audio, dtype=np.float32)}
-        return stems, f"The new music could not be separated ({exc}); it is all in the 'other' stem."
+        why = f"The new music could not be separated ({exc}); it is all in the 'other' stem."
+    else:
+        # a stem louder than full scale could only be stored by lowering every stem, and the mix with
+        # them, which would move the parent's kept samples: keep the new music whole instead
+        if max(float(np.max(np.abs(a), initial=0.0)) for a in stems.values()) <= _STEM_PEAK_LIMIT:
+            return stems, ""
+        why = "The new music's separated stems would clip; it is all in the 'other' stem."
+    silent = np.zeros_like(audio)
+    return {name: silent for name in STEM_NAMES} | {"other": np.array(audio, dtype=np.float32)}, why
 
 
 def _stems_around(
@@ -80,6 +98,12 @@ def _engine(config: EngineConfig):
     return get_engine("musicgen", config)
 
 
+def _played_tempo(source: EditSource) -> dict[str, object]:
+    """The tempo facts of the parent: the new music continues at the tempo the model hears."""
+    keys = ("measured_tempo_bpm", "tempo_locked")
+    return {key: source.parent_details[key] for key in keys if key in source.parent_details}
+
+
 def _result(source: EditSource, stems: Stems, mix, notices, extra, sections=()) -> EngineResult:
     return EngineResult(
         stems=stems,
@@ -88,7 +112,7 @@ def _result(source: EditSource, stems: Stems, mix, notices, extra, sections=()) 
         license=source.license,
         sections=tuple(sections),
         notices=tuple(n for n in notices if n),
-        extra={"stems_separated": True, "mastered": True, **extra},
+        extra={"stems_separated": True, "mastered": True, **_played_tempo(source), **extra},
         mix=mix,
     )
 
@@ -104,7 +128,7 @@ def _extended(source: EditSource, plan: Plan, config: EngineConfig) -> EngineRes
     total = round(plan.duration_s * sr)
     heard, new = _engine(config).continue_audio(plan, mix[:cut], new_s=(total - cut) / sr + 0.1)
     new = _under_the_ceiling(new * np.float32(level_gain(mix[cut - heard.shape[0] : cut], heard)), sr)
-    edited = splice_extension(mix, cut, new, total, fade)
+    edited = _limited(splice_extension(mix, cut, new, total, fade), sr)
     stems, notice = _stems_around(source, edited.mix, edited.changed, sr, config)
     kept_s = round(cut / sr, 6)
     notices = (f"Extended from track {source.parent_id}: its audio is kept up to {kept_s:.3f} s.", notice)
@@ -124,7 +148,7 @@ def _regenerated(source: EditSource, plan: Plan, config: EngineConfig) -> Engine
     )
     # the new span takes the level of the music it replaces
     new = _under_the_ceiling(new * np.float32(level_gain(mix[start:stop], new[: stop - start])), sr)
-    edited = splice_span(mix, start, stop, new, fade)
+    edited = _limited(splice_span(mix, start, stop, new, fade), sr)
     stems, notice = _stems_around(source, edited.mix, edited.changed, sr, config)
     changed_s = [round(frame / sr, 6) for frame in edited.changed]
     notices = (
@@ -153,6 +177,8 @@ def _looped(source: EditSource, plan: Plan, config: EngineConfig) -> EngineResul
     stems = Stems(vocals=silence, drums=silence, bass=silence, other=one, sample_rate=sr)
     extra = {
         "stems_separated": False,  # the pipeline separates the loop (a stretch does not keep stem sums)
+        "tempo_locked": True,  # stretched to its tempo
+        "measured_tempo_bpm": round(played_bpm, 2),
         "loop": {"bars": plan.loop_bars, "start_frame": 0, "length_frames": length},
         "loop_from_s": round(start * rate / sr, 6),  # where in the parent (before the stretch)
         "tempo_stretch_rate": round(rate, 6),

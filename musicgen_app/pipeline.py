@@ -53,6 +53,8 @@ ENGINE_STARTED = _ENGINE_AT
 _ENCODE_WEIGHT = {"mp3": 5.0, "ogg": 4.0, "wav": 0.5, MASTER_FORMAT: 1.0}
 #: Highest sample peak a stem may have in its file (16-bit full scale, with a hair of margin).
 _STEM_PEAK_LIMIT = 0.999
+#: One step of the master's fixed-point samples (rounding in a file moves a sample by at most this).
+_MASTER_QUANTUM = 2.0 ** (1 - MASTER_BITS)
 
 
 @dataclass(frozen=True)
@@ -111,7 +113,9 @@ def _stems_within_full_scale(mastered: MasterResult) -> tuple[MasterResult, tupl
     stems cancel it in the mix; clipping that stem in a fixed-point file would break the sum.
     """
     peak = max(float(np.max(np.abs(audio), initial=0.0)) for _, audio in mastered.stems.items())
-    if peak <= _STEM_PEAK_LIMIT:
+    # a stem lowered to the limit comes back from its 24-bit file a quantum above it: an edit that keeps
+    # those samples must not be lowered again for that (it would move every kept sample)
+    if peak <= _STEM_PEAK_LIMIT + _MASTER_QUANTUM:
         return mastered, ()
     scale = _STEM_PEAK_LIMIT / peak
     change_db = 20 * np.log10(scale)
