@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+import urllib.parse
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -64,6 +65,7 @@ class TrackView:
     share_url: str = ""
     is_loop: bool = False
     family_html: str = ""
+    compare_html: str = ""
 
 
 @dataclass(frozen=True)
@@ -208,6 +210,7 @@ class Studio:
         """The result panel of a completed track."""
         silent = views.silent_stems(track)
         paths = {kind: self._path(track, kind) for kind in ("mix", *STEM_NAMES) if kind not in silent}
+        _track, parent, children = self.family(track)
         return TrackView(
             track=track,
             title_md=views.title_markdown(track),
@@ -218,8 +221,25 @@ class Studio:
             downloads_html=views.downloads_html(track, base_url=self.base_url),
             share_url=views.share_url(track.id, base_url=self.base_url),
             is_loop=bool(track.plan.get("loop_bars")),
-            family_html=views.family_html(*self.family(track)),
+            family_html=views.family_html(track, parent, children),
+            compare_html=views.compare_html(self.compared(track, parent, children), self._mix_url),
         )
+
+    def compared(self, track: Track, parent: Track | None, children: list[Track]) -> list[Track]:
+        """The tracks to compare side by side (A/B): the original first, then its completed variations;
+        for a variation, its parent and every variation of it; empty when there is nothing to compare."""
+        if track.operation == "variation" and parent is not None and parent.is_completed:
+            original, made = parent, self.service.children(parent.id, limit=_FAMILY_CHILDREN)
+        else:
+            original, made = track, children
+        variations = [t for t in made if t.operation == "variation" and t.is_completed]
+        return [original, *variations[: views.MAX_COMPARED - 1]] if variations else []
+
+    def _mix_url(self, track: Track) -> str | None:
+        """Where the browser fetches ``track``'s mix: Gradio's file route over the track store (relative,
+        so it works wherever the studio is mounted, and behind its login)."""
+        path = self._path(track, "mix")
+        return None if path is None else "gradio_api/file=" + urllib.parse.quote(path)
 
     def family(self, track: Track) -> tuple[Track, Track | None, list[Track]]:
         """``track``, the track it was made from (``None``: made by generate, or gone) and the tracks made
@@ -247,7 +267,9 @@ class Studio:
         except (OSError, ValueError) as exc:
             log.warning("unreadable waveform for %s: %s", track.id, exc)
             return views.notice_html("The waveform of this track cannot be read.")
-        return waveform_svg(peaks, sections=track.sections, title=f"Waveform of {track.prompt[:80]}")
+        return waveform_svg(
+            peaks, sections=track.sections, title=f"Waveform of {track.prompt[:80]}", extend_tab=True
+        )
 
     def history(self) -> tuple[list[list[Any]], list[str]]:
         """Rows of the newest tracks for the history table, and their ids in the same order."""

@@ -24,7 +24,7 @@ from . import views
 from .access import StudioAccess
 from .form import PLANNER_HEADERS
 from .handlers import AUTO, Studio, musicgen_status
-from .theme import FAMILY_CLICK_JS, PROGRESS_CSS, SECTION_CLICK_JS
+from .theme import COMPARE_JS, FAMILY_CLICK_JS, PROGRESS_CSS, SECTION_CLICK_JS
 from .wiring import Parts, wire
 
 if TYPE_CHECKING:
@@ -177,6 +177,8 @@ def _result_panel(p: Parts) -> None:
             label="Mix", type="filepath", interactive=False, elem_id="mg-player", buttons=["download"]
         )
         p.waveform = gr.HTML("", elem_id="mg-waveform", js_on_load=SECTION_CLICK_JS)
+        # the original and its variations side by side, A/B at the same position
+        p.compare = gr.HTML("", elem_id="mg-compare", js_on_load=COMPARE_JS)
         with gr.Accordion("Stems", open=True):
             with gr.Row():
                 for name in STEM_NAMES[:2]:
