@@ -403,7 +403,8 @@ REQUEST_FIELDS: tuple[FieldRule, ...] = (
         "loop",
         "boolean",
         "A seamless loop: the duration rounded to whole bars, whose end flows into its start (no ending, "
-        "no fade); loop points in the answer and the file tags. Symbolic engine.",
+        "no fade); loop points in the answer and the file tags. Symbolic: composed as a loop; musicgen: "
+        "generated, locked to the tempo, cut at a bar line with its tail crossfaded into its head.",
         nullable=False,
         default=False,
     ),
@@ -483,12 +484,7 @@ def request_json_schema() -> dict[str, Any]:
     """
     musicgen_cannot = {
         "if": {"properties": {"engine": {"const": "musicgen"}}, "required": ["engine"]},
-        "then": {
-            "properties": {
-                **{name: {"type": "null"} for name in SYMBOLIC_ONLY_FIELDS},
-                "loop": {"const": False},
-            }
-        },
+        "then": {"properties": {name: {"type": "null"} for name in SYMBOLIC_ONLY_FIELDS}},
     }
     return {
         **rules_json_schema("TrackCreate", REQUEST_FIELDS),

@@ -418,7 +418,7 @@ def test_a_loop_made_from_a_track_keeps_its_key_and_tempo(api_client, parent) ->
     ("body", "field"),
     [
         ({"prompt": "x", "loop": "yes"}, "loop"),
-        ({"prompt": "x", "loop": True, "engine": "musicgen"}, "loop"),
+        ({"prompt": "x", "loop": True, "engine": "musicgen", "instruments": ["piano"]}, "instruments"),
         ({"prompt": "x", "loop": True, "structure": [{"section": "verse", "bars": 2}]}, "structure"),
     ],
 )

@@ -223,3 +223,30 @@ def test_musicgen_spans_it_cannot_make_well_are_422(neural_client, musicgen_pare
     assert detail["field"] == "end_s" and "at least" in detail["rule"]
     too_many = neural_client.post(f"/v1/music/{parent_id}/loop", json={"bars": 64})
     assert too_many.status_code == 422 and too_many.json()["error"]["details"][0]["field"] == "bars"
+
+
+_LOOP_BODY = {"prompt": PROMPT, "engine": "musicgen", "loop": True, "tempo": 120, "duration": 8}
+
+
+def test_loop_true_on_generate_makes_a_musicgen_loop_of_exact_bars(neural_client) -> None:
+    """Generated, locked to the tempo, cut at a bar line, its tail crossfaded into its head. (The tiny
+    random model plays ~117 BPM with seed 2: within the lock's reach.)"""
+    answer = neural_client.post("/v1/music/generate", json={**_LOOP_BODY, "seed": 2})
+    assert answer.status_code == 202, answer.text
+    track = wait_for_track(neural_client, answer.json()["id"], timeout_s=240)
+    assert track["status"] == "completed", track["error"]
+    assert track["engine"] == "musicgen" and track["details"]["tempo_locked"] is True
+    frames = round(4 * 2.0 * 44_100)  # 4 bars of 4/4 at 120 BPM
+    assert track["loop"] == {"bars": 4, "start_frame": 0, "length_frames": frames, "length_s": 8.0}
+    audio = decode(neural_client.get(f"/v1/music/{track['id']}/audio").content)[0]
+    assert audio.shape[0] == frames
+    twice = np.concatenate([audio, audio])
+    _no_click_at(twice, frames)
+
+
+def test_a_musicgen_loop_whose_tempo_cannot_be_locked_fails_saying_why(neural_client) -> None:
+    """Seed 5 makes the tiny model play ~152 BPM: too far from 120 to stretch into exact bars."""
+    answer = neural_client.post("/v1/music/generate", json={**_LOOP_BODY, "seed": 5})
+    track = wait_for_track(neural_client, answer.json()["id"], timeout_s=240)
+    assert track["status"] == "failed" and "too far from 120 BPM" in track["error"]
+    assert track["audio_url"] is None

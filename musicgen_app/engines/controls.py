@@ -26,7 +26,8 @@ def engine_for_controls(request: GenerationRequest) -> tuple[GenerationRequest, 
         refuses that already; this also covers a server whose configured engine is musicgen).
     """
     asked = [name for name in SYMBOLIC_ONLY_FIELDS if getattr(request, name) is not None]
-    asked += ["loop"] if request.loop else []
+    # a loop is exact on the symbolic engine (composed round); musicgen makes one only when asked by name
+    asked += ["loop"] if request.loop and request.engine != "musicgen" else []
     if not asked or request.engine == "symbolic":
         return request, ""
     if request.engine == "musicgen":
