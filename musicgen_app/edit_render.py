@@ -8,8 +8,6 @@ the parent's, since the notes have not changed.
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -17,6 +15,7 @@ import numpy as np
 from .audio.io import read_audio
 from .audio.remix import db_to_gain
 from .beats import BeatGrid
+from .edit_source import EditSource
 from .engines.base import EngineResult, Stems
 from .engines.registry import EngineConfig
 from .errors import GenerationFailed
@@ -34,52 +33,6 @@ def renders_from_parent(operation: str | None, edit: dict[str, Any]) -> bool:
     """Whether a track made by ``operation`` (with parameters ``edit``) is made from its parent's files:
     the edits above, and a loop cut from a neural track's audio (its edit says ``from_audio``)."""
     return operation in RENDERED_FROM_PARENT or (operation == "loop" and bool(edit.get("from_audio")))
-
-
-@dataclass(frozen=True)
-class EditSource:
-    """The parent of an edit job, as the render process needs it (picklable).
-
-    Attributes
-    ----------
-    operation : ``remix``, ``extend`` or ``regenerate`` (:data:`RENDERED_FROM_PARENT`).
-    edit : the operation's parameters, as the child track stores them.
-    parent_id, parent_dir : the parent and the directory holding its files.
-    parent_files : the parent's files, relative to ``parent_dir`` (``Track.files``).
-    engine, engine_version, model, license : what made the parent (a remix keeps them).
-    """
-
-    operation: str
-    edit: dict[str, Any]
-    parent_id: str
-    parent_dir: str
-    parent_files: dict[str, str]
-    engine: str
-    engine_version: str
-    model: str
-    license: str
-    parent_plan: dict[str, Any] = field(default_factory=dict)
-    parent_details: dict[str, Any] = field(default_factory=dict)
-    parent_sections: tuple[tuple[str, float], ...] = ()
-
-    def path(self, kind: str) -> Path:
-        if kind not in self.parent_files:
-            raise GenerationFailed(f"the track {self.parent_id} has no {kind} file to edit")
-        return Path(self.parent_dir) / self.parent_files[kind]
-
-    def stored_score(self) -> dict[str, Any] | None:
-        """The parent's score as its track keeps it (``None`` for a track made before scores were kept,
-        or by a neural engine)."""
-        return json.loads(self.path("score").read_text()) if "score" in self.parent_files else None
-
-    def score(self):
-        """The notes the parent plays: its kept score, else its plan composed again (the composer is
-        deterministic, so for a track made by generate that is the same score)."""
-        from .engines.symbolic.compose import compose
-        from .engines.symbolic.score import Score
-
-        stored = self.stored_score()
-        return Score.from_dict(stored) if stored is not None else compose(Plan.from_dict(self.parent_plan))
 
 
 def _parent_sections(source: EditSource, beats: BeatGrid) -> tuple[tuple[str, float], ...]:

@@ -14,7 +14,7 @@ import numpy as np
 
 from .audio.io import read_audio
 from .beats import BeatGrid
-from .edit_render import EditSource
+from .edit_source import EditSource
 from .engines.base import EngineResult, Stems
 from .engines.musicgen.edit import (
     CROSSFADE_S,

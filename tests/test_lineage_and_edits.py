@@ -547,3 +547,28 @@ def test_edits_say_which_engines_can_make_them_for_another_engines_track(api_cli
         error = _error(api_client.post(f"/v1/music/{neural.id}/{route}", json=body), 422)
         assert error["details"][0]["field"] == "track", route
         assert "symbolic or musicgen engine" in error["message"] and "acestep" in error["message"], route
+
+
+_EDIT_BODIES = {
+    "extend": {"seconds": 5},
+    "regenerate": {"section": 0},
+    "loop": {"bars": 4},
+    "remix": {"mute": ["drums"]},
+    "variations": {"count": 1},
+}
+
+
+@pytest.mark.parametrize("route", sorted(_EDIT_BODIES))
+def test_every_edit_route_answers_the_contracts_shapes(api_client, parent, route) -> None:
+    """404 for an unknown track, 422 naming an unknown field, 409 for a track still being made."""
+    body = _EDIT_BODIES[route]
+    missing = _error(api_client.post(f"/v1/music/{_MISSING}/{route}", json=body), 404)
+    assert missing["code"] == "not_found" and _MISSING in missing["message"]
+    unknown = _error(api_client.post(f"/v1/music/{parent['id']}/{route}", json={**body, "colour": 1}), 422)
+    assert unknown["code"] == "invalid_request" and unknown["details"][0]["field"] == "colour"
+    track_id = _long_track(api_client)
+    try:
+        busy = _error(api_client.post(f"/v1/music/{track_id}/{route}", json=body), 409)
+        assert busy["code"] == "not_ready" and track_id in busy["message"]
+    finally:
+        api_client.post(f"/v1/music/{track_id}/cancel")
