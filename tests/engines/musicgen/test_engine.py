@@ -208,11 +208,12 @@ def test_continuation_hears_the_codes_of_the_audio_before_it(
     (mono downmixed, or left and right interleaved for a stereo checkpoint), re-synthesises that end and
     makes at least the new seconds asked for; other audio before it is heard as other codes. (Whether
     the tiny random decoder's next tokens change with them is its own affair: its logits are nearly flat.)"""
+    import torch
+
     from musicgen_app.engines.musicgen.engine import MusicgenEngine
     from musicgen_app.engines.musicgen.generate import audio_to_codes
     from musicgen_app.engines.musicgen.loader import load_model
 
-    import torch
     directory = tiny_stereo_musicgen_dir if stereo else tiny_musicgen_dir
     engine = MusicgenEngine(str(directory), device="cpu", local_files_only=True, prompt_s=2.0)
     rng = np.random.default_rng(3)
