@@ -166,7 +166,9 @@ def test_children_are_found_by_parent_among_any_number_of_tracks(repo) -> None:
     )
     for i in range(120):  # newer tracks push the child far past the newest 100
         repo.add(make_track(created_at=base + dt.timedelta(seconds=2 + i)))
-    other_owner = make_track(created_at=base + dt.timedelta(seconds=200), parent_id=parent.id, owner="k2")
+    other_owner = make_track(
+        created_at=base + dt.timedelta(seconds=200), parent_id=parent.id, operation="remix", owner="k2"
+    )
     last = repo.add(
         make_track(created_at=base + dt.timedelta(seconds=300), parent_id=parent.id, operation="extend")
     )
