@@ -8,8 +8,6 @@ the parent's, since the notes have not changed.
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -17,46 +15,31 @@ import numpy as np
 from .audio.io import read_audio
 from .audio.remix import db_to_gain
 from .beats import BeatGrid
+from .edit_source import EditSource
 from .engines.base import EngineResult, ProgressFn, Stems, no_progress
 from .engines.registry import EngineConfig
 from .errors import GenerationFailed
 from .formats import STEM_NAMES
 from .plan import Plan
 
-__all__ = ["RENDERED_FROM_PARENT", "EditSource", "edited_result"]
+__all__ = ["RENDERED_FROM_PARENT", "EditSource", "edited_result", "renders_from_parent"]
 
-#: Operations whose audio is made from the parent's stored files (a variation is an engine's job).
+#: Operations whose audio is made from the parent's stored files (a variation is an engine's job, and
+#: so is a loop of a symbolic track: it is composed from the plan).
 RENDERED_FROM_PARENT: tuple[str, ...] = ("remix", "extend", "regenerate")
 
 
-@dataclass(frozen=True)
-class EditSource:
-    """The parent of an edit job, as the render process needs it (picklable).
+def renders_from_parent(operation: str | None, edit: dict[str, Any]) -> bool:
+    """Whether a track made by ``operation`` (with parameters ``edit``) is made from its parent's files:
+    the edits above, and a loop cut from a neural track's audio (its edit says ``from_audio``)."""
+    return operation in RENDERED_FROM_PARENT or (operation == "loop" and bool(edit.get("from_audio")))
 
-    Attributes
-    ----------
-    operation : ``remix``, ``extend`` or ``regenerate`` (:data:`RENDERED_FROM_PARENT`).
-    edit : the operation's parameters, as the child track stores them.
-    parent_id, parent_dir : the parent and the directory holding its files.
-    parent_files : the parent's files, relative to ``parent_dir`` (``Track.files``).
-    engine, engine_version, model, license : what made the parent (a remix keeps them).
-    """
 
-    operation: str
-    edit: dict[str, Any]
-    parent_id: str
-    parent_dir: str
-    parent_files: dict[str, str]
-    engine: str
-    engine_version: str
-    model: str
-    license: str
-    parent_plan: dict[str, Any] = field(default_factory=dict)
-
-    def path(self, kind: str) -> Path:
-        if kind not in self.parent_files:
-            raise GenerationFailed(f"the track {self.parent_id} has no {kind} file to edit")
-        return Path(self.parent_dir) / self.parent_files[kind]
+def _parent_sections(source: EditSource, beats: BeatGrid) -> tuple[tuple[str, float], ...]:
+    """The parent's sections as its track lists them (its beat file rounds their times)."""
+    if source.parent_sections:
+        return tuple(source.parent_sections)
+    return tuple((s.name, s.start_s) for s in beats.sections)
 
 
 def _levels(edit: dict[str, Any]) -> dict[str, float]:
@@ -88,10 +71,12 @@ def _remixed(source: EditSource) -> EngineResult:
         model=source.model,
         license=source.license,
         midi=midi,
-        sections=tuple((s.name, s.start_s) for s in beats.sections),
+        sections=_parent_sections(source, beats),
         beats=beats,
         notices=(f"Remix of track {source.parent_id}: {said}.",),
+        score=source.stored_score(),  # the same notes, so an edit of the remix starts from them
         extra={
+            **_ending_bar(source),
             "stems_separated": True,
             "remix_levels_db": {n: (None if v == float("-inf") else v) for n, v in levels.items()},
         },
@@ -112,7 +97,8 @@ def _extended(source: EditSource, plan: Plan, config: EngineConfig) -> EngineRes
     decoded = {name: read_audio(source.path(name)) for name in STEM_NAMES}
     sample_rate = decoded[STEM_NAMES[0]][1]
     extended = extend_track(
-        Plan.from_dict(source.parent_plan),
+        source.score(),
+        int(source.edit["cut_bar"]),
         plan,
         {name: audio for name, (audio, _sr) in decoded.items()},
         read_audio(source.path("mix"))[0],
@@ -129,9 +115,15 @@ def _extended(source: EditSource, plan: Plan, config: EngineConfig) -> EngineRes
         midi=score_to_midi(score),
         sections=score.section_starts_s(),
         beats=score.beat_grid(),
+        score=score.as_dict(),
         notices=(f"Extended from track {source.parent_id}: its audio is kept up to {cut_s:.3f} s.",),
         # the kept span is the parent's mastered audio: mastering again would move it
-        extra={"stems_separated": True, "mastered": True, "kept_until_s": round(cut_s, 6)},
+        extra={
+            "stems_separated": True,
+            "mastered": True,
+            "kept_until_s": round(cut_s, 6),
+            "ending_bar": extended.ending_bar,
+        },
         mix=extended.mix,
     )
 
@@ -195,7 +187,8 @@ def _regenerated(source: EditSource, plan: Plan, config: EngineConfig) -> Engine
     parent_plan = Plan.from_dict(source.parent_plan)
     new_plan = Plan.from_dict(source.edit["new_plan"])
     made = regenerate_span(
-        parent_plan,
+        source.score(),
+        parent_plan.seed,
         new_plan,
         (int(source.edit["start_bar"]), int(source.edit["end_bar"])),
         decoded,
@@ -211,12 +204,13 @@ def _regenerated(source: EditSource, plan: Plan, config: EngineConfig) -> Engine
         model=source.model,
         license=source.license,
         midi=score_to_midi(made.score),
-        sections=tuple((s.name, s.start_s) for s in beats.sections),
+        sections=_parent_sections(source, beats),
         beats=beats,  # the same bars at the same tempo
+        score=made.score.as_dict(),
         notices=(
             f"Regenerated from track {source.parent_id}: the audio differs from {start} s to {stop} s.",
         ),
-        extra={"stems_separated": True, "mastered": True, "changed_s": [start, stop]},
+        extra={**_ending_bar(source), "stems_separated": True, "mastered": True, "changed_s": [start, stop]},
         mix=made.mix,
     )
 
@@ -234,6 +228,10 @@ def edited_result(
     """
     if source.operation == "remix":
         return _remixed(source)
+    if source.engine == "musicgen":
+        from .edit_render_musicgen import musicgen_edited
+
+        return musicgen_edited(source, plan, config)
     if source.operation == "extend":
         return _extended(source, plan, config)
     if source.operation == "regenerate" and source.engine == "acestep":
@@ -241,3 +239,9 @@ def edited_result(
     if source.operation == "regenerate":
         return _regenerated(source, plan, config)
     raise GenerationFailed(f"no renderer for the {source.operation} operation")
+
+
+def _ending_bar(source: EditSource) -> dict[str, Any]:
+    """The parent's ``ending_bar`` (where its final chord starts), for a child whose ending is its."""
+    bar = source.parent_details.get("ending_bar")
+    return {} if bar is None else {"ending_bar": bar}

@@ -267,7 +267,8 @@ _WORDS_DECIDE = ("moods", "energy", "brightness", "ambience")
 def extended_plan(parent: Plan, words: Plan | None, *, seconds: int, seed: int) -> Plan:
     """The plan of an extended track: the parent's, longer, with a new seed for the new music and the
     mood of ``words`` (the extra words read as a plan) when there are any."""
-    changes: dict[str, Any] = {"duration_s": parent.duration_s + seconds, "seed": seed}
+    # an extended loop is a track: the loop plays once, then the music goes on to an ending
+    changes: dict[str, Any] = {"duration_s": parent.duration_s + seconds, "seed": seed, "loop_bars": None}
     if words is not None:
         changes |= {name: getattr(words, name) for name in _WORDS_DECIDE}
         changes["prompt"] = f"{parent.prompt}; then {words.prompt}"

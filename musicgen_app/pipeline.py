@@ -28,7 +28,7 @@ from .formats import TARGET_LUFS
 from .plan import Plan
 from .progress import SteadyProgress, SummedProgress
 from .track import TrackOutcome, provenance_tags
-from .track_files import MASTER_FORMAT, SIDE_FILES, encoded_file, master_file
+from .track_files import MASTER_FORMAT, SCORE_FILE, SIDE_FILES, encoded_file, master_file
 
 __all__ = ["ENGINE_STARTED", "STAGES", "JobSpec", "produce_track"]
 
@@ -53,6 +53,8 @@ ENGINE_STARTED = _ENGINE_AT
 _ENCODE_WEIGHT = {"mp3": 5.0, "ogg": 4.0, "wav": 0.5, MASTER_FORMAT: 1.0}
 #: Highest sample peak a stem may have in its file (16-bit full scale, with a hair of margin).
 _STEM_PEAK_LIMIT = 0.999
+#: One step of the master's fixed-point samples (rounding in a file moves a sample by at most this).
+_MASTER_QUANTUM = 2.0 ** (1 - MASTER_BITS)
 
 
 @dataclass(frozen=True)
@@ -111,7 +113,9 @@ def _stems_within_full_scale(mastered: MasterResult) -> tuple[MasterResult, tupl
     stems cancel it in the mix; clipping that stem in a fixed-point file would break the sum.
     """
     peak = max(float(np.max(np.abs(audio), initial=0.0)) for _, audio in mastered.stems.items())
-    if peak <= _STEM_PEAK_LIMIT:
+    # a stem lowered to the limit comes back from its 24-bit file a quantum above it: an edit that keeps
+    # those samples must not be lowered again for that (it would move every kept sample)
+    if peak <= _STEM_PEAK_LIMIT + _MASTER_QUANTUM:
         return mastered, ()
     scale = _STEM_PEAK_LIMIT / peak
     change_db = 20 * np.log10(scale)
@@ -222,7 +226,7 @@ def _produce(spec: JobSpec, out_dir: Path, steady: SteadyProgress) -> TrackOutco
         result, notices = edited_result(spec.source, plan, spec.config, progress=editing), ()
         made_by = (spec.source.engine, spec.source.engine_version)
         steady.step(_SEPARATION_AT, _MASTER_AT)
-        # an edit a model made (an ACE-Step repaint) gives one waveform, like the model's own tracks
+        # an edit a model made as one waveform (an ACE-Step repaint) is split like the model's tracks
         result = _separate_if_needed(
             result, spec, _scaled(steady, _SEPARATION_AT, _MASTER_AT - _SEPARATION_AT)
         )
@@ -261,6 +265,9 @@ def _produce(spec: JobSpec, out_dir: Path, steady: SteadyProgress) -> TrackOutco
     if result.midi is not None:
         (out_dir / side["midi"]).write_bytes(result.midi)
         files["midi"] = side["midi"]
+    if result.score is not None:
+        _write_json(out_dir / SCORE_FILE, result.score)
+        files["score"] = SCORE_FILE
     return TrackOutcome(
         files=files,
         engine=made_by[0],

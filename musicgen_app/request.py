@@ -414,7 +414,8 @@ REQUEST_FIELDS: tuple[FieldRule, ...] = (
         "loop",
         "boolean",
         "A seamless loop: the duration rounded to whole bars, whose end flows into its start (no ending, "
-        "no fade); loop points in the answer and the file tags. Symbolic engine.",
+        "no fade); loop points in the answer and the file tags. Symbolic: composed as a loop; musicgen: "
+        "generated, locked to the tempo, cut at a bar line with its tail crossfaded into its head.",
         nullable=False,
         default=False,
     ),
@@ -498,6 +499,8 @@ REQUEST_EXAMPLES: tuple[dict[str, Any], ...] = (
 #: lock, and cannot promise a meter, a lineup or a section plan.
 SYMBOLIC_ONLY_FIELDS: tuple[str, ...] = ("time_signature", "instruments", "exclude", "structure")
 _MUSICGEN_CANNOT = "the {engine} engine cannot follow it; use engine symbolic (or auto)"
+#: Engines that cannot make a loop (the symbolic engine composes one; MusicGen cuts one at a bar line).
+_CANNOT_LOOP: tuple[str, ...] = ("acestep",)
 
 
 def sings(lyrics: str | None, vocals: str) -> bool:
@@ -523,27 +526,30 @@ def _vocals_problems(values: dict[str, Any]) -> list[ErrorDetail]:
     if sings(lyrics, vocals) and engine not in ("auto", *SINGING_ENGINES):
         return [ErrorDetail("lyrics", cannot_sing(engine))]
     if sings(lyrics, vocals):
-        # Only the symbolic engine follows these controls and it cannot sing: no engine can make the
-        # request, whatever is installed, so it is refused here (and by the schema) rather than at submit.
+        # Only the engines that cannot sing follow these controls (the symbolic engine all of them,
+        # MusicGen ``loop``): no engine can make the request, whatever is installed, so it is refused
+        # here (and by the schema) rather than at submit.
         asked = _symbolic_controls(values)
-        rule = f"only the symbolic engine follows {', '.join(asked)}, and it cannot sing the lyrics"
+        rule = f"the engines that follow {', '.join(asked)} cannot sing; drop it or the lyrics"
         return [ErrorDetail(name, rule) for name in asked]
     return []
 
 
-def _symbolic_controls(values: dict[str, Any]) -> list[str]:
-    """The controls in ``values`` that only the symbolic engine can honour (``loop`` included)."""
+def _symbolic_controls(values: dict[str, Any], *, loop: bool = True) -> list[str]:
+    """The controls in ``values`` that only the symbolic engine can honour (with ``loop``: ``loop``
+    too, which no engine that sings can make)."""
     asked = [name for name in SYMBOLIC_ONLY_FIELDS if values[name] is not None]
-    return asked + (["loop"] if values["loop"] else [])
+    return asked + (["loop"] if loop and values["loop"] else [])
 
 
 def request_json_schema() -> dict[str, Any]:
     """The generate body as JSON Schema (what OpenAPI shows), built from :data:`REQUEST_FIELDS`.
 
     Rules that span fields: with ``engine: musicgen`` or ``acestep`` the :data:`SYMBOLIC_ONLY_FIELDS`
-    must be absent (or null) and ``loop`` false; an engine that cannot sing takes no ``lyrics``;
-    ``vocals: lyrics`` needs ``lyrics``, lyrics rule out ``none`` and ``wordless``, and sung lyrics rule
-    out the symbolic-only controls (no engine both sings and follows them). These are static: they hold
+    must be absent (or null), and with ``acestep`` ``loop`` false; an engine that cannot sing takes no
+    ``lyrics``; ``vocals: lyrics`` needs ``lyrics``, lyrics rule out ``none`` and ``wordless``, and
+    sung lyrics rule out the symbolic-only controls and ``loop`` (no engine both sings and follows
+    them). These are static: they hold
     whatever is installed. Whether an engine that sings is *available* (``engine: auto`` with lyrics)
     is known only at run time; the submit refuses that with a 422 naming ``lyrics`` too. Two more
     cannot be said in JSON Schema and are checked when the plan is made (422 as well): a ``structure``
@@ -551,12 +557,12 @@ def request_json_schema() -> dict[str, Any]:
     """
     musicgen_cannot = {
         "if": {"properties": {"engine": {"enum": ["musicgen", "acestep"]}}, "required": ["engine"]},
-        "then": {
-            "properties": {
-                **{name: {"type": "null"} for name in SYMBOLIC_ONLY_FIELDS},
-                "loop": {"const": False},
-            }
-        },
+        "then": {"properties": {name: {"type": "null"} for name in SYMBOLIC_ONLY_FIELDS}},
+    }
+    # MusicGen makes loops (generated, tempo-locked, cut at a bar line); ACE-Step has no way to
+    cannot_loop = {
+        "if": {"properties": {"engine": {"enum": list(_CANNOT_LOOP)}}, "required": ["engine"]},
+        "then": {"properties": {"loop": {"const": False}}},
     }
     silent = [engine for engine in ENGINES if engine not in ("auto", *SINGING_ENGINES)]
     cannot_sing = {
@@ -578,7 +584,7 @@ def request_json_schema() -> dict[str, Any]:
     }
     return {
         **rules_json_schema("TrackCreate", REQUEST_FIELDS),
-        "allOf": [musicgen_cannot, cannot_sing, lyrics_sung],
+        "allOf": [musicgen_cannot, cannot_loop, cannot_sing, lyrics_sung],
         "examples": list(REQUEST_EXAMPLES),
     }
 
@@ -696,10 +702,11 @@ def parse_request(body: Any) -> GenerationRequest:
     values = apply_rules(REQUEST_FIELDS, body)
     asked: list[ErrorDetail] = []
     if values["engine"] in ("musicgen", "acestep"):
-        # loop included: the schema has always refused ``loop: true`` with a neural engine, and a parser
-        # that let it through disagreed with the schema (the submit refused it later, at another step)
+        # the same rule as the schema's (MusicGen makes loops, ACE-Step cannot): a parser that let
+        # through what the schema refuses would have the submit refuse it later, at another step
         cannot = _MUSICGEN_CANNOT.format(engine=values["engine"])
-        asked = [ErrorDetail(name, cannot) for name in _symbolic_controls(values)]
+        loop = values["engine"] in _CANNOT_LOOP
+        asked = [ErrorDetail(name, cannot) for name in _symbolic_controls(values, loop=loop)]
     asked += [e for e in _vocals_problems(values) if e.field not in {a.field for a in asked}]
     if asked:
         raise InvalidRequest("; ".join(f"{e.field}: {e.rule}" for e in asked), details=asked)

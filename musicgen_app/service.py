@@ -439,36 +439,25 @@ class GenerationService:
         return self._queue(dataclasses.replace(child, webhook_url=parent.webhook_url))
 
     def extend(self, track_id: str, body: Any, *, owner: str | None = None) -> Track:
-        """Queue an extension of a completed symbolic track: its audio sample for sample up to the bar
-        line where its ending starts, then ``seconds`` more of new music in the same key, tempo, meter
-        and style, with an ending of its own (``operation: extend``).
+        """Queue an extension of a completed track (``operation: extend``): its audio sample for sample
+        up to a bar line, then ``seconds`` more of new music in the same key, tempo and style.
+
+        Symbolic: the bar line where its final chord starts (a loop: after its last bar), then new
+        sections and an ending of their own. MusicGen: a bar line of its beat grid, the model continuing
+        from the last window of its codes there. The parent may itself be an edit.
 
         Raises
         ------
         InvalidRequest
-            For a bad body, a result longer than the longest track, or a track this cannot extend
-            (made by a neural engine, or itself an extend or remix: its notes are not its plan's).
+            For a bad body, a result longer than the longest track, or an engine that cannot extend.
         """
-        from .prompt.interpret import interpret
-
         wanted = parse_extend(body)
         parent = self._edit_source(track_id, owner)
         if parent.engine == "acestep":
             from .engines.acestep.repaint import NO_EXTEND
 
             raise InvalidRequest.for_field("track", NO_EXTEND)
-        if parent.engine != "symbolic":
-            raise InvalidRequest.for_field(
-                "track", f"extend needs a track of the symbolic engine; this one was made by {parent.engine}"
-            )
-        if parent.plan.get("loop_bars"):
-            raise InvalidRequest.for_field(
-                "track", "a loop cannot be extended yet (it has no ending to extend from)"
-            )
-        if parent.operation in ("extend", "remix", "regenerate", "loop"):
-            raise InvalidRequest.for_field(
-                "track", f"a track made by {parent.operation} cannot be extended yet; extend its parent"
-            )
+        engine = _editing_engine(parent, "extend")
         if parent.duration_s + wanted.seconds > MAX_DURATION_S:
             raise InvalidRequest.for_field(
                 "seconds",
@@ -476,71 +465,71 @@ class GenerationService:
             )
         parent_plan = Plan.from_dict(parent.plan)
         seed = wanted.seed if wanted.seed is not None else new_seed()
-        words = None
-        if wanted.prompt is not None:
-            words_request = GenerationRequest(
-                prompt=wanted.prompt, genre=parent_plan.genre, engine="symbolic"
-            )
-            words = interpret(words_request, seed=seed)
-        plan = extended_plan(parent_plan, words, seconds=wanted.seconds, seed=seed)
-        request = request_from_parent(plan, output_format=parent.output_format, engine="symbolic")
-        bar = cut_bar(parent_plan.duration_s, parent_plan.tempo_bpm, parent_plan.time_signature)
-        kept_s = round(bar * bar_seconds(parent_plan.tempo_bpm, parent_plan.time_signature), 6)
-        edit = {"seconds": wanted.seconds, "prompt": wanted.prompt, "kept_until_s": kept_s}
+        plan = extended_plan(
+            parent_plan, self._words(wanted.prompt, parent_plan, seed), seconds=wanted.seconds, seed=seed
+        )
+        request = request_from_parent(plan, output_format=parent.output_format, engine=engine)
+        edit: dict[str, Any] = {"seconds": wanted.seconds, "prompt": wanted.prompt}
+        if engine == "symbolic":
+            bar = _ending_bar(parent, parent_plan)
+            kept_s = round(bar * bar_seconds(parent_plan.tempo_bpm, parent_plan.time_signature), 6)
+            edit |= {"kept_until_s": kept_s, "cut_bar": bar}
         child = Track.new(request, plan, owner=owner, parent=(parent.id, "extend"), edit=edit)
         return self._queue(dataclasses.replace(child, webhook_url=parent.webhook_url))
 
+    @staticmethod
+    def _words(prompt: str | None, parent_plan: Plan, seed: int) -> Plan | None:
+        """An edit's extra words read as a plan (their moods and energy), or ``None`` without any."""
+        from .prompt.interpret import interpret
+
+        if prompt is None:
+            return None
+        return interpret(
+            GenerationRequest(prompt=prompt, genre=parent_plan.genre, engine="symbolic"), seed=seed
+        )
+
     def regenerate(self, track_id: str, body: Any, *, owner: str | None = None) -> Track:
-        """Queue a copy of a completed symbolic track whose span (a section, or seconds snapped to bar
-        lines) is composed anew (``operation: regenerate``); elsewhere the audio is the parent's, but
-        for the tails that ring across the span's edges.
+        """Queue a copy of a completed track whose span (a section, or seconds snapped to bar lines) is
+        made anew (``operation: regenerate``); elsewhere the audio is the parent's.
+
+        Symbolic: the span's notes are composed anew; outside it the samples are the parent's but for
+        the tails ringing across its edges. MusicGen: the model continues from the music before the
+        span for its length, with crossfades at both ends. The parent may itself be an edit.
 
         Raises
         ------
         InvalidRequest
-            For a bad body, a span outside the track, or a track this cannot edit (made by a neural
-            engine, a loop, or itself an edit whose notes are not its plan's).
+            For a bad body, a span outside the track, a span MusicGen cannot make well (too short for
+            its crossfades, too long for one window), a loop, or an engine that cannot regenerate.
         """
-        from .prompt.interpret import interpret
-
         wanted = parse_regenerate(body)
         parent = self._edit_source(track_id, owner)
         if parent.engine == "acestep":
             return self._repaint(parent, wanted, owner)
-        if parent.engine != "symbolic":
+        engine = _editing_engine(parent, "regenerate")
+        if parent.plan.get("loop_bars"):
             raise InvalidRequest.for_field(
                 "track",
-                "regenerate needs a track of the symbolic engine (or of acestep, by its repaint task); "
-                f"this one was made by {parent.engine}",
-            )
-        if parent.plan.get("loop_bars") or parent.operation in ("extend", "remix", "regenerate", "loop"):
-            made_by = "loop" if parent.plan.get("loop_bars") else parent.operation
-            raise InvalidRequest.for_field(
-                "track", f"a track made by {made_by} cannot be regenerated yet; edit its parent"
+                "a loop's end rings into its start, so a span of it cannot be replaced alone; make "
+                "another loop (POST /v1/music/{id}/loop with a new seed) or regenerate the track it "
+                "came from",
             )
         parent_plan = Plan.from_dict(parent.plan)
-        start_bar, end_bar = self._span_bars(parent, parent_plan, wanted)
         seed = wanted.seed if wanted.seed is not None else new_seed()
-        words = None
-        if wanted.prompt is not None:
-            words_request = GenerationRequest(
-                prompt=wanted.prompt, genre=parent_plan.genre, engine="symbolic"
-            )
-            words = interpret(words_request, seed=seed)
-        new_plan = regenerated_plan(parent_plan, words, seed=seed)
-        bar_s = bar_seconds(parent_plan.tempo_bpm, parent_plan.time_signature)
-        edit = {
-            "start_bar": start_bar,
-            "end_bar": end_bar,
-            "start_s": round(start_bar * bar_s, 6),
-            "end_s": round(min(end_bar * bar_s, parent_plan.duration_s), 6),
-            "seed": seed,
-            "prompt": wanted.prompt,
-            "new_plan": new_plan.as_dict(),
-        }
-        sources = {**parent_plan.sources, "operation": f"regenerate bars {start_bar}-{end_bar}"}
+        new_plan = regenerated_plan(parent_plan, self._words(wanted.prompt, parent_plan, seed), seed=seed)
+        if engine == "symbolic":
+            start_bar, end_bar = self._span_bars(parent, parent_plan, wanted)
+            bar_s = bar_seconds(parent_plan.tempo_bpm, parent_plan.time_signature)
+            span = {"start_bar": start_bar, "end_bar": end_bar, "start_s": round(start_bar * bar_s, 6)}
+            span["end_s"] = round(min(end_bar * bar_s, parent_plan.duration_s), 6)
+            what = f"bars {start_bar}-{end_bar}"
+        else:
+            start_s, end_s = _musicgen_span(parent, parent_plan, wanted)
+            span, what = {"start_s": start_s, "end_s": end_s}, f"{start_s:g}-{end_s:g} s"
+        edit = {**span, "seed": seed, "prompt": wanted.prompt, "new_plan": new_plan.as_dict()}
+        sources = {**parent_plan.sources, "operation": f"regenerate {what}"}
         plan = dataclasses.replace(parent_plan, sources=sources)
-        request = request_from_parent(plan, output_format=parent.output_format, engine="symbolic")
+        request = request_from_parent(plan, output_format=parent.output_format, engine=engine)
         child = Track.new(request, plan, owner=owner, parent=(parent.id, "regenerate"), edit=edit)
         return self._queue(dataclasses.replace(child, webhook_url=parent.webhook_url))
 
@@ -608,11 +597,7 @@ class GenerationService:
         bar_s = bar_seconds(plan.tempo_bpm, plan.time_signature)
         last_bar = math.ceil(plan.duration_s / bar_s - 1e-9)
         if wanted.section is not None:
-            count = len(parent.sections)
-            if wanted.section >= count:
-                raise InvalidRequest.for_field(
-                    "section", f"the track has {count} sections (0 to {count - 1})"
-                )
+            _check_section(parent, wanted.section)
             starts = [round(start / bar_s) for _name, start in parent.sections] + [last_bar]
             return starts[wanted.section], max(starts[wanted.section] + 1, starts[wanted.section + 1])
         start_s, end_s = wanted.span_s
@@ -621,23 +606,30 @@ class GenerationService:
         return math.floor(start_s / bar_s + 1e-9), min(last_bar, math.ceil(end_s / bar_s - 1e-9))
 
     def loop(self, track_id: str, body: Any, *, owner: str | None = None) -> Track:
-        """Queue a seamless loop of ``bars`` bars composed from a completed symbolic track's plan (its
-        key, tempo, meter, style and lineup) as a new track (``operation: loop``).
+        """Queue a seamless loop of ``bars`` bars made from a completed track (``operation: loop``).
+
+        Symbolic: composed from its plan (its key, tempo, meter, style and lineup). MusicGen: cut from
+        its audio at a bar line, at its measured tempo stretched to the nearest whole BPM, the tail
+        crossfaded into the head.
 
         Raises
         ------
         InvalidRequest
-            For a bad body, or a track of another engine (a neural track has no plan to loop).
+            For a bad body, a MusicGen track without a steady beat or too short for the bars, or an
+            engine that cannot loop.
         """
         bars, seed = parse_loop(body)
         parent = self._edit_source(track_id, owner)
-        if parent.engine != "symbolic":
-            raise InvalidRequest.for_field(
-                "track", f"loop needs a track of the symbolic engine; this one was made by {parent.engine}"
-            )
-        plan = looped_plan(Plan.from_dict(parent.plan), bars=bars, seed=parent.seed if seed is None else seed)
-        request = request_from_parent(plan, output_format=parent.output_format, engine="symbolic")
-        child = Track.new(request, plan, owner=owner, parent=(parent.id, "loop"), edit={"bars": bars})
+        engine = _editing_engine(parent, "loop")
+        parent_plan = Plan.from_dict(parent.plan)
+        plan = looped_plan(parent_plan, bars=bars, seed=parent.seed if seed is None else seed)
+        edit: dict[str, Any] = {"bars": bars}
+        if engine == "musicgen":
+            played = _played_tempo_bpm(parent, parent_plan)
+            plan = _musicgen_loop_plan(plan, parent, played, bars)
+            edit |= {"from_audio": True, "source_tempo_bpm": played}
+        request = request_from_parent(plan, output_format=parent.output_format, engine=engine)
+        child = Track.new(request, plan, owner=owner, parent=(parent.id, "loop"), edit=edit)
         return self._queue(dataclasses.replace(child, webhook_url=parent.webhook_url))
 
     def cancel(self, track_id: str, *, owner: str | None = None) -> Track:
@@ -667,6 +659,12 @@ class GenerationService:
         if offset < 0:
             raise InvalidRequest.for_field("offset", "must be 0 or more")
         return self.repo.list(limit=limit, offset=offset, status=status, owner=owner)
+
+    def children(self, track_id: str, *, owner: str | None = None, limit: int = 100) -> list[Track]:
+        """The tracks made from ``track_id`` (variations, edits), oldest first; ``owner``'s only."""
+        if not 1 <= limit <= 100:
+            raise InvalidRequest.for_field("limit", "must be from 1 to 100")
+        return self.repo.children(check_track_id(track_id), limit=limit, owner=owner)
 
     def delete(self, track_id: str, *, owner: str | None = None) -> None:
         """Remove a track's row and files (a running job notices and discards its work)."""
@@ -771,3 +769,104 @@ class GenerationService:
                 "kind": "s3" if self.files.remote_objects else "file",
             },
         }
+
+
+#: Engines whose tracks each edit can make from (a remix and variations work for every engine).
+_EDITABLE_BY = {
+    "extend": ("symbolic", "musicgen"),
+    "regenerate": ("symbolic", "musicgen"),
+    "loop": ("symbolic", "musicgen"),
+}
+#: Edits another engine makes its own way (handled before :func:`_editing_engine` is asked).
+_ALSO_EDITABLE = {"regenerate": " (or of acestep, by its repaint task)"}
+
+
+def _editing_engine(parent: Track, operation: str) -> str:
+    """The engine that makes ``operation`` of ``parent``: the one that made it (422 when it cannot)."""
+    engine = parent.engine or ""
+    if engine not in _EDITABLE_BY[operation]:
+        able = " or ".join(_EDITABLE_BY[operation])
+        raise InvalidRequest.for_field(
+            "track",
+            f"{operation} needs a track of the {able} engine{_ALSO_EDITABLE.get(operation, '')}; "
+            f"this one was made by {engine or 'none'}",
+        )
+    return engine
+
+
+def _ending_bar(parent: Track, plan: Plan) -> int:
+    """The bar where a symbolic track's final chord starts (a loop: its bar count); tracks made before
+    this was recorded end where their plan's form does."""
+    stored = parent.details.get("ending_bar")
+    if stored is not None:
+        return int(stored)
+    if plan.loop_bars:
+        return plan.loop_bars
+    return cut_bar(plan.duration_s, plan.tempo_bpm, plan.time_signature)
+
+
+def _check_section(parent: Track, section: int) -> None:
+    count = len(parent.sections)
+    if count == 0:
+        raise InvalidRequest.for_field("section", "the track has no sections; give start_s and end_s")
+    if section >= count:
+        raise InvalidRequest.for_field("section", f"the track has {count} sections (0 to {count - 1})")
+
+
+def _musicgen_span(parent: Track, plan: Plan, wanted: Any) -> tuple[float, float]:
+    """The span of a MusicGen regenerate in seconds (snapped to its bar lines when rendered); 422 when
+    the model cannot make it well."""
+    from .engines.musicgen.edit import MAX_SPAN_S, MIN_SPAN_S
+
+    duration_s = plan.duration_s
+    if wanted.section is not None:
+        _check_section(parent, wanted.section)
+        starts = [start for _name, start in parent.sections] + [duration_s]
+        start_s, end_s = starts[wanted.section], starts[wanted.section + 1]
+        field = "section"
+    else:
+        start_s, end_s = wanted.span_s
+        field = "end_s"
+        if end_s > duration_s:
+            raise InvalidRequest.for_field("end_s", f"must be at most the track's {duration_s:g} s")
+    if end_s - start_s < MIN_SPAN_S:
+        raise InvalidRequest.for_field(
+            field, f"a MusicGen span must last at least {MIN_SPAN_S:g} s (a crossfade at each end)"
+        )
+    if end_s - start_s > MAX_SPAN_S:
+        raise InvalidRequest.for_field(
+            field,
+            f"a MusicGen span may last at most {MAX_SPAN_S:g} s (one model window after its prompt); "
+            "regenerate a longer span in parts",
+        )
+    return round(start_s, 6), round(end_s, 6)
+
+
+def _played_tempo_bpm(parent: Track, plan: Plan) -> float:
+    """The tempo a MusicGen track plays at: the asked one when it was locked to it, else as measured
+    (422 when no steady beat was found: a loop needs bars)."""
+    if parent.details.get("tempo_locked"):
+        return float(plan.tempo_bpm)
+    measured = float(parent.details.get("measured_tempo_bpm") or 0.0)
+    if measured <= 0:
+        raise InvalidRequest.for_field("track", "no steady beat was found in this track; a loop needs bars")
+    return measured
+
+
+def _musicgen_loop_plan(plan: Plan, parent: Track, played_bpm: float, bars: int) -> Plan:
+    """A loop plan at the whole BPM nearest what the track plays (the loop is stretched to it); 422
+    when the track is too short to cut the bars and a crossfade from it."""
+    from .engines.musicgen.edit import CROSSFADE_S
+
+    tempo = max(1, round(played_bpm))
+    length_s = bars * bar_seconds(tempo, plan.time_signature)
+    # a bar line to start on, the bars, the crossfaded tail, and the stretch
+    needed_s = (length_s + CROSSFADE_S) * tempo / played_bpm + bar_seconds(played_bpm, plan.time_signature)
+    if needed_s > parent.duration_s:
+        raise InvalidRequest.for_field(
+            "bars",
+            f"{bars} bars at {played_bpm:.1f} BPM need a track of {needed_s:.1f} s; "
+            f"this one lasts {parent.duration_s} s",
+        )
+    sources = {**plan.sources, "tempo_bpm": f"played at {played_bpm:.2f} BPM, stretched to {tempo}"}
+    return dataclasses.replace(plan, tempo_bpm=tempo, duration_s=length_s, sources=sources)

@@ -18,6 +18,7 @@ __all__ = [
     "ENCODED_DIR",
     "FILE_KINDS",
     "MASTER_FORMAT",
+    "SCORE_FILE",
     "SIDE_FILES",
     "TrackFile",
     "download_name",
@@ -38,6 +39,9 @@ SIDE_FILES: dict[str, tuple[str, str]] = {
     "beats": ("beats.json", "application/json"),
     "midi": ("track.mid", "audio/midi"),
 }
+#: The engine's score (symbolic tracks), kept for edits of this track: an edit of an edit starts from
+#: the notes it really has, which its plan alone no longer gives. Not served: the MIDI is its public form.
+SCORE_FILE = "score.json"
 #: Everything a caller may ask for by name.
 FILE_KINDS: tuple[str, ...] = (*AUDIO_KINDS, *SIDE_FILES)
 

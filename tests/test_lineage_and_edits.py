@@ -294,15 +294,76 @@ def test_extend_bodies_break_named_rules(api_client, parent, body, field) -> Non
     assert error["details"][0]["field"] == field
 
 
-def test_an_extend_of_an_edit_or_of_an_unfinished_track_is_refused(api_client, parent, extended) -> None:
-    error = _error(api_client.post(f"/v1/music/{extended['id']}/extend", json={"seconds": 5}), 422)
-    assert error["details"][0]["field"] == "track" and "extend" in error["message"]
+def test_an_extend_of_an_unfinished_track_is_409(api_client) -> None:
     track_id = _long_track(api_client)
-    assert (
-        _error(api_client.post(f"/v1/music/{track_id}/extend", json={"seconds": 5}), 409)["code"]
-        == "not_ready"
-    )
+    error = _error(api_client.post(f"/v1/music/{track_id}/extend", json={"seconds": 5}), 409)
+    assert error["code"] == "not_ready"
     api_client.post(f"/v1/music/{track_id}/cancel")
+
+
+def _child(api_client, parent_id: str, route: str, body: dict) -> dict:
+    answer = api_client.post(f"/v1/music/{parent_id}/{route}", json=body)
+    assert answer.status_code == 202, answer.text
+    child = wait_for_track(api_client, answer.json()["id"])
+    assert child["status"] == "completed", child["error"]
+    assert (child["parent_id"], child["operation"]) == (parent_id, route)  # the immediate parent
+    return child
+
+
+def _same_pcm(api_client, old_id: str, new_id: str, frames: slice) -> None:
+    for route, fmt in [("audio", None), *((f"stems/{n}", "flac") for n in STEM_NAMES)]:
+        old, _ = _audio(api_client, old_id, route, fmt)
+        new, _ = _audio(api_client, new_id, route, fmt)
+        assert np.array_equal(new[frames], old[frames]), route
+
+
+def test_a_chain_of_edits_extend_extend_regenerate_loop(api_client, extended) -> None:
+    """Edits of edits: each keeps its immediate parent's samples where the contract says, and its
+    lineage points at that parent."""
+    again = _child(api_client, extended["id"], "extend", {"seconds": 5, "seed": 12})
+    assert again["duration"] == extended["duration"] + 5 == 19
+    bar_s = 60.0 / extended["tempo"] * 4
+    kept_s = again["edit"]["kept_until_s"]
+    # the first extension's own ending is where the second one starts: past the first cut
+    assert extended["edit"]["kept_until_s"] < kept_s < extended["duration"]
+    assert kept_s / bar_s == pytest.approx(round(kept_s / bar_s))
+    _same_pcm(api_client, extended["id"], again["id"], slice(0, round(kept_s * 44_100)))
+    mix, sr = _audio(api_client, again["id"])
+    assert mix.shape[0] == 19 * sr
+
+    fixed = _child(api_client, again["id"], "regenerate", {"start_s": 8.5, "end_s": 11.0, "seed": 3})
+    start, stop = (round(t * 44_100) for t in fixed["details"]["changed_s"])
+    _same_pcm(api_client, again["id"], fixed["id"], slice(0, start))
+    _same_pcm(api_client, again["id"], fixed["id"], slice(stop, None))
+    assert fixed["duration"] == 19 and fixed["sections"] == again["sections"]
+    old_mix, _ = _audio(api_client, again["id"])
+    new_mix, _ = _audio(api_client, fixed["id"])
+    assert not np.array_equal(new_mix[start:stop], old_mix[start:stop])
+
+    looped = _child(api_client, fixed["id"], "loop", {"bars": 4})
+    assert looped["loop"]["bars"] == 4 and looped["tempo"] == fixed["tempo"]
+    error = _error(api_client.post(f"/v1/music/{looped['id']}/regenerate", json={"section": 0}), 422)
+    assert error["details"][0]["field"] == "track" and "loop" in error["message"]
+
+
+def test_a_remix_then_extend_keeps_the_remix_balance(api_client, parent) -> None:
+    """The new music of an extend follows its parent's stem levels: a stem the remix muted stays muted."""
+    remix = _child(api_client, parent["id"], "remix", {"mute": ["drums"]})
+    longer = _child(api_client, remix["id"], "extend", {"seconds": 5, "seed": 2})
+    kept = round(longer["edit"]["kept_until_s"] * 44_100)
+    _same_pcm(api_client, remix["id"], longer["id"], slice(0, kept))
+    drums, _ = _audio(api_client, longer["id"], "stems/drums", "flac")
+    assert not np.any(drums), "the muted drums stay muted in the new music"
+    bass, _ = _audio(api_client, longer["id"], "stems/bass", "flac")
+    assert np.any(bass[kept:])
+
+
+def test_a_section_of_a_variation_is_regenerated(api_client, parent) -> None:
+    made = api_client.post(f"/v1/music/{parent['id']}/variations", json={"count": 1, "seed": 31}).json()
+    variation = wait_for_track(api_client, made["data"][0]["id"])
+    child = _child(api_client, variation["id"], "regenerate", {"start_s": 2, "end_s": 4, "seed": 6})
+    start, _stop = (round(t * 44_100) for t in child["details"]["changed_s"])
+    _same_pcm(api_client, variation["id"], child["id"], slice(0, start))
 
 
 @pytest.fixture(scope="module")
@@ -357,7 +418,7 @@ def test_a_loop_made_from_a_track_keeps_its_key_and_tempo(api_client, parent) ->
     ("body", "field"),
     [
         ({"prompt": "x", "loop": "yes"}, "loop"),
-        ({"prompt": "x", "loop": True, "engine": "musicgen"}, "loop"),
+        ({"prompt": "x", "loop": True, "engine": "musicgen", "instruments": ["piano"]}, "instruments"),
         ({"prompt": "x", "loop": True, "structure": [{"section": "verse", "bars": 2}]}, "structure"),
     ],
 )
@@ -370,9 +431,18 @@ def test_loop_route_rules(api_client, parent, loop) -> None:
     for body, field in (({"bars": 0}, "bars"), ({"bars": 65}, "bars"), ({"beats": 4}, "beats")):
         error = _error(api_client.post(f"/v1/music/{parent['id']}/loop", json=body), 422)
         assert error["details"][0]["field"] == field
-    error = _error(api_client.post(f"/v1/music/{loop['id']}/extend", json={"seconds": 4}), 422)
-    assert error["details"][0]["field"] == "track" and "loop" in error["message"]
     assert _error(api_client.post(f"/v1/music/{_MISSING}/loop", json={}), 404)["code"] == "not_found"
+
+
+def test_an_extended_loop_plays_the_whole_loop_then_goes_on(api_client, loop) -> None:
+    longer = _child(api_client, loop["id"], "extend", {"seconds": 4, "seed": 5})
+    frames = loop["loop"]["length_frames"]
+    assert longer["loop"] is None and longer["edit"]["kept_until_s"] == pytest.approx(
+        frames / 44_100, abs=1e-4
+    )
+    _same_pcm(api_client, loop["id"], longer["id"], slice(0, frames))
+    mix, sr = _audio(api_client, longer["id"])
+    assert mix.shape[0] == round((frames / sr + 4) * sr)
 
 
 @pytest.fixture(scope="module")
@@ -443,9 +513,7 @@ def test_regenerate_bodies_break_named_rules(api_client, song, body, field) -> N
     assert error["details"][0]["field"] == field
 
 
-def test_regenerate_of_an_edit_or_unfinished_track_is_refused(api_client, extended) -> None:
-    error = _error(api_client.post(f"/v1/music/{extended['id']}/regenerate", json={"section": 0}), 422)
-    assert error["details"][0]["field"] == "track"
+def test_regenerate_of_an_unfinished_track_is_409(api_client) -> None:
     track_id = _long_track(api_client)
     assert _error(api_client.post(f"/v1/music/{track_id}/regenerate", json={"section": 0}), 409)["code"] == (
         "not_ready"
@@ -478,17 +546,45 @@ def test_variations_with_an_idempotency_key_are_made_once(api_client, parent) ->
         api_client.post(f"/v1/music/{track_id}/cancel")
 
 
-def test_edits_that_need_the_symbolic_engine_say_so_for_another_engines_track(api_client, parent) -> None:
-    """A track MusicGen made has no score to continue, loop or regenerate: a clear 422 naming why."""
+def test_edits_say_which_engines_can_make_them_for_another_engines_track(api_client, parent) -> None:
+    """A track of an engine that cannot loop or extend (ACE-Step here) gets a clear 422 naming the
+    engines that can and the one that made it (its regenerate is the model's repaint:
+    ``tests/test_acestep_api.py``)."""
     service = api_client.app.state.service
     stored = service.repo.get(parent["id"])
     neural = dataclasses.replace(stored, id=new_track_id(), status="pending", engine=None, files={})
     service.repo.add(neural)
-    service.repo.cancel(neural.id)  # keep the workers off it, then complete it as MusicGen had
+    service.repo.cancel(neural.id)  # keep the workers off it, then complete it as that engine had
     with service.repo._sessions.begin() as session:
         row = session.get(TrackRow, neural.id)
-        row.status, row.engine, row.files = "completed", "musicgen", dict(stored.files)
-    for route, body in (("extend", {"seconds": 5}), ("loop", {"bars": 4}), ("regenerate", {"section": 0})):
-        error = _error(api_client.post(f"/v1/music/{neural.id}/{route}", json=body), 422)
-        assert error["details"][0]["field"] == "track" and "symbolic engine" in error["message"], route
-        assert "musicgen" in error["message"], route
+        row.status, row.engine, row.files = "completed", "acestep", dict(stored.files)
+    error = _error(api_client.post(f"/v1/music/{neural.id}/loop", json={"bars": 4}), 422)
+    assert error["details"][0]["field"] == "track"
+    assert "symbolic or musicgen engine" in error["message"] and "acestep" in error["message"]
+    error = _error(api_client.post(f"/v1/music/{neural.id}/extend", json={"seconds": 5}), 422)
+    assert error["details"][0]["field"] == "track" and "no extend task" in error["message"]
+
+
+_EDIT_BODIES = {
+    "extend": {"seconds": 5},
+    "regenerate": {"section": 0},
+    "loop": {"bars": 4},
+    "remix": {"mute": ["drums"]},
+    "variations": {"count": 1},
+}
+
+
+@pytest.mark.parametrize("route", sorted(_EDIT_BODIES))
+def test_every_edit_route_answers_the_contracts_shapes(api_client, parent, route) -> None:
+    """404 for an unknown track, 422 naming an unknown field, 409 for a track still being made."""
+    body = _EDIT_BODIES[route]
+    missing = _error(api_client.post(f"/v1/music/{_MISSING}/{route}", json=body), 404)
+    assert missing["code"] == "not_found" and _MISSING in missing["message"]
+    unknown = _error(api_client.post(f"/v1/music/{parent['id']}/{route}", json={**body, "colour": 1}), 422)
+    assert unknown["code"] == "invalid_request" and unknown["details"][0]["field"] == "colour"
+    track_id = _long_track(api_client)
+    try:
+        busy = _error(api_client.post(f"/v1/music/{track_id}/{route}", json=body), 409)
+        assert busy["code"] == "not_ready" and track_id in busy["message"]
+    finally:
+        api_client.post(f"/v1/music/{track_id}/cancel")

@@ -135,7 +135,7 @@ def test_engine_order_setting_is_read_and_checked(monkeypatch) -> None:
     [
         ({"lyrics": LYRICS, "loop": True}, "loop", "cannot sing"),
         ({"lyrics": LYRICS, "time_signature": "3/4"}, "time_signature", "cannot sing"),
-        ({"engine": "musicgen", "loop": True}, "loop", "musicgen engine cannot follow"),
+        ({"engine": "musicgen", "time_signature": "3/4"}, "time_signature", "musicgen engine cannot follow"),
         ({"engine": "acestep", "loop": True}, "loop", "acestep engine cannot follow"),
     ],
 )

@@ -91,6 +91,8 @@ class EngineResult:
     mix : for an edit that keeps part of a mastered parent, the mix to store: the parent's mix file
         sample for sample where it is kept (the sum of the kept stems can differ from it in the last
         bit), the stems' sum elsewhere. ``None``: the mix is the stems' sum.
+    score : the notes the audio plays, as JSON values (``Score.as_dict``), when the engine has a score;
+        kept with the track so that an edit of it starts from these notes.
     """
 
     stems: Stems
@@ -103,6 +105,7 @@ class EngineResult:
     notices: tuple[str, ...] = ()
     extra: dict[str, Any] = field(default_factory=dict)
     mix: np.ndarray | None = None
+    score: dict[str, Any] | None = None
 
 
 class Engine(Protocol):

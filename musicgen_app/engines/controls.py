@@ -29,7 +29,8 @@ def engine_for_controls(request: GenerationRequest) -> tuple[GenerationRequest, 
     if request.sings and request.engine not in ("auto", *SINGING_ENGINES):
         raise InvalidRequest.for_field("lyrics", cannot_sing(request.engine))
     asked = [name for name in SYMBOLIC_ONLY_FIELDS if getattr(request, name) is not None]
-    asked += ["loop"] if request.loop else []
+    # a loop is exact on the symbolic engine (composed round); musicgen makes one only when asked by name
+    asked += ["loop"] if request.loop and request.engine != "musicgen" else []
     if not asked or request.engine == "symbolic":
         return request, ""
     if request.sings:

@@ -19,7 +19,7 @@ from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wai
 from concurrent.futures.process import BrokenProcessPool
 from pathlib import Path
 
-from ..edit_render import RENDERED_FROM_PARENT, EditSource
+from ..edit_render import EditSource, renders_from_parent
 from ..engines.registry import EngineConfig
 from ..errors import GenerationFailed, MusicgenAppError, NotFound
 from ..pipeline import ENGINE_STARTED, JobSpec
@@ -184,7 +184,7 @@ class JobRunner:
     def _edit_source(self, track: Track) -> EditSource | None:
         """Where an edit's audio comes from: its parent's files, on this node's disk (fetched from the
         track storage when it is remote); ``None`` for an engine's job."""
-        if track.operation not in RENDERED_FROM_PARENT or track.parent_id is None:
+        if not renders_from_parent(track.operation, track.edit) or track.parent_id is None:
             return None
         try:
             parent = self._repo.get(track.parent_id)
@@ -205,6 +205,8 @@ class JobRunner:
             model=parent.model or "",
             license=parent.license or "",
             parent_plan=dict(parent.plan),
+            parent_details=dict(parent.details),
+            parent_sections=tuple(parent.sections),
         )
 
     def _await_render_process(self, track_id: str, worker_id: str) -> None:

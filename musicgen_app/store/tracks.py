@@ -145,6 +145,16 @@ class TrackRepository:
             ).all()
             return [row_to_track(r) for r in rows], session.scalar(count_query) or 0
 
+    def children(self, parent_id: str, *, limit: int, owner: str | None = None) -> list[Track]:
+        """The tracks made from ``parent_id``, oldest first (at most ``limit``; the ``parent_id`` index
+        finds them however many tracks the store holds); only ``owner``'s when given."""
+        with self._sessions() as session:
+            query = select(TrackRow).where(TrackRow.parent_id == parent_id)
+            if owner is not None:
+                query = query.where(TrackRow.owner == owner)
+            rows = session.scalars(query.order_by(TrackRow.created_at, TrackRow.id).limit(limit)).all()
+            return [row_to_track(r) for r in rows]
+
     def delete(self, track_id: str) -> None:
         with self._sessions.begin() as session:
             row = session.get(TrackRow, track_id)

@@ -34,6 +34,9 @@ class OwnedService:
     def list(self, **kwargs: Any):
         return self._service.list(**kwargs, owner=self.owner)
 
+    def children(self, track_id: str, **kwargs: Any):
+        return self._service.children(track_id, **kwargs, owner=self.owner)
+
     def delete(self, track_id: str) -> None:
         self._service.delete(track_id, owner=self.owner)
 

@@ -39,8 +39,8 @@ log = logging.getLogger(__name__)
 _SPANS = 4
 #: Where links point when the browser's address is unknown (no ``Host`` header and no ``PUBLIC_URL``).
 _FALLBACK_BASE = "http://localhost"
-#: How many of the newest tracks are searched for a track's children.
-_FAMILY_SCAN = 100
+#: Most children the family of a track lists.
+_FAMILY_CHILDREN = 100
 
 
 def engine_statuses(service: GenerationService) -> dict[str, tuple[bool, str]]:
@@ -75,6 +75,7 @@ class TrackView:
     share_url: str = ""
     is_loop: bool = False
     family_html: str = ""
+    compare_html: str = ""
 
 
 @dataclass(frozen=True)
@@ -240,6 +241,7 @@ class Studio:
         silent = views.silent_stems(track)
         sources = {kind: self._source(track, kind) for kind in ("mix", *STEM_NAMES) if kind not in silent}
         token = sign_link(self.service.api_keys, self.owner, track.id) if self.owner is not None else None
+        _track, parent, children = self.family(track)
         return TrackView(
             track=track,
             title_md=views.title_markdown(track),
@@ -250,21 +252,35 @@ class Studio:
             downloads_html=views.downloads_html(track, base_url=self.base_url, token=token),
             share_url=views.share_url(track.id, base_url=self.base_url),
             is_loop=bool(track.plan.get("loop_bars")),
-            family_html=views.family_html(*self.family(track)),
+            family_html=views.family_html(track, parent, children),
+            compare_html=views.compare_html(self.compared(track, parent, children), self._mix_url),
         )
+
+    def compared(self, track: Track, parent: Track | None, children: list[Track]) -> list[Track]:
+        """The tracks to compare side by side (A/B): the original first, then its completed variations;
+        for a variation, its parent and every variation of it; empty when there is nothing to compare."""
+        if track.operation == "variation" and parent is not None and parent.is_completed:
+            original, made = parent, self.service.children(parent.id, limit=_FAMILY_CHILDREN)
+        else:
+            original, made = track, children
+        variations = [t for t in made if t.operation == "variation" and t.is_completed]
+        return [original, *variations[: views.MAX_COMPARED - 1]] if variations else []
+
+    def _mix_url(self, track: Track) -> str | None:
+        """Where the browser fetches ``track``'s mix: its ``/v1`` audio route (signed behind API keys),
+        like the studio's other players."""
+        return self.file_link(track.id, "audio") if "mix" in track.files else None
 
     def family(self, track: Track) -> tuple[Track, Track | None, list[Track]]:
         """``track``, the track it was made from (``None``: made by generate, or gone) and the tracks made
-        from it among the newest :data:`_FAMILY_SCAN` (the store has no index by parent)."""
+        from it (found by ``parent_id`` in the store, however old they are)."""
         parent = None
         if track.parent_id:
             try:
                 parent = self.service.get(track.parent_id)
             except MusicgenAppError:  # deleted since, or another key's: the family starts here
                 parent = None
-        recent, _count = self.service.list(limit=_FAMILY_SCAN)
-        children = sorted((t for t in recent if t.parent_id == track.id), key=lambda t: t.created_at)
-        return track, parent, children
+        return track, parent, self.service.children(track.id, limit=_FAMILY_CHILDREN)
 
     def _source(self, track: Track, kind: str) -> PlayerSource | None:
         if kind not in track.files:
@@ -284,7 +300,9 @@ class Studio:
         except (OSError, ValueError) as exc:
             log.warning("unreadable waveform for %s: %s", track.id, exc)
             return views.notice_html("The waveform of this track cannot be read.")
-        return waveform_svg(peaks, sections=track.sections, title=f"Waveform of {track.prompt[:80]}")
+        return waveform_svg(
+            peaks, sections=track.sections, title=f"Waveform of {track.prompt[:80]}", extend_tab=True
+        )
 
     def history(self) -> tuple[list[list[Any]], list[str]]:
         """Rows of the newest tracks for the history table, and their ids in the same order."""

@@ -26,7 +26,7 @@ from .engines import engine_choice, lyrics_shown
 from .form import PLANNER_HEADERS
 from .handlers import AUTO, Studio, engine_statuses
 from .players import LinkedAudio
-from .theme import FAMILY_CLICK_JS, PROGRESS_CSS, SECTION_CLICK_JS
+from .theme import COMPARE_JS, FAMILY_CLICK_JS, PROGRESS_CSS, SECTION_CLICK_JS
 from .wiring import Parts, wire
 
 if TYPE_CHECKING:
@@ -200,6 +200,8 @@ def _result_panel(p: Parts) -> None:
         p.family = gr.HTML("", elem_id="mg-family", js_on_load=FAMILY_CLICK_JS)
         p.mix = LinkedAudio(label="Mix", interactive=False, elem_id="mg-player", buttons=["download"])
         p.waveform = gr.HTML("", elem_id="mg-waveform", js_on_load=SECTION_CLICK_JS)
+        # the original and its variations side by side, A/B at the same position
+        p.compare = gr.HTML("", elem_id="mg-compare", js_on_load=COMPARE_JS)
         with gr.Accordion("Stems", open=True):
             with gr.Row():
                 for name in STEM_NAMES[:2]:

@@ -31,6 +31,12 @@ STUDIO_CSS = """
 #mg-waveform svg { display: block; }
 #mg-waveform .mg-section { cursor: pointer; }
 #mg-waveform .mg-section:hover line { stroke-width: 3; }
+#mg-waveform .mg-extend-end { cursor: pointer; }
+#mg-waveform .mg-extend-end:hover rect { fill-opacity: 0.25; }
+.mg-ab-grid { display: grid; grid-template-columns: repeat(auto-fit, minmax(220px, 1fr)); gap: 0.75rem; }
+.mg-ab-side { display: flex; flex-direction: column; gap: 0.35rem; }
+.mg-ab-side audio { width: 100%; }
+.mg-ab-play[aria-pressed="true"] { font-weight: 700; outline: 2px solid var(--color-accent); }
 .mg-family ul { margin: 0; padding-left: 1.2rem; }
 #mg-history tbody tr { cursor: pointer; }
 #mg-history tbody tr:hover td { background: var(--background-fill-secondary); }
@@ -68,10 +74,48 @@ STUDIO_JS = """
 #: (the wiring picks it in the Regenerate list). Its listener sits on the component, which outlives the SVG
 #: redrawn for each track.
 SECTION_CLICK_JS = """
+const extendFromEnd = () => {
+  trigger('select', {index: -1, value: 'extend'});
+  // the Edit panel opens on the server's answer: then put the focus on Extend (Enter or a click starts it)
+  let tries = 0;
+  const focus = () => {
+    const button = document.querySelector('#mg-extend');
+    if (button && button.offsetParent !== null) { button.focus(); return; }
+    if (++tries < 50) setTimeout(focus, 100);
+  };
+  focus();
+};
 element.addEventListener('click', (event) => {
+  if (event.target.closest && event.target.closest('.mg-extend-end')) { extendFromEnd(); return; }
   const marker = event.target.closest && event.target.closest('.mg-section');
   if (!marker) return;
   trigger('select', {index: Number(marker.dataset.index), value: marker.dataset.name});
+});
+element.addEventListener('keydown', (event) => {
+  if ((event.key === 'Enter' || event.key === ' ') && event.target.closest
+      && event.target.closest('.mg-extend-end')) { event.preventDefault(); extendFromEnd(); }
+});
+"""
+
+#: A/B comparison: each Play button plays its track from where the one playing (or last played) had got
+#: to, and pauses the others, so the ear hears the same bar in each. The listener sits on the component
+#: (it outlives the players drawn for each track).
+COMPARE_JS = """
+element.addEventListener('click', (event) => {
+  const button = event.target.closest && event.target.closest('.mg-ab-play');
+  if (!button) return;
+  const players = [...element.querySelectorAll('audio.mg-ab-audio')];
+  const target = players.find((audio) => audio.dataset.side === button.dataset.side);
+  if (!target) return;
+  const current = players.find((audio) => !audio.paused)
+    || players.find((audio) => audio.dataset.side === element.dataset.lastSide);
+  const position = current ? current.currentTime : target.currentTime;
+  players.forEach((audio) => { if (audio !== target) audio.pause(); });
+  target.currentTime = Math.min(position, Number.isFinite(target.duration) ? target.duration : position);
+  target.play();
+  element.dataset.lastSide = button.dataset.side;
+  element.querySelectorAll('.mg-ab-play')
+    .forEach((b) => b.setAttribute('aria-pressed', String(b === button)));
 });
 """
 

@@ -7,7 +7,7 @@ Every piece of user text goes through :func:`html.escape` before it lands in HTM
 from __future__ import annotations
 
 import html
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 from urllib.parse import urlencode
 
@@ -18,7 +18,9 @@ from ..track import Track
 __all__ = [
     "HISTORY_HEADERS",
     "HISTORY_WIDTHS",
+    "MAX_COMPARED",
     "clock",
+    "compare_html",
     "downloads_html",
     "error_html",
     "family_html",
@@ -218,6 +220,36 @@ def family_html(track: Track, parent: Track | None, children: Sequence[Track]) -
     if not items:
         return ""
     return f'<nav class="mg-family" aria-label="Family of this track"><ul>{"".join(items)}</ul></nav>'
+
+
+#: Most tracks the A/B comparison plays side by side (the original and up to four variations).
+MAX_COMPARED = 5
+_SIDES = "ABCDE"
+
+
+def compare_html(tracks: Sequence[Track], mix_url: Callable[[Track], str | None]) -> str:
+    """Players side by side for an original (A) and its variations (B, C...), each with a Play button
+    that switches to it at the position the one playing had reached (see ``COMPARE_JS``); empty when
+    there is nothing to compare."""
+    columns = []
+    for side, track in zip(_SIDES, tracks[:MAX_COMPARED], strict=False):
+        url = mix_url(track)
+        if url is None:
+            continue
+        what = "original" if side == "A" else f"variation, seed {track.seed}"
+        columns.append(
+            f'<div class="mg-ab-side" data-side="{side}" data-track="{track.id}">'
+            f'<button type="button" class="mg-ab-play" data-side="{side}" aria-pressed="false">'
+            f"Play {side}</button> <span>{side}: {what} · <code>{track.id[:8]}</code></span>"
+            f'<audio class="mg-ab-audio" data-side="{side}" controls preload="auto" '
+            f'src="{html.escape(url)}"></audio></div>'
+        )
+    if len(columns) < 2:
+        return ""
+    return (
+        '<section class="mg-compare" aria-label="Compare the original and its variations">'
+        f'<div class="mg-ab-grid">{"".join(columns)}</div></section>'
+    )
 
 
 def history_rows(tracks: Sequence[Track]) -> list[list[Any]]:

@@ -131,6 +131,25 @@ def _markers(sections: Sequence[tuple[str, float]], duration_s: float, width: in
     return parts
 
 
+#: Width of the "extend from here" tab at the waveform's end, in SVG units.
+_EXTEND_TAB = 56
+
+
+def _extend_tab(width: int, wave_h: int) -> str:
+    """The end of the waveform as a button: a click there extends the track from its end (drawn over
+    the last section's band, so it takes the click)."""
+    x = width - _EXTEND_TAB
+    return (
+        f'<g class="mg-extend-end" role="button" tabindex="0" aria-label="Extend the track from its end">'
+        f'<rect x="{x}" y="0" width="{_EXTEND_TAB}" height="{wave_h}" fill="{_COLOURS["marker"]}" '
+        f'fill-opacity="0.12"/><line x1="{width - 1}" y1="0" x2="{width - 1}" y2="{wave_h}" '
+        f'stroke="{_COLOURS["marker"]}" stroke-width="2"/>'
+        f'<text x="{width - _EXTEND_TAB / 2:.1f}" y="{wave_h / 2 + 5:.1f}" font-size="13" '
+        f'text-anchor="middle" '
+        f'fill="{_COLOURS["marker"]}">Extend ▸</text></g>'
+    )
+
+
 def _axis(duration_s: float, width: int, wave_h: int) -> list[str]:
     parts = []
     for tick in time_ticks(duration_s):
@@ -151,6 +170,7 @@ def waveform_svg(
     width: int = 800,
     height: int = 150,
     title: str = "Waveform",
+    extend_tab: bool = False,
 ) -> str:
     """The waveform as a self-contained SVG element (no script, no external resource).
 
@@ -160,6 +180,7 @@ def waveform_svg(
     sections : ``(name, start_s)`` markers; those outside the track are left out.
     width, height : the drawing's size in SVG units (it scales to its container's width).
     title : the accessible name of the image.
+    extend_tab : draw the end of the waveform as an "Extend" button (the studio's extend affordance).
     """
     if width < 10 or height <= _AXIS_PX + 10:
         raise ValueError(f"plot too small: {width}x{height}")
@@ -171,6 +192,7 @@ def waveform_svg(
         f'<path class="mg-envelope" d="{_envelope_path(lows, highs, width, wave_h)}" '
         f'fill="{_COLOURS["wave"]}"/>',
         *_markers(sections, peaks.duration_s, width, wave_h),
+        *([_extend_tab(width, wave_h)] if extend_tab else []),
         *_axis(peaks.duration_s, width, height - _AXIS_PX),
     ]
     return (

@@ -119,6 +119,7 @@ def _step_updates(p: Parts, studio: Studio, step: Step) -> dict:
                 p.mix: LinkedAudio(value=view.mix, loop=view.is_loop),
                 p.share: view.share_url,
                 p.family: view.family_html,
+                p.compare: view.compare_html,
                 p.waveform: view.waveform_html,
                 p.plan: view.plan_md,
                 p.downloads: view.downloads_html,
@@ -156,6 +157,7 @@ def _outputs(p: Parts) -> list:
         p.variation,
         p.share,
         p.family,
+        p.compare,
         p.cancel,
         p.running,
         *p.stems.values(),
@@ -368,7 +370,10 @@ def _wire_edits(
     p.current.change(sections, [p.current], [p.section], show_progress="hidden")
 
     def pick_section(event: gr.SelectData) -> dict:
-        # a click on the waveform's section picks it for Regenerate, with the Edit panel opened on it
+        # a click on the waveform's section picks it for Regenerate, with the Edit panel opened on it; a
+        # click on its end opens the panel on Extend (the page then puts the focus on that button)
+        if int(event.index) < 0:
+            return {p.section: gr.skip(), p.edit_panel: gr.Accordion(open=True)}
         return {p.section: gr.Dropdown(value=int(event.index)), p.edit_panel: gr.Accordion(open=True)}
 
     p.waveform.select(pick_section, None, [p.section, p.edit_panel], show_progress="hidden")

@@ -155,3 +155,27 @@ def test_leases_of_dead_owners_end_at_once(repo) -> None:
     again = repo.claim_next("new-worker", lease_s=300, max_attempts=3)
     assert again.id == dead.id and again.attempts == 2
     assert repo.get(alive.id).status == "processing"
+
+
+def test_children_are_found_by_parent_among_any_number_of_tracks(repo) -> None:
+    """The family of an old track still lists its children after more than a page of newer tracks."""
+    base = utc_now()
+    parent = repo.add(make_track(created_at=base))
+    first = repo.add(
+        make_track(created_at=base + dt.timedelta(seconds=1), parent_id=parent.id, operation="loop")
+    )
+    for i in range(120):  # newer tracks push the child far past the newest 100
+        repo.add(make_track(created_at=base + dt.timedelta(seconds=2 + i)))
+    other_owner = make_track(
+        created_at=base + dt.timedelta(seconds=200), parent_id=parent.id, operation="remix", owner="k2"
+    )
+    last = repo.add(
+        make_track(created_at=base + dt.timedelta(seconds=300), parent_id=parent.id, operation="extend")
+    )
+    repo.add(other_owner)
+    newest, _count = repo.list(limit=100, offset=0)
+    assert first.id not in {t.id for t in newest}
+    assert [t.id for t in repo.children(parent.id, limit=100)] == [first.id, other_owner.id, last.id]
+    assert [t.id for t in repo.children(parent.id, limit=1)] == [first.id]
+    assert repo.children(parent.id, limit=100, owner="k2") == [repo.get(other_owner.id)]
+    assert repo.children(first.id, limit=100) == []

@@ -169,6 +169,10 @@ class FakeService:
         tracks = sorted(self._tracks.values(), key=lambda t: t.created_at, reverse=True)
         return tracks[offset : offset + limit], len(tracks)
 
+    def children(self, track_id: str, *, limit: int = 100):
+        made = [t for t in self._tracks.values() if t.parent_id == check_track_id(track_id)]
+        return sorted(made, key=lambda t: t.created_at)[:limit]
+
     def delete(self, track_id: str) -> None:
         if self._tracks.pop(check_track_id(track_id), None) is None:
             raise NotFound("no track with that id")

@@ -222,3 +222,59 @@ def test_the_family_of_a_track_links_its_parent_and_children(open_page, studio_u
     _wait_for_text(page, "#mg-title", parent["id"], timeout_ms=GENERATION_TIMEOUT_MS)
     page.locator(f"#mg-family a[data-track='{child_id}']").click()
     _wait_for_text(page, "#mg-title", child_id, timeout_ms=GENERATION_TIMEOUT_MS)
+
+
+def test_clicking_the_end_of_the_waveform_extends_the_track(open_page, studio_url):
+    made = _api_track(studio_url, prompt="extend me from the end", genre="lo-fi")
+    page = _open(open_page, made["id"])
+    assert not page.locator("#mg-extend").is_visible()  # the Edit panel starts closed
+    page.locator("#mg-waveform .mg-extend-end rect").click()
+    page.wait_for_function("() => document.activeElement?.id === 'mg-extend'")  # opened, focus on Extend
+    page.keyboard.press("Enter")
+    page.wait_for_function(
+        "id => !document.querySelector('#mg-title').innerText.includes(id)",
+        arg=made["id"],
+        timeout=GENERATION_TIMEOUT_MS,
+    )
+    child = _newest_track(studio_url)
+    assert (child["operation"], child["parent_id"]) == ("extend", made["id"])
+    _wait_for_text(page, "#mg-title", child["id"], timeout_ms=GENERATION_TIMEOUT_MS)
+    assert "Made from (extend)" in page.inner_text("#mg-family")
+    done = _track(studio_url, child["id"])
+    assert done["status"] == "completed" and done["duration"] == 8 + 15  # the slider's default seconds
+
+
+_AB_STATE = """() => [...document.querySelectorAll('#mg-compare audio.mg-ab-audio')].map(
+  (a) => ({side: a.dataset.side, paused: a.paused, time: a.currentTime}))"""
+
+
+def _ab(page) -> dict[str, dict]:
+    return {player["side"]: player for player in page.evaluate(_AB_STATE)}
+
+
+def test_a_variation_is_compared_with_its_original_a_b_at_the_same_position(open_page, studio_url):
+    made = _api_track(studio_url, prompt="a b comparison piano", genre="lo-fi", duration=12)
+    page = _open(open_page, made["id"])
+    page.click("#mg-variation")  # the studio's own Variation button
+    page.wait_for_function(
+        "id => { const t = document.querySelector('#mg-title')?.innerText || '';"
+        " return !t.includes(id) && document.querySelectorAll('#mg-compare audio').length === 2; }",
+        arg=made["id"],
+        timeout=GENERATION_TIMEOUT_MS,
+    )
+    sides = page.locator("#mg-compare .mg-ab-side")
+    assert sides.nth(0).get_attribute("data-track") == made["id"]  # A is the original
+    assert "variation" in sides.nth(1).inner_text()
+    page.click("#mg-compare .mg-ab-play[data-side='A']")
+    page.wait_for_function(f"() => ({_AB_STATE})().find((p) => p.side === 'A').time > 1.0", timeout=20_000)
+    page.click("#mg-compare .mg-ab-play[data-side='B']")
+    state = _ab(page)
+    assert state["A"]["paused"] and not state["B"]["paused"]
+    # B starts where A was: the switch keeps the position (within the moment the click took)
+    assert state["B"]["time"] >= 1.0 and abs(state["B"]["time"] - state["A"]["time"]) < 0.5
+    page.wait_for_function(f"() => ({_AB_STATE})().find((p) => p.side === 'B').time > 2.0", timeout=20_000)
+    page.click("#mg-compare .mg-ab-play[data-side='A']")
+    state = _ab(page)
+    assert state["B"]["paused"] and not state["A"]["paused"]
+    assert abs(state["A"]["time"] - state["B"]["time"]) < 0.5
+    assert page.get_attribute("#mg-compare .mg-ab-play[data-side='A']", "aria-pressed") == "true"

@@ -246,6 +246,26 @@ def test_the_view_links_the_track_its_loop_and_its_family(studio):
     assert seen.view(parent).share_url == f"http://studio.example:7860/?track={parent.id}"
 
 
+def test_variations_are_compared_side_by_side_with_their_original(studio):
+    parent = _run(studio, Form("calm pads", duration_s=5))[-1].track
+    assert studio.view(parent).compare_html == ""  # nothing to compare yet
+    first = _collect(studio.vary(parent.id))[-1].view
+    second = _collect(studio.vary(parent.id))[-1].view
+    # from the original or from any variation
+    for shown in (studio.view(parent), studio.view(second.track), studio.view(first.track)):
+        compare = shown.compare_html
+        sides = [compare.index(f'data-track="{t.id}"') for t in (parent, first.track, second.track)]
+        assert sides == sorted(sides), "A is the original, then the variations oldest first"
+        assert compare.count('class="mg-ab-play"') == 3 and 'data-side="A"' in compare
+        assert compare.count("/v1/music/") == 3 and "gradio_api/file=" not in compare
+
+
+def test_the_waveform_ends_in_an_extend_button(studio):
+    track = _run(studio, Form("calm pads", duration_s=5))[-1].track
+    svg = studio.view(track).waveform_html
+    assert 'class="mg-extend-end"' in svg and 'role="button"' in svg and "Extend" in svg
+
+
 def test_a_share_url_names_its_track():
     assert shared_track_id({"track": " abc "}) == "abc"
     assert shared_track_id({}) == "" and shared_track_id({"track": None}) == ""

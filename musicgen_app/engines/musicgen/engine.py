@@ -2,15 +2,20 @@
 
 from __future__ import annotations
 
+import dataclasses
+
 import numpy as np
+import soxr
 import torch
 
+from ...beats import estimate_beat_grid
 from ...errors import GenerationFailed, InvalidRequest
 from ...formats import SAMPLE_RATE
-from ...plan import Plan
+from ...plan import Plan, bar_seconds
 from ...request import MAX_DURATION_S, MIN_DURATION_S
 from ..base import EngineResult, ProgressFn, Stems, no_progress
 from .conditioning import conditioning_text
+from .edit import CROSSFADE_S, loop_from, loop_start_frame
 from .generate import GeneratedAudio, generate_audio
 from .loader import default_device, find_model, load_model, resolve_precision
 from .postprocess import fit_length, to_output_format
@@ -98,6 +103,8 @@ class MusicgenEngine:
         if not MIN_DURATION_S <= plan.duration_s <= MAX_DURATION_S:
             raise InvalidRequest.for_field("duration", f"must be {MIN_DURATION_S}..{MAX_DURATION_S} seconds")
         text = conditioning_text(plan)
+        if plan.loop_bars is not None:
+            return self._loop(plan, text, progress)
         lock_wanted = plan.sources.get("tempo_bpm") == "explicit"
         # Speeding audio up shortens it: make enough that the largest allowed correction still fills it.
         margin = 1.0 + self.max_tempo_correction if lock_wanted else 1.0
@@ -116,15 +123,93 @@ class MusicgenEngine:
         audio = fit_length(audio, round(plan.duration_s * SAMPLE_RATE), sr=SAMPLE_RATE)
         return self._result(audio, text=text, windows=generated.windows, measured_bpm=measured_bpm, lock=lock)
 
-    def _generate(self, text: str, plan: Plan, *, duration_s: float, progress: ProgressFn) -> GeneratedAudio:
+    def _loop(self, plan: Plan, text: str, progress: ProgressFn) -> EngineResult:
+        """A seamless loop of ``plan.loop_bars`` bars at exactly ``plan.tempo_bpm``: generated with room
+        for a bar line to start on and a tail, tempo-locked (a loop's bars must be exact, so a tempo the
+        lock cannot reach fails the job and says why), then cut at a bar line of its tracked beat grid
+        with the tail crossfaded into the head (see :func:`.edit.loop_from`)."""
+        bar_s = bar_seconds(plan.tempo_bpm, plan.time_signature)
+        length = round(plan.loop_bars * bar_s * SAMPLE_RATE)
+        fade = round(CROSSFADE_S * SAMPLE_RATE)
+        wanted_s = (plan.loop_bars + 2) * bar_s + CROSSFADE_S
+        generated = self._generate(
+            text, plan, duration_s=wanted_s * (1.0 + self.max_tempo_correction), progress=progress
+        )
+        audio = to_output_format(generated.audio, generated.sr, out_sr=SAMPLE_RATE)
+        measured_bpm = measure_tempo_bpm(audio, SAMPLE_RATE, prior_bpm=plan.tempo_bpm)
+        audio, lock = lock_tempo(
+            audio,
+            SAMPLE_RATE,
+            measured_bpm=measured_bpm,
+            target_bpm=plan.tempo_bpm,
+            max_correction=self.max_tempo_correction,
+        )
+        if not lock.locked:
+            found = f"{measured_bpm:.1f} BPM" if measured_bpm > 0 else "no steady beat"
+            raise GenerationFailed(
+                f"MusicGen played {found}, too far from {plan.tempo_bpm} BPM to stretch into exact bars "
+                "for a loop; try another seed, or a tempo nearer the style's own"
+            )
+        grid = estimate_beat_grid(
+            audio, SAMPLE_RATE, time_signature=plan.time_signature, tempo_hint_bpm=plan.tempo_bpm
+        )
+        start = loop_start_frame(grid.downbeats_s, length, fade, audio.shape[0], SAMPLE_RATE)
+        one = loop_from(audio, start, length, fade)
+        result = self._result(one, text=text, windows=generated.windows, measured_bpm=measured_bpm, lock=lock)
+        loop = {"bars": plan.loop_bars, "start_frame": 0, "length_frames": length}
+        return dataclasses.replace(result, extra={**result.extra, "loop": loop})
+
+    def continue_audio(
+        self, plan: Plan, before: np.ndarray, *, new_s: float, progress: ProgressFn = no_progress
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """Music for ``plan`` that follows ``before`` (44.1 kHz ``(frames, 2)``, the audio up to where the
+        new music starts; may be empty): the model is prompted with the codes of its last window.
+
+        Returns
+        -------
+        ``(heard, new)``, 44.1 kHz ``(frames, 2)`` each: the model's re-synthesis of the end of
+        ``before`` it heard (to match levels against), and at least ``new_s`` seconds of new audio
+        starting where ``before`` ends. No tempo lock: the continuation keeps the tempo it hears.
+
+        Raises
+        ------
+        EngineUnavailable, GenerationFailed : as :meth:`generate`.
+        """
+        loaded = self._load()
+        prompt = None
+        if before.shape[0]:
+            # a little more than the prompt: generate_audio keeps its last whole code frames
+            tail = before[-round((self.prompt_s + 1.0) * SAMPLE_RATE) :]
+            prompt = np.asarray(soxr.resample(tail, SAMPLE_RATE, loaded.sr, quality="VHQ"), dtype=np.float32)
+        generated = self._generate(
+            conditioning_text(plan), plan, duration_s=new_s, progress=progress, prompt_audio=prompt
+        )
+        heard = to_output_format(
+            generated.audio[: generated.prompt_samples], generated.sr, out_sr=SAMPLE_RATE
+        )
+        new = to_output_format(generated.audio[generated.prompt_samples :], generated.sr, out_sr=SAMPLE_RATE)
+        return heard, new
+
+    def _load(self):
         if self.torch_threads and self.device == "cpu":
             torch.set_num_threads(self.torch_threads)
-        loaded = load_model(
+        return load_model(
             self.model_id,
             device=self.device,
             local_files_only=self.local_files_only,
             precision=self.precision,
         )
+
+    def _generate(
+        self,
+        text: str,
+        plan: Plan,
+        *,
+        duration_s: float,
+        progress: ProgressFn,
+        prompt_audio: np.ndarray | None = None,
+    ) -> GeneratedAudio:
+        loaded = self._load()
         try:
             return generate_audio(
                 loaded,
@@ -135,6 +220,7 @@ class MusicgenEngine:
                 window_s=self.window_s,
                 prompt_s=self.prompt_s,
                 progress=progress,
+                prompt_audio=prompt_audio,
             )
         except RuntimeError as exc:
             raise GenerationFailed(f"MusicGen generation failed: {exc}") from exc

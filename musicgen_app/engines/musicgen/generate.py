@@ -19,7 +19,14 @@ from ..base import ProgressFn, no_progress
 from .loader import LoadedModel
 from .sampling import GuidedSampler, SamplingOptions, StepCounter, seeded_generator
 
-__all__ = ["GeneratedAudio", "Window", "crossfade_join", "generate_audio", "plan_windows"]
+__all__ = [
+    "GeneratedAudio",
+    "Window",
+    "audio_to_codes",
+    "crossfade_join",
+    "generate_audio",
+    "plan_windows",
+]
 
 #: Distance kept between a crossfade and the end of the overlap: a decode's last frames see padding.
 _GUARD_S = 0.25
@@ -40,17 +47,24 @@ class GeneratedAudio:
     audio: np.ndarray
     sr: int
     windows: int
+    #: Samples at the start of ``audio`` that re-synthesise a prompt given as audio (0 without one).
+    prompt_samples: int = 0
 
 
-def plan_windows(total_frames: int, *, window_frames: int, prompt_frames: int) -> tuple[Window, ...]:
-    """Split ``total_frames`` code frames into windows of at most ``window_frames``.
+def plan_windows(
+    total_frames: int, *, window_frames: int, prompt_frames: int, first_prompt_frames: int = 0
+) -> tuple[Window, ...]:
+    """Split ``total_frames`` new code frames into windows of at most ``window_frames``.
 
     Every window after the first is prompted by the last ``prompt_frames`` of what exists, so it adds
-    ``window_frames - prompt_frames`` new frames (the last one possibly fewer).
+    ``window_frames - prompt_frames`` new frames (the last one possibly fewer). The first is prompted by
+    ``first_prompt_frames`` (codes of existing audio an edit continues; 0: none).
     """
     if not 0 < prompt_frames < window_frames:
         raise ValueError(f"need 0 < prompt_frames < window_frames, got {prompt_frames}, {window_frames}")
-    windows = [Window(0, min(total_frames, window_frames))]
+    if not 0 <= first_prompt_frames < window_frames:
+        raise ValueError(f"need 0 <= first_prompt_frames < window_frames, got {first_prompt_frames}")
+    windows = [Window(first_prompt_frames, min(total_frames, window_frames - first_prompt_frames))]
     made = windows[0].new_frames
     while made < total_frames:
         windows.append(Window(prompt_frames, min(window_frames - prompt_frames, total_frames - made)))
@@ -157,6 +171,31 @@ def crossfade_join(head: np.ndarray, tail: np.ndarray, *, overlap: int, fade: in
     return np.concatenate([head[:, :keep], mixed, tail[:, start + fade :]], axis=1).astype(np.float32)
 
 
+def audio_to_codes(loaded: LoadedModel, audio: np.ndarray) -> torch.Tensor:
+    """The model's codes of ``audio`` ``(samples, channels)`` at ``loaded.sr``: ``(codebooks, frames)``,
+    left and right interleaved for a stereo model as its decoder reads them (what ``generate`` does with
+    an ``input_values`` prompt; done here so the prompt can be cut to whole frames and windowed)."""
+    model = loaded.model
+    per_channel = model.decoder.num_codebooks // loaded.audio_channels
+    if loaded.audio_channels == 1:
+        channels = [audio.mean(axis=1)]
+    else:
+        channels = [audio[:, 0], audio[:, min(1, audio.shape[1] - 1)]]
+    encoder = model.audio_encoder
+    dtype = next(encoder.parameters()).dtype
+    codes = []
+    with torch.inference_mode():
+        for mono in channels:
+            values = torch.from_numpy(np.ascontiguousarray(mono, dtype=np.float32)).to(loaded.device, dtype)
+            # residual quantisation: the first codebooks alone are the coarser encoding the decoder uses
+            codes.append(encoder.encode(values[None, None, :]).audio_codes[0, 0, :per_channel])
+    if len(codes) == 1:
+        return codes[0]
+    stereo = codes[0].new_empty((2 * per_channel, codes[0].shape[-1]))
+    stereo[::2], stereo[1::2] = codes[0], codes[1]
+    return stereo
+
+
 def generate_audio(
     loaded: LoadedModel,
     text: str,
@@ -168,6 +207,7 @@ def generate_audio(
     prompt_s: float = 10.0,
     crossfade_s: float = 1.0,
     progress: ProgressFn = no_progress,
+    prompt_audio: np.ndarray | None = None,
 ) -> GeneratedAudio:
     """Make at least ``duration_s`` seconds of audio conditioned on ``text``; same seed, same audio.
 
@@ -181,23 +221,35 @@ def generate_audio(
     window_s, prompt_s : longest single pass, and how much of it continues from the previous window.
     crossfade_s : length of the crossfade inside the overlap of two windows.
     progress : receives the fraction of tokens generated (monotonic, ends at 1.0).
+    prompt_audio : existing audio ``(samples, channels)`` at the model's rate to continue (an extend):
+        its last whole code frames, up to ``prompt_s``, prompt the first window ("continuation from the
+        last window of tokens"); ``duration_s`` then counts only the new audio.
 
     Returns
     -------
-    GeneratedAudio with ``audio`` shaped ``(samples, channels)`` at the model's rate.
+    GeneratedAudio with ``audio`` shaped ``(samples, channels)`` at the model's rate; with a prompt it
+    starts with ``prompt_samples`` samples re-synthesising the prompt's end, then the new audio.
     """
     frame_rate = loaded.frame_rate_hz
     window_frames = min(round(window_s * frame_rate), loaded.max_frames - _delay_steps(loaded) - 1)
+    prompt_frames = min(round(prompt_s * frame_rate), window_frames // 2)
+    hop = loaded.hop_length
+    first_prompt = None
+    if prompt_audio is not None and prompt_audio.shape[0] >= hop:
+        whole = min(prompt_audio.shape[0] // hop, prompt_frames)
+        first_prompt = audio_to_codes(loaded, prompt_audio[prompt_audio.shape[0] - whole * hop :])
     windows = plan_windows(
         math.ceil(duration_s * frame_rate),
         window_frames=window_frames,
-        prompt_frames=min(round(prompt_s * frame_rate), window_frames // 2),
+        prompt_frames=prompt_frames,
+        first_prompt_frames=0 if first_prompt is None else first_prompt.shape[-1],
     )
     tracker = _TokenProgress(sum(w.new_frames + _delay_steps(loaded) for w in windows), progress)
     sampler = GuidedSampler(sampling, seeded_generator(seed, loaded.device))
     text_inputs = loaded.processor(text=[text], padding=True, return_tensors="pt").to(loaded.device)
-    hop = loaded.hop_length
-    audio, codes = _run_window(loaded, dict(text_inputs), None, windows[0], sampler=sampler, tracker=tracker)
+    audio, codes = _run_window(
+        loaded, dict(text_inputs), first_prompt, windows[0], sampler=sampler, tracker=tracker
+    )
     for window in windows[1:]:
         prompt = codes[:, -window.prompt_frames :]
         more, new_codes = _run_window(
@@ -208,4 +260,7 @@ def generate_audio(
         audio = crossfade_join(audio, more, overlap=overlap, fade=round(crossfade_s * loaded.sr), guard=guard)
         codes = new_codes
     tracker.finish()
-    return GeneratedAudio(audio=np.ascontiguousarray(audio.T), sr=loaded.sr, windows=len(windows))
+    prompt_samples = windows[0].prompt_frames * hop
+    return GeneratedAudio(
+        audio=np.ascontiguousarray(audio.T), sr=loaded.sr, windows=len(windows), prompt_samples=prompt_samples
+    )

@@ -6,6 +6,7 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
+from ...controls import cut_bar
 from ...formats import SAMPLE_RATE
 from ...plan import Plan
 from ..base import EngineResult, ProgressFn, no_progress
@@ -106,6 +107,7 @@ class SymbolicEngine:
             beats=score.beat_grid(),
             notices=_notices(score),
             extra={"parts": _part_facts(score), "key": plan.key_name, **_loop_facts(plan)},
+            score=score.as_dict(),
         )
 
 
@@ -116,10 +118,12 @@ def _with_mix_facts(score: Score, plan: Plan) -> Score:
 
 
 def _loop_facts(plan: Plan) -> dict[str, Any]:
+    """A loop's points, or for a track the bar its final chord starts on (where an extend continues)."""
     if plan.loop_bars is None:
-        return {}
+        return {"ending_bar": cut_bar(plan.duration_s, plan.tempo_bpm, plan.time_signature)}
     return {
-        "loop": {"bars": plan.loop_bars, "start_frame": 0, "length_frames": loop_frames(plan, SAMPLE_RATE)}
+        "loop": {"bars": plan.loop_bars, "start_frame": 0, "length_frames": loop_frames(plan, SAMPLE_RATE)},
+        "ending_bar": plan.loop_bars,  # a loop is kept whole: the next music starts after its last bar
     }
 
 

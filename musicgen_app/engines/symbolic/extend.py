@@ -1,11 +1,12 @@
 """Extend a symbolic track: its music unchanged up to a bar line, then new sections and an ending.
 
-The parent's score is composed again from its plan (the composer is deterministic), cut at the bar
-line where its final chord would start, and continued by a score composed for the remaining time in
-the same key, tempo, meter, style and lineup. The whole is rendered; the kept span is then taken
-sample for sample from the parent's mastered stems and the new span follows at the parent's mastering
-gain (found by comparing the two renders of the kept span), so the join neither jumps in level nor
-clicks. Notes that ring across the bar line keep ringing (the "tails crossing the edge").
+The parent's score (the one its track keeps, or its plan composed again) is cut at the bar line where
+its final chord starts (a loop: after its last bar), and continued by a score composed for the
+remaining time in the same key, tempo, meter, style and lineup. The whole is rendered; the kept span is
+then taken sample for sample from the parent's mastered stems and the new span follows at the parent's
+mastering gain (found by comparing the two renders of the kept span, stem by stem so a remix keeps its
+balance), so the join neither jumps in level nor clicks. Notes that ring across the bar line keep
+ringing (the "tails crossing the edge").
 """
 
 from __future__ import annotations
@@ -27,7 +28,7 @@ from .form import plan_form
 from .meter import Meter
 from .render import render_score
 from .score import Note, Score, Section
-from .splice import matching_gain, ramp_onto
+from .splice import matching_gains, ramp_onto
 from .styles import style_for
 
 __all__ = ["ExtendedTrack", "extend_track", "under_the_ceiling"]
@@ -35,12 +36,14 @@ __all__ = ["ExtendedTrack", "extend_track", "under_the_ceiling"]
 
 @dataclasses.dataclass(frozen=True)
 class ExtendedTrack:
-    """The child's stems (mastered), its mix, its score and where the parent's samples end."""
+    """The child's stems (mastered), its mix, its score, where the parent's samples end and the bar
+    where the child's own final chord starts (an extend of it continues from there)."""
 
     stems: Stems
     mix: np.ndarray
     score: Score
     cut_frame: int
+    ending_bar: int
 
 
 def _continuation_plan(child: Plan, cut_s: float) -> Plan:
@@ -78,12 +81,17 @@ def _joined_score(parent: Score, new: Score, cut: int, child: Plan) -> Score:
     sections = [s for s in parent.sections if s.start_bar < cut]
     sections += [Section(s.name, s.start_bar + cut, s.bars, s.energy) for s in new.sections]
     return dataclasses.replace(
-        parent, duration_s=child.duration_s, parts=tuple(parts), sections=tuple(sections), meta=new.meta
+        parent,
+        duration_s=child.duration_s,
+        parts=tuple(parts),
+        sections=tuple(sections),
+        meta={**parent.meta, **new.meta},
     )
 
 
 def extend_track(
-    parent_plan: Plan,
+    parent_score: Score,
+    cut: int,
     child_plan: Plan,
     parent_stems: dict[str, np.ndarray],
     parent_mix: np.ndarray,
@@ -93,21 +101,22 @@ def extend_track(
     threads: int = 2,
 ) -> ExtendedTrack:
     """The child of an extend: ``parent_stems`` and ``parent_mix`` (mastered, ``(frames, 2)`` each, as
-    their files decode) kept up to the cut, then new music to ``child_plan.duration_s``.
+    their files decode) kept up to bar ``cut``, then new music to ``child_plan.duration_s``.
 
+    ``parent_score`` is the notes the parent plays (its kept score: the parent may itself be an edit);
     ``child_plan`` carries the parent's key, tempo, meter, genre and lineup and the new seed.
     """
-    cut = cut_bar(parent_plan.duration_s, parent_plan.tempo_bpm, parent_plan.time_signature)
-    parent_score = compose(parent_plan)
-    cut_s = cut * parent_score.beats_per_bar * 60.0 / parent_plan.tempo_bpm
+    cut_s = cut * parent_score.beats_per_bar * 60.0 / parent_score.tempo_bpm
     new_score = compose(_continuation_plan(child_plan, cut_s))
     score = _joined_score(parent_score, new_score, cut, child_plan)
     raw = render_score(
         score, soundfont=soundfont, sample_rate=sample_rate, seed=child_plan.seed, threads=threads
     )
     cut_frame = round(cut_s * sample_rate)
-    gain = np.float32(matching_gain(sum(parent_stems.values()), raw.mix(), 0, cut_frame, sample_rate))
-    tail = Stems(**{name: audio[cut_frame:] * gain for name, audio in raw.items()}, sample_rate=sample_rate)
+    gains = matching_gains(parent_stems, raw, 0, cut_frame, sample_rate)
+    tail = Stems(
+        **{name: audio[cut_frame:] * gains[name] for name, audio in raw.items()}, sample_rate=sample_rate
+    )
     tail = under_the_ceiling(tail)
     stems = {}
     for name in STEM_NAMES:
@@ -120,7 +129,8 @@ def extend_track(
         stems[name] = np.concatenate([kept, new])
     child = Stems(**stems, sample_rate=sample_rate)
     mix = np.concatenate([parent_mix[:cut_frame], child.mix()[cut_frame:]])
-    return ExtendedTrack(child, mix, score, cut_frame)
+    rest = cut_bar(child_plan.duration_s - cut_s, child_plan.tempo_bpm, child_plan.time_signature)
+    return ExtendedTrack(child, mix, score, cut_frame, cut + rest)
 
 
 def under_the_ceiling(tail: Stems) -> Stems:

@@ -1,12 +1,12 @@
 """Regenerate a span of a symbolic track: new music between two bar lines, the rest unchanged.
 
-The parent's score is composed again from its plan, and the same plan with a new seed gives the new
-notes (the form does not depend on the seed, so sections, chords' places and energies line up). Notes
-that start inside the span come from the new score, the others from the parent's; notes ringing
-across an edge keep ringing. The whole is rendered, and the result is the parent's mastered samples
-before the span, the new render (at the parent's gain) over it and for a short tail window after it,
-where the two renders are crossfaded back into the parent's samples, which then run unchanged to the
-end.
+The parent's score is the one its track keeps (or its plan composed again), and its plan with a new
+seed gives the new notes (the form does not depend on the seed, so sections, chords' places and
+energies line up). Notes that start inside the span come from the new score, the others from the
+parent's; notes ringing across an edge keep ringing. The whole is rendered, and the result is the
+parent's mastered samples before the span, the new render (at the parent's gain, stem by stem) over it
+and for a short tail window after it, where the two renders are crossfaded back into the parent's
+samples, which then run unchanged to the end.
 """
 
 from __future__ import annotations
@@ -23,7 +23,7 @@ from .compose import compose
 from .extend import under_the_ceiling
 from .render import render_score
 from .score import Score
-from .splice import fade_into, matching_gain, ramp_onto
+from .splice import fade_into, matching_gains, ramp_onto
 
 __all__ = ["TAIL_S", "RegeneratedTrack", "regenerate_span"]
 
@@ -60,7 +60,8 @@ def _spliced_score(parent: Score, new: Score, start_bar: int, end_bar: int) -> S
 
 
 def regenerate_span(
-    parent_plan: Plan,
+    parent_score: Score,
+    render_seed: int,
     new_plan: Plan,
     span_bars: tuple[int, int],
     parent_stems: dict[str, np.ndarray],
@@ -72,14 +73,12 @@ def regenerate_span(
 ) -> RegeneratedTrack:
     """The child of a regenerate: bars ``span_bars`` (start inclusive, end exclusive) composed anew
     from ``new_plan`` (the parent's with a new seed, perhaps new moods); ``parent_stems`` and
-    ``parent_mix`` (mastered, as their files decode) elsewhere."""
+    ``parent_mix`` (mastered, as their files decode) elsewhere. ``parent_score`` is the notes the parent
+    plays (its kept score: the parent may itself be an edit); ``render_seed`` seeds its ambience."""
     start_bar, end_bar = span_bars
-    parent_score = compose(parent_plan)
     new_score = compose(new_plan)
     score = _spliced_score(parent_score, new_score, start_bar, end_bar)
-    raw = render_score(
-        score, soundfont=soundfont, sample_rate=sample_rate, seed=parent_plan.seed, threads=threads
-    )
+    raw = render_score(score, soundfont=soundfont, sample_rate=sample_rate, seed=render_seed, threads=threads)
     frames = raw.frames
     bar_s = score.beats_per_bar * 60.0 / score.tempo_bpm
     start = round(start_bar * bar_s * sample_rate)
@@ -88,8 +87,10 @@ def regenerate_span(
     # the level is the parent's: compare the renders where they play the same notes (before the span,
     # or after it when the span starts the track)
     reference = (0, start) if start > 0 else (stop, frames)
-    gain = np.float32(matching_gain(parent_mix, raw.mix(), *reference, sample_rate))
-    span = Stems(**{name: audio[start:stop] * gain for name, audio in raw.items()}, sample_rate=sample_rate)
+    gains = matching_gains(parent_stems, raw, *reference, sample_rate)
+    span = Stems(
+        **{name: audio[start:stop] * gains[name] for name, audio in raw.items()}, sample_rate=sample_rate
+    )
     span = under_the_ceiling(span)
     stems = {}
     for name in STEM_NAMES:

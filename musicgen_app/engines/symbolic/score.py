@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass, field
+from typing import Any
 
 # the meter arithmetic is the request's too (sections in bars): one definition, re-exported here
 from ...beats import BeatGrid, metric_grid
@@ -156,8 +158,48 @@ class Score:
             for s in self.sections
         )
 
+    def as_dict(self) -> dict[str, Any]:
+        """The score as JSON-ready values (a track keeps it, so an edit of an edit has its notes)."""
+        return {
+            "tempo_bpm": self.tempo_bpm,
+            "time_signature": list(self.time_signature),
+            "key": self.key,
+            "mode": self.mode,
+            "duration_s": self.duration_s,
+            "parts": [_part_dict(p) for p in self.parts],
+            "sections": [[s.name, s.start_bar, s.bars, s.energy] for s in self.sections],
+            "ambience": list(self.ambience),
+            "meta": dict(self.meta),
+        }
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> Score:
+        """The score :meth:`as_dict` wrote (notes checked again by :class:`Note`)."""
+        return cls(
+            tempo_bpm=float(data["tempo_bpm"]),
+            time_signature=(int(data["time_signature"][0]), int(data["time_signature"][1])),
+            key=str(data["key"]),
+            mode=str(data["mode"]),
+            duration_s=float(data["duration_s"]),
+            parts=tuple(_part_from(p) for p in data["parts"]),
+            sections=tuple(Section(str(n), int(b), int(c), float(e)) for n, b, c, e in data["sections"]),
+            ambience=tuple(data.get("ambience", ())),
+            meta={str(k): str(v) for k, v in data.get("meta", {}).items()},
+        )
+
     def beat_grid(self) -> BeatGrid:
         """The exact beat grid of the score: its tempo, meter, beats, downbeats and sections."""
         return metric_grid(
             self.tempo_bpm, self.time_signature, self.beats_per_bar, self.duration_s, self.section_starts_s()
         )
+
+
+def _part_dict(part: Part) -> dict[str, Any]:
+    values = {f.name: getattr(part, f.name) for f in dataclasses.fields(Part) if f.name != "notes"}
+    notes = [[n.start_beat, n.duration_beats, n.pitch, n.velocity, n.bend] for n in part.notes]
+    return {**values, "notes": notes}
+
+
+def _part_from(data: dict[str, Any]) -> Part:
+    notes = tuple(Note(float(s), float(d), int(p), int(v), float(b)) for s, d, p, v, b in data["notes"])
+    return Part(**{**{k: v for k, v in data.items() if k != "notes"}, "notes": notes})

@@ -198,3 +198,36 @@ def test_shared_generation_config_is_never_changed(tiny_engine, tiny_musicgen_di
 
     assert loaded.model.generation_config.to_dict() == before
     assert before["guidance_scale"] == 3.0 and before["do_sample"] is True
+
+
+@pytest.mark.parametrize("stereo", [False, True])
+def test_continuation_hears_the_codes_of_the_audio_before_it(
+    tiny_musicgen_dir, tiny_stereo_musicgen_dir, stereo
+):
+    """An extend's continuation: the model is prompted with the codes of the end of the audio it follows
+    (mono downmixed, or left and right interleaved for a stereo checkpoint), re-synthesises that end and
+    makes at least the new seconds asked for; other audio before it is heard as other codes. (Whether
+    the tiny random decoder's next tokens change with them is its own affair: its logits are nearly flat.)"""
+    import torch
+
+    from musicgen_app.engines.musicgen.engine import MusicgenEngine
+    from musicgen_app.engines.musicgen.generate import audio_to_codes
+    from musicgen_app.engines.musicgen.loader import load_model
+
+    directory = tiny_stereo_musicgen_dir if stereo else tiny_musicgen_dir
+    engine = MusicgenEngine(str(directory), device="cpu", local_files_only=True, prompt_s=2.0)
+    rng = np.random.default_rng(3)
+    # loud: the tiny random codec quantises anything near full scale or quieter to one and the same code
+    before = (100.0 * rng.standard_normal((3 * 44_100, 2))).astype(np.float32)
+    heard, new = engine.continue_audio(make_plan(), before, new_s=4.0)
+    assert heard.shape == (2 * 44_100, 2)  # the whole prompt frames it heard: 2 s (tiny hop: 0.2 s)
+    assert new.shape[0] >= 4 * 44_100 and new.shape[1] == 2 and np.any(new)
+    other_heard, other_new = engine.continue_audio(make_plan(), before[::-1].copy(), new_s=4.0)
+    assert not np.array_equal(heard, other_heard) and other_new.shape == new.shape
+    loaded = load_model(str(directory), device="cpu", local_files_only=True, precision="fp32")
+    loud = (100.0 * rng.standard_normal((6400 * 3, 2 if stereo else 1))).astype(np.float32)
+    codes = audio_to_codes(loaded, loud)
+    assert tuple(codes.shape) == (loaded.model.decoder.num_codebooks, 3)
+    assert not torch.equal(codes, audio_to_codes(loaded, loud[::-1].copy()))
+    nothing_before, fresh = engine.continue_audio(make_plan(), np.zeros((0, 2), dtype=np.float32), new_s=4.0)
+    assert nothing_before.shape == (0, 2) and fresh.shape[0] >= 4 * 44_100
