@@ -144,8 +144,9 @@ def _write_audio(
     """The lossless master of the mix (``stems.mix()``, summed once by the caller) and of each stem, and
     the mix in the requested format; ``meanwhile()`` runs in this thread while the encoders work.
 
-    Three at a time (the encoders release the GIL). Stems in other formats are encoded after the track
-    is completed, or on the first request for them: a job only waits for what the caller asked for.
+    Two at a time, one per core (the encoders release the GIL). Stems in other formats are encoded after
+    the track is completed, or on the first request for them: a job only waits for what the caller asked
+    for.
     ``progress`` is told the share of the encoding work done, by frames handed to each encoder.
     """
     # The requested format is encoded from the values the master holds, so that it and any file encoded
@@ -162,9 +163,10 @@ def _write_audio(
         (out_dir / relative).parent.mkdir(parents=True, exist_ok=True)
     done = SummedProgress(progress)
     reporters = [done.add(_ENCODE_WEIGHT[file_format]) for _, _, file_format in jobs]
-    # three at a time on two cores: ffmpeg (mp3) is a process of its own, and the FLAC writers release
-    # the GIL, so the thread that waits for ffmpeg would otherwise leave a core idle
-    with ThreadPoolExecutor(max_workers=3) as pool:
+    # Two at a time on two cores: the lossy encode of the mix is the longest job and is on the critical
+    # path, so it keeps a core to itself while the masters are written one after another on the other
+    # (together they take less time than it does); a third writer would only slow it down.
+    with ThreadPoolExecutor(max_workers=2) as pool:
         futures = [
             pool.submit(
                 encode_audio,
