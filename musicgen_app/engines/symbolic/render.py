@@ -29,7 +29,7 @@ import numpy as np
 from scipy.linalg import blas
 
 from ...formats import SAMPLE_RATE, STEM_NAMES
-from ..base import ProgressFn, Stems, no_progress
+from ..base import ProgressFn, Stems, no_progress, sum_of
 from .ambience import mixed_beds, reference_rms
 from .effects import apply_chain
 from .fluidsynth import BLOCK_FRAMES, DRUM_BANK, DRUM_CHANNEL, Synth, check_soundfont, warm_synth
@@ -360,10 +360,7 @@ def _stem_bus(
 
 
 def _mix_of(stems: dict[str, np.ndarray]) -> np.ndarray:
-    mix = stems[STEM_NAMES[0]].copy()
-    for name in STEM_NAMES[1:]:
-        mix += stems[name]
-    return mix
+    return sum_of([stems[name] for name in STEM_NAMES])
 
 
 def _compress_and_add_ambience(
