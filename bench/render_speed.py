@@ -26,16 +26,18 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from musicgen_app.engines.base import no_progress
 from musicgen_app.engines.symbolic.ambience import mixed_beds
 from musicgen_app.engines.symbolic.fluidsynth import warm_synth
-from musicgen_app.engines.symbolic.mixing import mix_settings_for, shape_part
+from musicgen_app.engines.symbolic.mixing import mix_settings_for, score_genre, shape_part
 from musicgen_app.engines.symbolic.render import (  # stages of render_score, timed one by one
     _compress_and_add_ambience,
     _duck_curve,
-    _reverb_and_eq,
-    _sum_into_stems,
+    _stem_bus,
+    _summed_stems,
     render_part,
     render_score,
 )
 from musicgen_app.engines.symbolic.score import Note, Part, Score
+from musicgen_app.engines.symbolic.styles.production import production_for
+from musicgen_app.formats import STEM_NAMES
 
 SOUNDFONT = Path("/usr/share/sounds/sf2/FluidR3_GM.sf2")
 SR = 44_100
@@ -122,9 +124,12 @@ def _mix(score: Score, dry: list[np.ndarray]) -> dict[str, np.ndarray]:
         shape_part(part, audio, settings=settings, sr=SR, duck=duck, out=audio)
         for part, audio in zip(score.parts, dry, strict=True)
     )
-    stems, sends = _sum_into_stems(score.parts, shaped, frames=frames, progress=no_progress)
-    stems = _reverb_and_eq(stems, sends, score, settings, SR)
-    return _compress_and_add_ambience(stems, None, settings, sr=SR)
+    production = production_for(score_genre(score))
+    summed = _summed_stems(score.parts, shaped, frames=frames, progress=no_progress)
+    stems = {
+        name: _stem_bus(name, audio, send, score, settings, production, SR) for name, audio, send in summed
+    }
+    return _compress_and_add_ambience({name: stems[name] for name in STEM_NAMES}, None, settings, sr=SR)
 
 
 def measure(duration_s: float, threads: int) -> dict[str, float]:

@@ -7,6 +7,7 @@ HTTP, databases or queues: it gets a :class:`JobSpec` and a directory, and retur
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -15,7 +16,7 @@ from typing import Any
 import numpy as np
 
 from .audio.encode import MASTER_BITS, as_master_pcm, encode_audio
-from .audio.loudness import sample_peak_dbfs
+from .audio.loudness import amplitude_to_db
 from .audio.master import MasterResult, master, measure
 from .audio.tags import Tags
 from .audio.waveform import waveform_json
@@ -112,7 +113,7 @@ def _stems_within_full_scale(mastered: MasterResult) -> tuple[MasterResult, tupl
     A mastered mix stays under its ceiling, but a separated stem can peak above full scale when other
     stems cancel it in the mix; clipping that stem in a fixed-point file would break the sum.
     """
-    peak = max(float(np.max(np.abs(audio), initial=0.0)) for _, audio in mastered.stems.items())
+    peak = max(_sample_peak(audio) for _, audio in mastered.stems.items())
     # a stem lowered to the limit comes back from its 24-bit file a quantum above it: an edit that keeps
     # those samples must not be lowered again for that (it would move every kept sample)
     if peak <= _STEM_PEAK_LIMIT + _MASTER_QUANTUM:
@@ -135,31 +136,41 @@ def _stems_within_full_scale(mastered: MasterResult) -> tuple[MasterResult, tupl
 
 
 def _write_audio(
-    stems: Stems, mix: np.ndarray, out_dir: Path, fmt: str, tags: Tags, *, progress: ProgressFn = no_progress
+    stems: Stems,
+    mix: np.ndarray,
+    out_dir: Path,
+    fmt: str,
+    tags: Tags,
+    *,
+    progress: ProgressFn = no_progress,
+    meanwhile: Callable[[], None] = lambda: None,
 ) -> dict[str, str]:
     """The lossless master of the mix (``stems.mix()``, summed once by the caller) and of each stem, and
-    the mix in the requested format.
+    the mix in the requested format; ``meanwhile()`` runs in this thread while the encoders work.
 
-    Three at a time (the encoders release the GIL). Stems in other formats are encoded after the track
-    is completed, or on the first request for them: a job only waits for what the caller asked for.
+    Two at a time, one per core (the encoders release the GIL). Stems in other formats are encoded after
+    the track is completed, or on the first request for them: a job only waits for what the caller asked
+    for.
     ``progress`` is told the share of the encoding work done, by frames handed to each encoder.
     """
-    # Everything is encoded from the values the master holds, so that the mix encoded here and any file
-    # encoded from the master later are the same, sample for sample.
-    mix = as_master_pcm(mix)
+    # The requested format is encoded from the values the master holds, so that it and any file encoded
+    # from the master later are the same, sample for sample. The masters themselves take the floats: the
+    # 24-bit writer rounds them exactly as ``as_master_pcm`` does, so quantising them first is wasted.
     jobs: list[tuple[np.ndarray, str, str]] = []
     if fmt != MASTER_FORMAT:
-        # first: a lossy encoder is the longest job, and runs in its own process beside the others
-        jobs.append((mix, encoded_file("mix", fmt), fmt))
+        # first, and the only input quantised before the encoders start: the lossy encoder is the longest
+        # job of the stage, and it runs in its own process beside the others
+        jobs.append((as_master_pcm(mix), encoded_file("mix", fmt), fmt))
     jobs.append((mix, master_file("mix"), MASTER_FORMAT))
-    jobs += [(as_master_pcm(audio), master_file(name), MASTER_FORMAT) for name, audio in stems.items()]
+    jobs += [(audio, master_file(name), MASTER_FORMAT) for name, audio in stems.items()]
     for _, relative, _ in jobs:
         (out_dir / relative).parent.mkdir(parents=True, exist_ok=True)
     done = SummedProgress(progress)
     reporters = [done.add(_ENCODE_WEIGHT[file_format]) for _, _, file_format in jobs]
-    # three at a time on two cores: ffmpeg (mp3) is a process of its own, and the FLAC writers release
-    # the GIL, so the thread that waits for ffmpeg would otherwise leave a core idle
-    with ThreadPoolExecutor(max_workers=3) as pool:
+    # Two at a time on two cores: the lossy encode of the mix is the longest job and is on the critical
+    # path, so it keeps a core to itself while the masters are written one after another on the other
+    # (together they take less time than it does); a third writer would only slow it down.
+    with ThreadPoolExecutor(max_workers=2) as pool:
         futures = [
             pool.submit(
                 encode_audio,
@@ -173,14 +184,22 @@ def _write_audio(
             )
             for (audio, relative, file_format), report in zip(jobs, reporters, strict=True)
         ]
-        for future in futures:
-            future.result()
+        try:
+            meanwhile()
+        finally:
+            for future in futures:
+                future.result()
     return {"mix": master_file("mix"), **{name: master_file(name) for name, _ in stems.items()}}
+
+
+def _sample_peak(audio: np.ndarray) -> float:
+    """Largest ``|sample|``, linear: two reductions, without the 100 MB ``abs`` temporary at 300 s."""
+    return max(float(audio.max(initial=0.0)), -float(audio.min(initial=0.0)))
 
 
 def _stem_peaks(stems: Stems) -> dict[str, float]:
     """Each stem's sample peak in dBFS (-200 for digital silence), so readers can tell empty stems."""
-    return {name: round(sample_peak_dbfs(audio), 1) for name, audio in stems.items()}
+    return {name: round(amplitude_to_db(_sample_peak(audio)), 1) for name, audio in stems.items()}
 
 
 def _beat_grid(result: EngineResult, plan: Plan, mix: np.ndarray, sample_rate: int) -> BeatGrid:
@@ -256,14 +275,23 @@ def _produce(spec: JobSpec, out_dir: Path, steady: SteadyProgress) -> TrackOutco
     kept_mix = result.mix is not None and mastered.stems is result.stems  # left untouched by the level
     mix = result.mix if kept_mix else mastered.stems.mix()
     encoding = _scaled(steady, _ENCODE_AT, _SAVE_AT - _ENCODE_AT)
-    files = _write_audio(mastered.stems, mix, out_dir, spec.output_format, tags, progress=encoding)
-    steady.step(_SAVE_AT, 1.0)
     side = {kind: name for kind, (name, _media) in SIDE_FILES.items()}
-    _write_json(out_dir / side["waveform"], waveform_json(mix, sample_rate))
-    _write_json(out_dir / side["beats"], _beat_grid(result, plan, mix, sample_rate).as_dict())
+    stem_peaks: dict[str, float] = {}
+
+    def write_side_files() -> None:
+        # small next to the encoders, so they are done while the encoders run
+        stem_peaks.update(_stem_peaks(mastered.stems))
+        _write_json(out_dir / side["waveform"], waveform_json(mix, sample_rate))
+        _write_json(out_dir / side["beats"], _beat_grid(result, plan, mix, sample_rate).as_dict())
+        if result.midi is not None:
+            (out_dir / side["midi"]).write_bytes(result.midi)
+
+    files = _write_audio(
+        mastered.stems, mix, out_dir, spec.output_format, tags, progress=encoding, meanwhile=write_side_files
+    )
+    steady.step(_SAVE_AT, 1.0)
     files.update(waveform=side["waveform"], beats=side["beats"])
     if result.midi is not None:
-        (out_dir / side["midi"]).write_bytes(result.midi)
         files["midi"] = side["midi"]
     if result.score is not None:
         _write_json(out_dir / SCORE_FILE, result.score)
@@ -279,5 +307,5 @@ def _produce(spec: JobSpec, out_dir: Path, steady: SteadyProgress) -> TrackOutco
         true_peak_dbtp=round(mastered.true_peak_dbtp, 2),
         notices=(*notices, *result.notices, *level_notices),
         sections=tuple(result.sections),
-        details={**result.extra, "stem_peak_dbfs": _stem_peaks(mastered.stems)},
+        details={**result.extra, "stem_peak_dbfs": stem_peaks},
     )

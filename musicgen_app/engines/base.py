@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
@@ -12,7 +13,7 @@ from ..beats import BeatGrid
 from ..formats import CHANNELS, SAMPLE_RATE, STEM_NAMES
 from ..plan import Plan
 
-__all__ = ["Engine", "EngineResult", "ProgressFn", "Stems", "no_progress"]
+__all__ = ["Engine", "EngineResult", "ProgressFn", "Stems", "no_progress", "sum_of"]
 
 #: Receives the fraction (0..1) of the engine's own work that is done.
 ProgressFn = Callable[[float], None]
@@ -20,6 +21,34 @@ ProgressFn = Callable[[float], None]
 
 def no_progress(_fraction: float) -> None:
     """A progress callback that ignores what it is told."""
+
+
+#: Frames per block of :func:`sum_of`: 256 KiB of stereo float32, so a block stays in cache while the
+#: terms are added into it.
+_SUM_BLOCK_FRAMES = 32_768
+
+
+def sum_of(terms: Sequence[np.ndarray]) -> np.ndarray:
+    """``terms[0] + terms[1] + ...`` (float32, equal shapes), added in that order for every sample.
+
+    A cache-sized block at a time, the blocks split between two threads (numpy releases the GIL): the
+    same sums as adding whole arrays, at a fraction of the memory traffic (at 300 s each term is 100 MB).
+    """
+    total = np.empty(terms[0].shape, dtype=np.float32)
+    starts = range(0, total.shape[0], _SUM_BLOCK_FRAMES)
+
+    def add(block_starts: range) -> None:
+        for start in block_starts:
+            block = total[start : start + _SUM_BLOCK_FRAMES]
+            np.copyto(block, terms[0][start : start + _SUM_BLOCK_FRAMES])
+            for term in terms[1:]:
+                block += term[start : start + _SUM_BLOCK_FRAMES]
+
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="sum") as side:
+        other_half = side.submit(add, starts[1::2])
+        add(starts[::2])
+        other_half.result()
+    return total
 
 
 def _frozen_audio(audio: np.ndarray, name: str) -> np.ndarray:
@@ -63,10 +92,7 @@ class Stems:
     def mix(self) -> np.ndarray:
         """The sum of the four stems, float32 ``(frames, 2)``."""
         # float32 accumulation: four terms add at most a few ulps (below -130 dB), at half the cost
-        total = self.vocals.copy()
-        for name in STEM_NAMES[1:]:
-            total += getattr(self, name)
-        return total
+        return sum_of([getattr(self, name) for name in STEM_NAMES])
 
     def map(self, fn: Callable[[np.ndarray], np.ndarray]) -> Stems:
         """A new Stems with ``fn`` applied to each stem (the same fn for all four)."""

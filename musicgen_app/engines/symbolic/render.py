@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import bisect
 import math
-from collections import OrderedDict
+from collections import Counter, OrderedDict
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, replace
@@ -29,7 +29,7 @@ import numpy as np
 from scipy.linalg import blas
 
 from ...formats import SAMPLE_RATE, STEM_NAMES
-from ..base import ProgressFn, Stems, no_progress
+from ..base import ProgressFn, Stems, no_progress, sum_of
 from .ambience import mixed_beds, reference_rms
 from .effects import apply_chain
 from .fluidsynth import BLOCK_FRAMES, DRUM_BANK, DRUM_CHANNEL, Synth, check_soundfont, warm_synth
@@ -307,16 +307,19 @@ def _shaped_parts(
         yield from pool.map(work, score.parts)
 
 
-def _sum_into_stems(
+def _summed_stems(
     parts: tuple[Part, ...], shaped: Iterator[np.ndarray], *, frames: int, progress: ProgressFn
-) -> tuple[dict[str, np.ndarray], dict[str, np.ndarray]]:
-    """Dry stems and reverb send buses, summed in score order (so the result never depends on timing).
+) -> Iterator[tuple[str, np.ndarray, np.ndarray | None]]:
+    """``(stem, dry stem, reverb send bus or None)`` for each stem, as soon as its last part is summed.
 
-    A stem's first part becomes the stem's buffer and later ones are added in place: at 300 s every
-    avoided temporary is 100 MB of fresh pages.
+    Parts are summed in score order (so the result never depends on timing); a stem is handed on when
+    no later part goes into it, so its bus can run while the parts of other stems still render. A stem's
+    first part becomes the stem's buffer and later ones are added in place: at 300 s every avoided
+    temporary is 100 MB of fresh pages. Stems without parts come last, silent.
     """
     stems: dict[str, np.ndarray] = {}
     sends: dict[str, np.ndarray] = {}
+    remaining = Counter(part.stem for part in parts)
     counts = np.cumsum([len(p.notes) + 1 for p in parts])
     for part, audio, count in zip(parts, shaped, counts, strict=True):
         if part.reverb_send > 0.0:
@@ -330,39 +333,34 @@ def _sum_into_stems(
         else:
             stems[part.stem] = audio
         progress(float(count / counts[-1]))
-    return {name: stems.get(name, np.zeros((frames, 2), np.float32)) for name in STEM_NAMES}, sends
+        remaining[part.stem] -= 1
+        if not remaining[part.stem]:
+            yield part.stem, stems[part.stem], sends.get(part.stem)
+    for name in STEM_NAMES:
+        if name not in stems:
+            yield name, np.zeros((frames, 2), np.float32), None
 
 
-def _reverb_and_eq(
-    stems: dict[str, np.ndarray],
-    sends: dict[str, np.ndarray],
+def _stem_bus(
+    name: str,
+    audio: np.ndarray,
+    send: np.ndarray | None,
     score: Score,
     settings: MixSettings,
     production: Production,
     sr: int,
-    threads: int,
-) -> dict[str, np.ndarray]:
-    """Each stem plus the reverb return of its own send bus, equalised, then through the style's stem
-    chain (each stem on its own, so they still sum to the mix). Stems are independent, so they run
-    ``threads`` at a time (the convolution, resampler, filters and effects all release the GIL)."""
-
-    def finish(name: str) -> np.ndarray:
-        audio = stems[name]
-        if name in sends:
-            audio += apply_reverb(sends[name], sr=sr, rt60_s=settings.reverb_rt60_s)
-        parts = score.parts_for_stem(name)
-        audio = equalize_stem(audio, stem=name, parts=parts, settings=settings, sr=sr, out=audio)
-        return apply_chain(audio, production.stem_chain(name), sr=sr) if parts else audio
-
-    with ThreadPoolExecutor(max_workers=threads, thread_name_prefix="stem-bus") as pool:
-        return dict(zip(stems, pool.map(finish, stems), strict=True))
+) -> np.ndarray:
+    """One stem (owned, changed in place) plus the reverb return of its own send bus, equalised, then
+    through the style's stem chain (each stem on its own, so they still sum to the mix)."""
+    if send is not None:
+        audio += apply_reverb(send, sr=sr, rt60_s=settings.reverb_rt60_s)
+    parts = score.parts_for_stem(name)
+    audio = equalize_stem(audio, stem=name, parts=parts, settings=settings, sr=sr, out=audio)
+    return apply_chain(audio, production.stem_chain(name), sr=sr) if parts else audio
 
 
 def _mix_of(stems: dict[str, np.ndarray]) -> np.ndarray:
-    mix = stems[STEM_NAMES[0]].copy()
-    for name in STEM_NAMES[1:]:
-        mix += stems[name]
-    return mix
+    return sum_of([stems[name] for name in STEM_NAMES])
 
 
 def _compress_and_add_ambience(
@@ -371,8 +369,8 @@ def _compress_and_add_ambience(
     """Stems (owned, changed in place) with one compressor gain applied to all, then ambience in other."""
     if settings.bus_compression:
         gain = bus_compressor_gain(_mix_of(stems), sr=sr)[:, None]
-        for audio in stems.values():
-            audio *= gain
+        with ThreadPoolExecutor(max_workers=2, thread_name_prefix="bus-gain") as pool:
+            list(pool.map(lambda audio: np.multiply(audio, gain, out=audio), stems.values()))
     if beds is not None:
         beds *= np.float32(reference_rms(_mix_of(stems)))
         stems["other"] += beds
@@ -416,7 +414,13 @@ def render_score(
     production = production_for(score_genre(score))
     frames = round(score.duration_s * sample_rate)
     # Ambience needs nothing from the music but its final level: synthesise it while the parts render.
-    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="ambience") as side:
+    # Each stem's bus (reverb, EQ, stem chain) starts as soon as its last part is summed, beside the
+    # parts still rendering; stems are independent and the convolution, resampler, filters and effects
+    # all release the GIL.
+    with (
+        ThreadPoolExecutor(max_workers=1, thread_name_prefix="ambience") as side,
+        ThreadPoolExecutor(max_workers=threads, thread_name_prefix="stem-bus") as buses,
+    ):
         beds = side.submit(mixed_beds, score.ambience, frames=frames, sr=sample_rate, seed=seed)
         shaped = _shaped_parts(
             score,
@@ -426,10 +430,14 @@ def render_score(
             production=production,
             threads=threads,
         )
-        stems, sends = _sum_into_stems(
+        summed = _summed_stems(
             score.parts, shaped, frames=frames, progress=lambda done: progress(_PARTS_SHARE * done)
         )
-        stems = _reverb_and_eq(stems, sends, score, settings, production, sample_rate, threads)
+        finishing = {
+            name: buses.submit(_stem_bus, name, audio, send, score, settings, production, sample_rate)
+            for name, audio, send in summed
+        }
+        stems = {name: finishing[name].result() for name in STEM_NAMES}
         progress(_REVERB_DONE)
         bed = beds.result() if score.ambience else None
     stems = _compress_and_add_ambience(stems, bed, settings, sr=sample_rate)
