@@ -158,3 +158,21 @@ def test_a_trio_melody_goes_to_the_piano_not_the_bass():
 def test_named_instruments_take_the_roles_they_suit(genre, names, roles):
     score = compose(make_plan(genre, instruments=names))
     assert {role: score.part(role).instrument for role in roles} == roles
+
+
+# Default lineups chosen by listening tests (BENCHMARKS.md, "Genre sound"): each one is what made an
+# outside tagger hear the genre, so a change to them must be measured again, not slip in.
+@pytest.mark.parametrize(
+    ("genre", "role", "instrument"),
+    [("bossa nova", "lead", "saxophone"), ("folk", "lead", "harmonica"), ("house", "perc", "shekere")],
+)
+def test_a_neutral_prompt_gets_the_styles_measured_lineup(genre, role, instrument):
+    score = compose(make_plan(genre, duration_s=30.0))
+    assert any(p.role == role and p.instrument == instrument and p.notes for p in score.parts)
+
+
+def test_the_house_shaker_is_part_of_the_drums_and_can_be_left_out():
+    shaker = [p for p in compose(make_plan("house", duration_s=30.0)).parts if p.instrument == "shekere"]
+    assert shaker and all(p.stem == "drums" for p in shaker)
+    without = compose(make_plan("house", duration_s=30.0, excluded=("shekere",)))
+    assert "shekere" not in played(without)

@@ -65,17 +65,20 @@ _FIELDS: dict[str, dict[str, object]] = {
                   bass_instrument="upright bass", chords_instrument="piano", lead_instrument="trumpet",
                   percussion=("congas",), form="song", lead_density=0.5, lead_centre=72,
                   reverb=0.18),
+    # Getz/Gilberto: a nylon guitar comping, a tenor sax singing the tune (a flute on top read as folk).
     "bossa nova": dict(harmony="bossa", colour="seventh", cadence="V7", groove="bossa", bass="bossa",
                        figure="bossa", bass_instrument="upright bass", chords_instrument="nylon guitar",
-                       lead_instrument="flute", form="song", lead_density=0.4, lead_centre=74,
+                       lead_instrument="saxophone", form="song", lead_density=0.4, lead_centre=74,
                        reverb=0.22),
     "country": dict(harmony="folk", cadence="V", groove="train", bass="boom_chick", figure="strum",
                     chords_instrument="acoustic guitar", lead_instrument="fiddle",
                     arp_instrument="banjo", arp_figure="arp16", form="song", lead_density=0.5,
                     lead_centre=74, reverb=0.18),
+    # A singer-songwriter's band: the guitar fingerpicked then strummed, the tune on a harmonica in a
+    # neck rack (a tin whistle read as country).
     "folk": dict(harmony="folk", cadence="V", groove="folk", bass="root", figure="fingerpick",
                  figure_peak="strum", bass_instrument="upright bass", chords_instrument="acoustic guitar",
-                 lead_instrument="tin whistle", form="song", lead_density=0.55, lead_centre=76,
+                 lead_instrument="harmonica", form="song", lead_density=0.55, lead_centre=76,
                  reverb=0.25),
     "classical": dict(harmony="classical", cadence="V7", groove="", bass="classical", figure="alberti",
                       bass_instrument="cello", chords_instrument="piano", pad_instrument="strings",
@@ -90,10 +93,13 @@ _FIELDS: dict[str, dict[str, object]] = {
                     bass="pedal", figure="pad", bass_instrument="synth bass", chords_instrument="pad",
                     lead_instrument="piano", arp_instrument="harp", arp_figure="arp8",
                     voice_program=53, form="ambient", lead_density=0.15, lead_centre=74, reverb=0.5),
+    # Piano stabs over the four-on-the-floor, a shaker running sixteenths over the hats (without it
+    # the same track read as plain dance or electro).
     "house": dict(harmony="soul", colour="seventh", cadence="", groove="four_floor",
                   groove_peak="house_full", bass="offbeat", figure="house_stab",
                   bass_instrument="synth bass", chords_instrument="piano", pad_instrument="pad",
-                  lead_instrument="pluck", form="edm", lead_density=0.45, reverb=0.2, looseness=0.0),
+                  lead_instrument="pluck", percussion=("shekere",), form="edm", lead_density=0.45,
+                  reverb=0.2, looseness=0.0),
     "techno": dict(harmony="techno", cadence="", groove="techno", groove_peak="techno_full",
                    bass="rolling", figure="techno_stab", bass_instrument="synth bass",
                    chords_instrument="pluck", pad_instrument="pad", lead_instrument="",

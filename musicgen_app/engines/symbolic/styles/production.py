@@ -177,7 +177,8 @@ PRODUCTIONS: dict[str, Production] = {
     "techno": Production(kit="electronic", stems={"drums": _ELECTRONIC_DRUMS}, sidechain_depth=0.5),
     "dubstep": Production(kit="electronic", stems={"drums": _ELECTRONIC_DRUMS}, sidechain_depth=0.45),
     "synthwave": Production(kit="electronic", sidechain_depth=0.35, reverb_rt60_s=2.0),
-    "drum and bass": Production(kit="standard", sidechain_depth=0.3),
+    # Programmed, electronic drums (techstep, neurofunk): an acoustic kit at 174 BPM read as jazz or rock.
+    "drum and bass": Production(kit="electronic", sidechain_depth=0.3),
 }
 _DEFAULT = Production()
 
