@@ -133,6 +133,9 @@ def test_the_progress_of_a_180_s_track_never_stalls(laptop, studio_url):
     _wait_done(page, studio_url, prompt)
     percents = [int(shown) for _, shown in samples]
     assert percents == sorted(percents), percents
-    assert len(set(percents)) >= 10, percents  # it moves through the stages, not in a few jumps
+    # it moves through the stages, not in a few jumps: a new value about every second (a fast machine
+    # renders the track in a few seconds, so ten values would ask for more than one a second)
+    elapsed_s = samples[-1][0] - samples[0][0]
+    assert len(set(percents)) >= min(10, int(elapsed_s)), samples
     hold_s, _ = _longest_hold_s(samples)
     assert hold_s <= STALL_LIMIT_S, (hold_s, samples)
