@@ -25,6 +25,7 @@ def main() -> None:
         port=settings.port,
         log_level="info",
         timeout_graceful_shutdown=5,
+        proxy_headers=False,  # the app believes forwarded headers per MUSICGEN_APP_TRUSTED_PROXIES
     )
 
 

@@ -120,7 +120,8 @@ def _serve(args: argparse.Namespace) -> int:
     from .web import create_app
 
     settings = load_settings(**({"workers": 0} if args.no_workers else {}))
-    uvicorn.run(create_app(settings), host=settings.host, port=settings.port)
+    # the app believes forwarded headers per MUSICGEN_APP_TRUSTED_PROXIES (uvicorn's own copy is off)
+    uvicorn.run(create_app(settings), host=settings.host, port=settings.port, proxy_headers=False)
     return 0
 
 

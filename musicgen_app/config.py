@@ -5,6 +5,7 @@ Everything else receives a :class:`Settings` value; tests build their own and pa
 
 from __future__ import annotations
 
+import ipaddress
 import os
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -60,6 +61,12 @@ class Settings(BaseSettings):
         description="Comma-separated API keys, or @path to a file of one per line; empty: no keys needed",
     )
     rate_limit: str = Field(default="", description="Track-making requests per key or client, e.g. 30/minute")
+    trusted_proxies: str = Field(
+        default="127.0.0.1",
+        description="Comma-separated addresses or networks (CIDR) of reverse proxies whose X-Forwarded-For "
+        "and X-Forwarded-Proto name the client (its address keys the rate limit); '*' trusts any, empty "
+        "none. On Hugging Face Spaces, unset means any (the Space is only reached through its proxy)",
+    )
     webhook_secret: str = Field(
         default="",
         repr=False,
@@ -121,6 +128,30 @@ class Settings(BaseSettings):
                 f"comma-separated, got {value!r}"
             )
         return ",".join(names)
+
+    @field_validator("trusted_proxies")
+    @classmethod
+    def _proxy_addresses(cls, value: str) -> str:
+        items = [item.strip() for item in value.split(",") if item.strip()]
+        for item in items:
+            if item == "*":
+                continue
+            try:
+                ipaddress.ip_network(item, strict=False)
+            except ValueError:
+                raise ValueError(
+                    f"MUSICGEN_APP_TRUSTED_PROXIES must be IP addresses or networks (CIDR) or '*', "
+                    f"comma-separated; {item!r} is neither"
+                ) from None
+        return ",".join(items)
+
+    def proxy_trust(self) -> str:
+        """The proxies whose forwarded headers are believed, as uvicorn's ``ProxyHeadersMiddleware``
+        takes them: the setting, or ``*`` on Hugging Face Spaces when it is not set (a Space is reached
+        only through the platform's proxy, whose address is not known in advance)."""
+        if os.environ.get("SPACE_ID") and "trusted_proxies" not in self.model_fields_set:
+            return "*"
+        return self.trusted_proxies
 
     @field_validator("queue")
     @classmethod

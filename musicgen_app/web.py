@@ -8,6 +8,7 @@ from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
 from fastapi.responses import RedirectResponse
+from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
 from . import __version__
 from .api import build_router, install_error_handlers
@@ -62,6 +63,9 @@ def create_app(settings: Settings, *, service: GenerationService | None = None) 
 
         app.add_middleware(CORSMiddleware, allow_origins=origins, allow_methods=["*"], allow_headers=["*"])
     app.add_middleware(HttpGuard, hosts=settings.served_hosts())
+    # outermost of all: every layer (the rate limit's per-address key, the studio's too) sees the client
+    # a trusted proxy names, not the proxy; uvicorn's own copy is off (app.py) so that the setting rules
+    app.add_middleware(ProxyHeadersMiddleware, trusted_hosts=settings.proxy_trust())
     return app
 
 
