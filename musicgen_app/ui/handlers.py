@@ -12,6 +12,7 @@ import asyncio
 import itertools
 import json
 import logging
+import math
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
@@ -35,7 +36,7 @@ __all__ = ["AUTO", "Form", "PlayerSource", "Step", "Studio", "TrackView", "engin
 
 log = logging.getLogger(__name__)
 
-#: How many spans a track without sections (ACE-Step) offers to regenerate.
+#: How many spans a track without sections (a model's) offers to regenerate, at least.
 _SPANS = 4
 #: Where links point when the browser's address is unknown (no ``Host`` header and no ``PUBLIC_URL``).
 _FALLBACK_BASE = "http://localhost"
@@ -169,17 +170,23 @@ class Studio:
             yield step
 
     def section_choices(self, track_id: str) -> list[tuple[str, int | str]]:
-        """The loaded track's sections as ``(label, index)`` choices ("2 · chorus at 0:16"); for an
-        ACE-Step track, which knows no sections, spans of it as ``(label, "start-end")`` (seconds),
-        which the model's repaint makes anew (:func:`~musicgen_app.ui.form.regenerate_body`)."""
+        """The loaded track's sections as ``(label, index)`` choices ("2 · chorus at 0:16"); for a track
+        of a model, which knows no sections, equal spans of it as ``(label, "start-end")`` (seconds),
+        which the model makes anew (:func:`~musicgen_app.ui.form.regenerate_body`): ACE-Step by its
+        repaint, MusicGen by continuing into the span (so no span longer than it allows)."""
         if not track_id:
             return []
         try:
             track = self.service.get(track_id)
         except MusicgenAppError:
             return []
-        if not track.sections and track.engine == "acestep":
-            bounds = [round(track.duration_s * i / _SPANS, 2) for i in range(_SPANS + 1)]
+        if not track.sections and track.engine in ("acestep", "musicgen"):
+            count = _SPANS
+            if track.engine == "musicgen":
+                from ..engines.musicgen.edit import MAX_SPAN_S
+
+                count = max(_SPANS, math.ceil(track.duration_s / MAX_SPAN_S))
+            bounds = [round(track.duration_s * i / count, 2) for i in range(count + 1)]
             return [
                 (f"{index + 1} · {views.clock(start)}–{views.clock(end)}", f"{start:g}-{end:g}")
                 for index, (start, end) in enumerate(itertools.pairwise(bounds))

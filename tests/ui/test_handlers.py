@@ -269,3 +269,25 @@ def test_the_waveform_ends_in_an_extend_button(studio):
 def test_a_share_url_names_its_track():
     assert shared_track_id({"track": " abc "}) == "abc"
     assert shared_track_id({}) == "" and shared_track_id({"track": None}) == ""
+
+
+@pytest.mark.parametrize(
+    ("engine", "duration_s", "spans"),
+    [("acestep", 30, 4), ("musicgen", 30, 4), ("musicgen", 150, 8), ("musicgen", 300, 15)],
+)
+def test_a_models_track_offers_spans_the_model_can_regenerate(studio, service, engine, duration_s, spans):
+    """A model's track knows no sections: the Section list offers equal spans of it, none longer than
+    MusicGen's regenerate takes (20 s) nor shorter than its crossfades need."""
+    from dataclasses import replace
+
+    from musicgen_app.engines.musicgen.edit import MAX_SPAN_S, MIN_SPAN_S
+    from musicgen_app.ui.form import regenerate_body
+
+    made = _run(studio, Form("calm pads", duration_s=5))[-1].track
+    service._tracks[made.id] = replace(made, engine=engine, sections=(), duration_s=duration_s)
+    choices = studio.section_choices(made.id)
+    assert len(choices) == spans
+    bodies = [regenerate_body(value) for _label, value in choices]
+    assert bodies[0]["start_s"] == 0 and bodies[-1]["end_s"] == duration_s
+    for body in bodies:
+        assert MIN_SPAN_S <= body["end_s"] - body["start_s"] <= MAX_SPAN_S, body
