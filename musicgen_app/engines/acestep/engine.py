@@ -13,7 +13,7 @@ from ...plan import Plan
 from ...request import MAX_DURATION_S, MIN_DURATION_S
 from ..base import EngineResult, ProgressFn, Stems, no_progress
 from ..musicgen.postprocess import fit_length, to_output_format
-from ..musicgen.tempo_lock import TempoLock, lock_tempo, measure_tempo_bpm
+from ..musicgen.tempo_lock import TempoLock, measure_and_lock
 from .conditioning import Conditioning, conditioning
 from .loader import (
     LYRIC_TOKEN_LIMIT,
@@ -122,16 +122,13 @@ class AcestepEngine:
         length_s = float(max(MIN_MODEL_S, math.ceil(plan.duration_s * margin)))
         audio, sr = self._generate(cond, plan.seed, length_s=length_s, progress=progress)
         audio = to_output_format(audio, sr, out_sr=SAMPLE_RATE)
-        measured_bpm = measure_tempo_bpm(audio, SAMPLE_RATE, prior_bpm=plan.tempo_bpm)
-        lock: TempoLock | None = None
-        if lock_wanted:
-            audio, lock = lock_tempo(
-                audio,
-                SAMPLE_RATE,
-                measured_bpm=measured_bpm,
-                target_bpm=plan.tempo_bpm,
-                max_correction=self.max_tempo_correction,
-            )
+        audio, measured_bpm, lock = measure_and_lock(
+            audio,
+            SAMPLE_RATE,
+            target_bpm=plan.tempo_bpm,
+            max_correction=self.max_tempo_correction,
+            lock=lock_wanted,
+        )
         audio = fit_length(audio, round(plan.duration_s * SAMPLE_RATE), sr=SAMPLE_RATE)
         progress(1.0)
         return self._result(audio, cond=cond, measured_bpm=measured_bpm, lock=lock)

@@ -20,7 +20,7 @@ from .generate import GeneratedAudio, generate_audio
 from .loader import default_device, find_model, load_model, resolve_precision
 from .postprocess import fit_length, to_output_format
 from .sampling import SamplingOptions
-from .tempo_lock import TempoLock, lock_tempo, measure_tempo_bpm
+from .tempo_lock import TempoLock, measure_and_lock
 
 __all__ = ["DEFAULT_MODEL", "LICENSE", "MusicgenEngine"]
 
@@ -110,16 +110,13 @@ class MusicgenEngine:
         margin = 1.0 + self.max_tempo_correction if lock_wanted else 1.0
         generated = self._generate(text, plan, duration_s=plan.duration_s * margin, progress=progress)
         audio = to_output_format(generated.audio, generated.sr, out_sr=SAMPLE_RATE)
-        measured_bpm = measure_tempo_bpm(audio, SAMPLE_RATE, prior_bpm=plan.tempo_bpm)
-        lock: TempoLock | None = None
-        if lock_wanted:
-            audio, lock = lock_tempo(
-                audio,
-                SAMPLE_RATE,
-                measured_bpm=measured_bpm,
-                target_bpm=plan.tempo_bpm,
-                max_correction=self.max_tempo_correction,
-            )
+        audio, measured_bpm, lock = measure_and_lock(
+            audio,
+            SAMPLE_RATE,
+            target_bpm=plan.tempo_bpm,
+            max_correction=self.max_tempo_correction,
+            lock=lock_wanted,
+        )
         audio = fit_length(audio, round(plan.duration_s * SAMPLE_RATE), sr=SAMPLE_RATE)
         return self._result(audio, text=text, windows=generated.windows, measured_bpm=measured_bpm, lock=lock)
 
@@ -136,15 +133,10 @@ class MusicgenEngine:
             text, plan, duration_s=wanted_s * (1.0 + self.max_tempo_correction), progress=progress
         )
         audio = to_output_format(generated.audio, generated.sr, out_sr=SAMPLE_RATE)
-        measured_bpm = measure_tempo_bpm(audio, SAMPLE_RATE, prior_bpm=plan.tempo_bpm)
-        audio, lock = lock_tempo(
-            audio,
-            SAMPLE_RATE,
-            measured_bpm=measured_bpm,
-            target_bpm=plan.tempo_bpm,
-            max_correction=self.max_tempo_correction,
+        audio, measured_bpm, lock = measure_and_lock(
+            audio, SAMPLE_RATE, target_bpm=plan.tempo_bpm, max_correction=self.max_tempo_correction
         )
-        if not lock.locked:
+        if lock is None or not lock.locked:
             found = f"{measured_bpm:.1f} BPM" if measured_bpm > 0 else "no steady beat"
             raise GenerationFailed(
                 f"MusicGen played {found}, too far from {plan.tempo_bpm} BPM to stretch into exact bars "

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 import numpy as np
 import soxr
 
-__all__ = ["TempoLock", "lock_tempo", "measure_tempo_bpm", "stretch_rate", "time_stretch"]
+__all__ = ["TempoLock", "lock_tempo", "measure_and_lock", "measure_tempo_bpm", "stretch_rate", "time_stretch"]
 
 #: Rate the beat tracker runs at: plenty for onsets, and half the work of 44.1 kHz.
 _ANALYSIS_SR = 22_050
@@ -113,3 +113,22 @@ def lock_tempo(
     if abs(rate - 1.0) < 1e-4:
         return audio, TempoLock(measured_bpm, target_bpm, 1.0, True)
     return time_stretch(audio, sr, rate), TempoLock(measured_bpm, target_bpm, rate, True)
+
+
+def measure_and_lock(
+    audio: np.ndarray, sr: int, *, target_bpm: float, max_correction: float, lock: bool = True
+) -> tuple[np.ndarray, float, TempoLock | None]:
+    """What every model's output goes through: its tempo measured (with ``target_bpm`` as the prior)
+    and, with ``lock``, stretched to ``target_bpm`` (see :func:`lock_tempo`).
+
+    Returns
+    -------
+    The (possibly) stretched audio, the measured tempo, and the lock (``None`` without ``lock``).
+    """
+    measured_bpm = measure_tempo_bpm(audio, sr, prior_bpm=target_bpm)
+    if not lock:
+        return audio, measured_bpm, None
+    audio, locked = lock_tempo(
+        audio, sr, measured_bpm=measured_bpm, target_bpm=target_bpm, max_correction=max_correction
+    )
+    return audio, measured_bpm, locked
