@@ -46,6 +46,7 @@ from .errors import (
     StartupRefused,
 )
 from .formats import OUTPUT_FORMATS, STEM_NAMES
+from .heavy_imports import HEAVY_IMPORTS
 from .jobs.runner import JobRunner, RenderPool
 from .jobs.webhooks import WebhookDispatcher, WebhookPolicy, load_secret
 from .jobs.worker import WorkerPool
@@ -80,12 +81,13 @@ def warm_up_process() -> None:
     steadier with one thread, and the render processes keep the other core.
     """
     try:
-        import torch
+        with HEAVY_IMPORTS:  # the engine checks of a page load wait rather than see transformers half built
+            import torch
 
-        torch.set_num_threads(1)
-        from .prompt import default_matcher
+            torch.set_num_threads(1)
+            from .prompt import default_matcher
 
-        default_matcher().warm_up()
+            default_matcher().warm_up()
     except Exception:  # the prompt reader falls back to word overlap by itself; never fail start-up
         log.exception("warming up the prompt reader failed")
 

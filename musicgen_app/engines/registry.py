@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ..errors import EngineUnavailable, InvalidRequest
+from ..heavy_imports import HEAVY_IMPORTS
 from .base import Engine
 
 __all__ = [
@@ -70,7 +71,8 @@ def _build(name: str, config: EngineConfig) -> Engine:
 
 def get_engine(name: str, config: EngineConfig) -> Engine:
     """The process-wide engine ``name`` for ``config`` (built on first use)."""
-    with _lock:
+    # the big libraries first, then the cache: always in this order, so no two threads wait on each other
+    with HEAVY_IMPORTS, _lock:
         key = (name, config)
         if key not in _engines:
             _engines[key] = _build(name, config)
@@ -80,7 +82,8 @@ def get_engine(name: str, config: EngineConfig) -> Engine:
 def engine_status(name: str, config: EngineConfig) -> tuple[bool, str]:
     """Whether engine ``name`` can run here, and why not; never raises (no weights are loaded)."""
     try:
-        return get_engine(name, config).available()
+        with HEAVY_IMPORTS:  # ``available`` may import what a warm-up is importing too
+            return get_engine(name, config).available()
     except ImportError as exc:  # an install without torch/transformers
         return False, f"not installed ({exc.name or exc})"
     except EngineUnavailable as exc:
