@@ -9,8 +9,9 @@ import numpy as np
 import soundfile as sf
 
 
-def wait_for_track(client, track_id: str, *, timeout_s: float = 120.0) -> dict:
-    """Poll ``GET /v1/music/{id}`` until the track is completed or failed."""
+def wait_for_track(client, track_id: str, *, timeout_s: float = 300.0) -> dict:
+    """Poll ``GET /v1/music/{id}`` until the track is completed or failed (the limit only ends a hung
+    job: a first job under load also waits for its render process to import torch and the models)."""
     deadline = time.monotonic() + timeout_s
     while time.monotonic() < deadline:
         body = client.get(f"/v1/music/{track_id}").json()
