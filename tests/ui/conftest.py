@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from .server import CHROMIUM, CHROMIUM_ARGS, running_server
+from .server import CHROMIUM, CHROMIUM_ARGS, UI_WAIT_MS, running_server
 
 
 @pytest.fixture(scope="session")
@@ -53,6 +53,7 @@ def open_page(browser, studio_url):
     ``page`` is. A new page rather than a second ``goto``: leaving a studio page aborts its requests,
     and the studio logs that as console errors."""
     context = browser.new_context(viewport={"width": 1400, "height": 1000})
+    context.set_default_timeout(UI_WAIT_MS)
     watch = PageWatch(studio_url)
     pages = []
 
@@ -77,6 +78,7 @@ def open_page(browser, studio_url):
 def page(browser, studio_url):
     """A fresh page on the studio; fails the test on console errors, foreign requests or error toasts."""
     context = browser.new_context(viewport={"width": 1400, "height": 1000})
+    context.set_default_timeout(UI_WAIT_MS)
     page = context.new_page()
     watch = PageWatch(studio_url)
     page.on("console", watch.on_console)

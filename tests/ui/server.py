@@ -23,6 +23,9 @@ CHROMIUM_ARGS = [
     "--disable-sync",
     "--no-first-run",
 ]
+#: How long a browser test waits for the page by default (Playwright says 30 s): under a loaded 2-core
+#: machine a studio step (a history click, an edit's first poll) has taken longer, though nothing hung.
+UI_WAIT_MS = 90_000
 
 
 def _free_port() -> int:

@@ -13,7 +13,7 @@ import pytest
 from ..audio.conftest_demucs import save_in_repo, tiny_model
 from ..engines.acestep.conftest import build_tiny_acestep
 from .conftest import PageWatch
-from .server import running_server
+from .server import UI_WAIT_MS, running_server
 
 pytestmark = pytest.mark.browser
 
@@ -40,6 +40,7 @@ def acestep_url(tmp_path_factory) -> str:
 
 def _open(browser, url: str):
     context = browser.new_context(viewport={"width": 1400, "height": 1000})
+    context.set_default_timeout(UI_WAIT_MS)
     page = context.new_page()
     watch = PageWatch(url)
     page.on("console", watch.on_console)

@@ -5,11 +5,14 @@ from __future__ import annotations
 import httpx
 import pytest
 
+from .server import UI_WAIT_MS
+
 pytestmark = pytest.mark.browser
 
 
 def test_docs_render_offline_and_list_every_v1_route_with_an_example(browser, studio_url):
     context = browser.new_context(viewport={"width": 1400, "height": 1000})
+    context.set_default_timeout(UI_WAIT_MS)
     blocked: list[str] = []
 
     def only_this_server(route):
