@@ -22,7 +22,7 @@ __all__ = ["SteadyProgress", "SummedProgress"]
 
 #: How often the heartbeat looks at the value, and how long a step may stay silent before it eases on.
 _TICK_S = 0.25
-_IDLE_S = 0.5
+_IDLE_S = 0.3
 #: The share of the distance to the step's end covered per tick while eased: at this rate a step that
 #: takes eight times longer than its silence threshold still moves a whole percent every two seconds.
 _EASE_PER_TICK = 0.06
