@@ -67,6 +67,8 @@ STUDIO_JS = """
     event.preventDefault();
     button.click();
   }, true);
+  // says the shortcuts are listening (they start once the app has loaded, a moment after the page shows)
+  document.documentElement.dataset.mgKeys = 'on';
 }
 """
 

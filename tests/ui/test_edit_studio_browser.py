@@ -121,12 +121,16 @@ def _type_cell(page, table: str, index: int, text: str) -> None:
 def test_the_advanced_panel_sends_key_meter_instruments_and_sections(page, studio_url):
     page.fill("#mg-prompt textarea", "a waltz for a quiet evening")
     page.click("#mg-advanced")
+    # the accordion draws its fields when first opened: type once its last one (the planner) is there,
+    # or a loaded machine redraws the key field after it was filled and the key is lost
+    page.wait_for_selector("#mg-structure [role=gridcell]")
     page.fill("#mg-key input", "D dorian")
     _choose(page, "#mg-time-signature", "3/4")
     _choose(page, "#mg-instruments", "piano")
     page.keyboard.press("Escape")
     _type_cell(page, "#mg-structure", 0, "intro")
     _type_cell(page, "#mg-structure", 2, "10")  # seconds
+    assert page.locator("#mg-key input").input_value() == "D dorian"  # still there when sent
     page.click("#mg-generate")
     page.wait_for_selector(
         "#mg-player a[data-testid=download-link]", state="attached", timeout=GENERATION_TIMEOUT_MS

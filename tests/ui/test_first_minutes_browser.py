@@ -91,6 +91,8 @@ def test_ctrl_enter_generates(laptop, studio_url):
     page = laptop
     prompt = "short bossa nova with nylon guitar"
     _fill_prompt(page, prompt, duration_s=5)
+    # the shortcuts listen once the app has loaded; a loaded machine shows the form before that
+    page.wait_for_selector("html[data-mg-keys=on]", state="attached")
     page.locator("#mg-prompt textarea").press("Control+Enter")
     track = _wait_done(page, studio_url, prompt)
     assert track["status"] == "completed"
