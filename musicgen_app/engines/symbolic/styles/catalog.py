@@ -46,10 +46,14 @@ _FIELDS: dict[str, dict[str, object]] = {
                   lead_instrument="electric guitar", pad_instrument="piano", form="blues",
                   lead_density=0.45, lead_centre=72,
                   reverb=0.2, looseness=0.015, bends=0.35),
-    "funk": dict(harmony="funk", colour="extended", cadence="V7", groove="funk", bass="funk",
+    # A funk band's rhythm section with its percussion (James Brown's, Kool & the Gang's): tambourine,
+    # congas and claps over the kit, the Rhodes on sixteenth stabs of dominant sevenths, a busy trumpet
+    # riffing on top. Ninth chords under a Rhodes and trumpet read as jazz, a bare kit as electronic.
+    "funk": dict(harmony="funk", colour="seventh", cadence="V7", groove="funk", bass="funk",
                  figure="funk16", bass_instrument="bass", chords_instrument="electric piano",
-                 lead_instrument="trumpet", swing_unit=0.25, form="song", lead_density=0.5,
-                 lead_centre=70, reverb=0.12, looseness=0.006),
+                 lead_instrument="trumpet", percussion=("tambourine", "congas", "claps"),
+                 swing_unit=0.25, form="song", lead_density=0.6, lead_centre=70, reverb=0.12,
+                 looseness=0.006),
     # A soul band (Motown, Stax): piano and strings, a Rhodes on the tune, a busy bass, the backbeat
     # doubled by claps and tambourine. Neo-soul pads over an 808 kit read as chill electronica.
     "r&b": dict(harmony="soul", colour="triad", cadence="V7", groove="soul", bass="funk",
@@ -128,12 +132,13 @@ _FIELDS: dict[str, dict[str, object]] = {
                    figure="gospel", chords_instrument="organ", lead_instrument="brass",
                    percussion=("claps", "tambourine"), voice_program=52, swing_unit=0.5,
                    form="song", lead_density=0.5, reverb=0.28),
-    # Fela's band: electric piano and guitar interlocking on the same ostinato figures, a syncopated
-    # bass, congas and shekere over the kit, horns carrying the riff.
-    "afrobeat": dict(harmony="afro", colour="seventh", cadence="", groove="afrobeat", bass="funk",
+    # Fela's band: electric piano and guitar interlocking on the same ostinato figures over plain
+    # triads, a syncopated bass, congas, shekere and claps over the kit, a trumpet leading the horn
+    # riff (a brass-section patch on it, or seventh chords, read as jazz).
+    "afrobeat": dict(harmony="afro", colour="triad", cadence="", groove="afrobeat", bass="funk",
                      figure="afro_guitar", chords_instrument="electric piano", pad_instrument="",
                      arp_instrument="electric guitar", arp_figure="afro_guitar",
-                     lead_instrument="brass", percussion=("congas", "shekere"), form="loop",
+                     lead_instrument="trumpet", percussion=("congas", "shekere", "claps"), form="loop",
                      lead_density=0.5, lead_centre=70, reverb=0.18, looseness=0.008),
     # Unplugged: no kit (drums read as indie rock), a fingerpicked guitar opening into strumming at
     # the peaks, an upright under it.
