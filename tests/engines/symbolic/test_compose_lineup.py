@@ -164,7 +164,19 @@ def test_named_instruments_take_the_roles_they_suit(genre, names, roles):
 # outside tagger hear the genre, so a change to them must be measured again, not slip in.
 @pytest.mark.parametrize(
     ("genre", "role", "instrument"),
-    [("bossa nova", "lead", "saxophone"), ("folk", "lead", "harmonica"), ("house", "perc", "shekere")],
+    [
+        ("bossa nova", "lead", "saxophone"),
+        ("folk", "lead", "harmonica"),
+        ("house", "perc", "shekere"),
+        ("funk", "lead", "trumpet"),
+        ("funk", "perc", "tambourine"),
+        ("funk", "perc", "congas"),
+        ("funk", "perc", "claps"),
+        ("afrobeat", "lead", "trumpet"),
+        ("afrobeat", "perc", "claps"),
+        ("afrobeat", "perc", "congas"),
+        ("afrobeat", "arp", "electric guitar"),
+    ],
 )
 def test_a_neutral_prompt_gets_the_styles_measured_lineup(genre, role, instrument):
     score = compose(make_plan(genre, duration_s=30.0))

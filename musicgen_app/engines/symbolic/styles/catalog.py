@@ -47,8 +47,9 @@ _FIELDS: dict[str, dict[str, object]] = {
                   lead_density=0.45, lead_centre=72,
                   reverb=0.2, looseness=0.015, bends=0.35),
     # A funk band's rhythm section with its percussion (James Brown's, Kool & the Gang's): tambourine,
-    # congas and claps over the kit, the Rhodes on sixteenth stabs of dominant sevenths, a busy trumpet
-    # riffing on top. Ninth chords under a Rhodes and trumpet read as jazz, a bare kit as electronic.
+    # congas and claps over the kit, the Rhodes on sixteenth stabs, a busy trumpet riffing on top, the
+    # plain chords coloured as sevenths (ninths under a Rhodes and trumpet lean jazz; a bare kit read
+    # as electronic).
     "funk": dict(harmony="funk", colour="seventh", cadence="V7", groove="funk", bass="funk",
                  figure="funk16", bass_instrument="bass", chords_instrument="electric piano",
                  lead_instrument="trumpet", percussion=("tambourine", "congas", "claps"),
@@ -132,9 +133,9 @@ _FIELDS: dict[str, dict[str, object]] = {
                    figure="gospel", chords_instrument="organ", lead_instrument="brass",
                    percussion=("claps", "tambourine"), voice_program=52, swing_unit=0.5,
                    form="song", lead_density=0.5, reverb=0.28),
-    # Fela's band: electric piano and guitar interlocking on the same ostinato figures over plain
-    # triads, a syncopated bass, congas, shekere and claps over the kit, a trumpet leading the horn
-    # riff (a brass-section patch on it, or seventh chords, read as jazz).
+    # Fela's band: electric piano and guitar interlocking on the same ostinato figures, plain chords
+    # left as triads, a syncopated bass, congas, shekere and claps over the kit, a trumpet leading the
+    # horn riff (a brass-section patch on it read as jazz and rock).
     "afrobeat": dict(harmony="afro", colour="triad", cadence="", groove="afrobeat", bass="funk",
                      figure="afro_guitar", chords_instrument="electric piano", pad_instrument="",
                      arp_instrument="electric guitar", arp_figure="afro_guitar",

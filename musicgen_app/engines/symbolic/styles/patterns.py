@@ -60,7 +60,7 @@ GROOVES: dict[str, dict[str, str]] = {
                  "ride": "x...x...x...x..."},
     "halftime": {"kick": "x...............", "snare": "........X.......", "hat": "x.o.x.o.x.o.x.o."},
     "halftime_full": {"kick": "x.............x.", "snare": "........X.......", "hat": "xoooxoooxoooxooo"},
-    # The hat opens on the last sixteenth of the bar and closes on the one, as funk drummers play it.
+    # The hat opens on the "and" of four and rings into the one, as funk drummers lift the bar.
     "funk": {"kick": "x..x....x.x.....", "snare": "....X..g.g..X..g", "hat": "xoooxoooxoooxo..",
              "open": "..............x."},
     "one_drop": {"kick": "........x.......", "rim": "........x.......", "hat": "x.o.x.o.x.o.x.o."},
