@@ -19,8 +19,12 @@ _FIELDS: dict[str, dict[str, object]] = {
                     figure="boom_bap", bass_instrument="upright bass", chords_instrument="piano",
                     pad_instrument="strings", lead_instrument="trumpet", swing_unit=0.25, form="loop",
                     lead_density=0.4, reverb=0.15, looseness=0.015),
+    # Southern trap (Lex Luger, Shawty Redd): orchestral brass stabs on a boom-bap chop's hits over a
+    # string bed, a dark piano line; a sustained piano under bells read as electro (ranks 11-12 -> 6-7,
+    # still not Hip-Hop to the stand-in judge, BENCHMARKS.md).
     "trap": dict(harmony="dark", cadence="", groove="trap", groove_peak="trap_roll", bass="808",
-                 figure="pad", bass_instrument="808", chords_instrument="piano", lead_instrument="bells",
+                 figure="boom_bap", bass_instrument="808", chords_instrument="brass",
+                 pad_instrument="strings", lead_instrument="piano",
                  form="edm", lead_density=0.45, lead_centre=76, reverb=0.15, looseness=0.0),
     "pop": dict(harmony="pop", cadence="V", groove="pop", bass="pulse8", figure="pulse4",
                 figure_peak="pulse8", chords_instrument="piano", pad_instrument="pad",
