@@ -168,6 +168,7 @@ def test_named_instruments_take_the_roles_they_suit(genre, names, roles):
         ("bossa nova", "lead", "saxophone"),
         ("folk", "lead", "harmonica"),
         ("house", "perc", "shekere"),
+        ("house", "perc", "tambourine"),
         ("funk", "lead", "trumpet"),
         ("funk", "perc", "tambourine"),
         ("funk", "perc", "congas"),
