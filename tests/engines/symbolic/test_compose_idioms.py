@@ -57,6 +57,45 @@ def test_funk_drums_have_ghost_notes_and_humanised_velocities():
     assert len(set(velocities)) > 5
 
 
+def _final_chord(score: Score) -> set[int]:
+    notes = score.part("chords").notes
+    last = max(n.start_beat for n in notes)
+    return {n.pitch % 12 for n in notes if n.start_beat == last}
+
+
+@pytest.mark.parametrize("seed", [1, 7, 11])
+def test_funk_ends_on_a_minor_seventh_and_afrobeat_on_a_triad(seed):
+    # Plain chords are coloured as sevenths in funk (ninths under a Rhodes and trumpet read as jazz)
+    # and left as triads in afrobeat; the progressions' own sevenths and ninths stay.
+    funk = compose(make_plan("funk", duration_s=60.0, energy=0.7, seed=seed))
+    afro = compose(make_plan("afrobeat", duration_s=60.0, energy=0.7, seed=seed))
+    assert _final_chord(funk) == {0, 3, 7, 10}  # C minor seventh: the fifth, no ninth
+    assert _final_chord(afro) == {0, 3, 7}
+
+
+def test_funk_stabs_the_chords_on_syncopated_sixteenths():
+    score = compose(make_plan("funk", duration_s=60.0, energy=0.7))
+    onsets = [n.start_beat for n in score.part("chords").notes]
+    assert any(abs(o * 4 % 2 - 1) < 0.1 for o in onsets)  # stabs on the "e" and "a" of the beat
+
+
+def test_funk_hat_opens_on_the_and_of_four():
+    score = compose(make_plan("funk", duration_s=60.0, energy=0.7))
+    bar = score.beats_per_bar
+    drums = score.part("drums").notes
+    opens = [n.start_beat % bar for n in drums if n.pitch == 46]
+    assert opens and all(abs(p - 3.5) < 0.3 for p in opens)
+    closed_after = [n for n in drums if n.pitch == 42 and abs(n.start_beat % bar - 3.75) < 0.05]
+    assert not closed_after  # the open hat rings into the one
+
+
+def test_afrobeat_guitar_and_keys_interlock():
+    score = compose(make_plan("afrobeat", duration_s=60.0, energy=0.7))
+    guitar = {round(n.start_beat, 2) for n in score.part("arp").notes}
+    keys = {round(n.start_beat, 2) for n in score.part("chords").notes}
+    assert guitar and keys and guitar != keys
+
+
 def test_blues_chords_are_dominant_sevenths():
     score = compose(make_plan("blues", mode="major", duration_s=60.0))
     assert score.meta["progressions"].count("I7") >= 4 and "IV7" in score.meta["progressions"]

@@ -164,11 +164,35 @@ def test_named_instruments_take_the_roles_they_suit(genre, names, roles):
 # outside tagger hear the genre, so a change to them must be measured again, not slip in.
 @pytest.mark.parametrize(
     ("genre", "role", "instrument"),
-    [("bossa nova", "lead", "saxophone"), ("folk", "lead", "harmonica"), ("house", "perc", "shekere")],
+    [
+        ("bossa nova", "lead", "saxophone"),
+        ("folk", "lead", "harmonica"),
+        ("house", "perc", "shekere"),
+        ("house", "perc", "tambourine"),
+        ("funk", "lead", "trumpet"),
+        ("funk", "perc", "tambourine"),
+        ("funk", "perc", "congas"),
+        ("funk", "perc", "claps"),
+        ("afrobeat", "lead", "trumpet"),
+        ("afrobeat", "perc", "claps"),
+        ("afrobeat", "perc", "congas"),
+        ("afrobeat", "arp", "electric guitar"),
+        ("trap", "chords", "brass"),
+        ("trap", "pad", "strings"),
+        ("trap", "lead", "piano"),
+    ],
 )
 def test_a_neutral_prompt_gets_the_styles_measured_lineup(genre, role, instrument):
     score = compose(make_plan(genre, duration_s=30.0))
     assert any(p.role == role and p.instrument == instrument and p.notes for p in score.parts)
+
+
+def test_trap_brass_stabs_on_the_offbeats_of_a_chop():
+    score = compose(make_plan("trap", duration_s=60.0, energy=0.7))
+    stabs = sorted({round(n.start_beat, 3) for n in score.part("chords").notes})
+    # short hits, not a held pad: most start off the bar's downbeat
+    assert len(stabs) > 1.5 * sum(s.bars for s in score.sections)
+    assert sum(s % score.beats_per_bar != 0 for s in stabs) > len(stabs) / 2
 
 
 def test_the_house_shaker_is_part_of_the_drums_and_can_be_left_out():

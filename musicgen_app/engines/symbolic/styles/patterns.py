@@ -60,7 +60,9 @@ GROOVES: dict[str, dict[str, str]] = {
                  "ride": "x...x...x...x..."},
     "halftime": {"kick": "x...............", "snare": "........X.......", "hat": "x.o.x.o.x.o.x.o."},
     "halftime_full": {"kick": "x.............x.", "snare": "........X.......", "hat": "xoooxoooxoooxooo"},
-    "funk": {"kick": "x..x....x.x.....", "snare": "....X..g.g..X..g", "hat": "xoooxoooxoooxooo"},
+    # The hat opens on the "and" of four and rings into the one, as funk drummers lift the bar.
+    "funk": {"kick": "x..x....x.x.....", "snare": "....X..g.g..X..g", "hat": "xoooxoooxoooxo..",
+             "open": "..............x."},
     "one_drop": {"kick": "........x.......", "rim": "........x.......", "hat": "x.o.x.o.x.o.x.o."},
     "steppers": {"kick": "x...x...x...x...", "snare": "........x.......", "hat": "x.o.x.o.x.o.x.o."},
     "salsa": {"kick": "x.....x.x.....x.", "clave": "x..x..x...x.x...", "cowbell": "x.x.x.x.x.x.x.x.",
