@@ -87,7 +87,7 @@ def test_every_chain_of_a_style_runs_and_keeps_the_signal_finite(genre: str) -> 
 @pytest.mark.parametrize(
     ("genre", "balance"),
     [
-        ("hip-hop", {"drums": 11.0, "bass": 0.0, "other": -5.0}),
+        ("hip-hop", {"drums": 9.0, "bass": 2.0, "other": -4.0}),
         ("r&b", {"drums": 3.0, "bass": 2.0}),
         ("gospel", {"drums": 2.0, "bass": 2.0}),
     ],
@@ -97,10 +97,12 @@ def test_a_styles_measured_stem_balance(genre: str, balance: dict[str, float]) -
     assert {stem: production.stem_gain_db.get(stem, 0.0) for stem in balance} == balance
 
 
-def test_boom_bap_is_mixed_drums_first() -> None:
+def test_boom_bap_is_mixed_drums_first_with_the_loop_still_heard() -> None:
     gains = production_for("hip-hop").stem_gain_db
-    # the break well over the sampled loop and the bass, as boom bap is mixed
-    assert gains["drums"] - gains["other"] >= 15.0 and gains["drums"] - gains["bass"] >= 10.0
+    # the break over the sampled loop and the bass, as boom bap is mixed, but not so far that the music
+    # becomes a murmur under a drum track
+    assert 10.0 <= gains["drums"] - gains["other"] <= 14.0
+    assert 5.0 <= gains["drums"] - gains["bass"] <= 9.0
 
 
 def test_pumping_and_the_room_come_from_the_production() -> None:
