@@ -21,7 +21,7 @@ from .score import Score
 __all__ = ["ENGINE_VERSION", "LICENSE", "SymbolicEngine"]
 
 #: Bump when the same Plan would sound different (composer or renderer changes).
-ENGINE_VERSION = "symbolic-7"
+ENGINE_VERSION = "symbolic-8"
 LICENSE = "Royalty-free (composed by musicgen_app; FluidR3_GM SoundFont, MIT license)"
 _COMPOSE_SHARE = 0.1
 _RENDER_SHARE = 0.85

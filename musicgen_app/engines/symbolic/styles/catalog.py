@@ -60,10 +60,12 @@ _FIELDS: dict[str, dict[str, object]] = {
                  swing_unit=0.25, form="song", lead_density=0.6, lead_centre=70, reverb=0.12,
                  looseness=0.006),
     # A soul band (Motown, Stax): piano and strings, a Rhodes on the tune, a busy bass, the backbeat
-    # doubled by claps and tambourine. Neo-soul pads over an 808 kit read as chill electronica.
-    "r&b": dict(harmony="soul", colour="triad", cadence="V7", groove="soul", bass="funk",
+    # doubled by claps and tambourine. Neo-soul pads over an 808 kit read as chill electronica. The
+    # chords voiced with ninths (neo-soul's colour) and the sixteenths straight under a lazy eighth:
+    # plain triads with swung sixteenths read as jazz or country (BENCHMARKS, sixth round).
+    "r&b": dict(harmony="soul", colour="extended", cadence="V7", groove="soul", bass="funk",
                 figure="rnb", chords_instrument="piano", pad_instrument="strings",
-                lead_instrument="electric piano", percussion=("tambourine",), swing_unit=0.25,
+                lead_instrument="electric piano", percussion=("tambourine",), swing_unit=0.5,
                 form="song",
                 lead_density=0.45, lead_centre=70, reverb=0.25),
     "reggae": dict(harmony="reggae", cadence="V", groove="one_drop", groove_peak="steppers",
