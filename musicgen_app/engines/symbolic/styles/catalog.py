@@ -76,9 +76,11 @@ _FIELDS: dict[str, dict[str, object]] = {
                   bass_instrument="upright bass", chords_instrument="piano", lead_instrument="trumpet",
                   percussion=("congas",), form="song", lead_density=0.5, lead_centre=72,
                   reverb=0.18),
-    # Getz/Gilberto: a nylon guitar comping, a tenor sax singing the tune (a flute on top read as folk).
+    # Jobim's records: the piano comping the bossa rhythm, a tenor sax singing the tune (Getz), an
+    # upright, the kit on brushes. A nylon guitar on the comp (or under the piano) read as country or
+    # folk on some seeds, a flute on top as folk.
     "bossa nova": dict(harmony="bossa", colour="seventh", cadence="V7", groove="bossa", bass="bossa",
-                       figure="bossa", bass_instrument="upright bass", chords_instrument="nylon guitar",
+                       figure="bossa", bass_instrument="upright bass", chords_instrument="piano",
                        lead_instrument="saxophone", form="song", lead_density=0.4, lead_centre=74,
                        reverb=0.22),
     "country": dict(harmony="folk", cadence="V", groove="train", bass="boom_chick", figure="strum",
@@ -106,10 +108,11 @@ _FIELDS: dict[str, dict[str, object]] = {
                     voice_program=53, form="ambient", lead_density=0.15, lead_centre=74, reverb=0.5),
     # Piano stabs over the four-on-the-floor, a shaker running sixteenths over the hats (without it
     # the same track read as plain dance or electro) and a tambourine on the offbeats, as in disco and
-    # garage house (it turned a borderline third place into a steadier one).
+    # garage house (it turned a borderline third place into a steadier one). The offbeat bass on a
+    # bass guitar, as disco and garage house play it (a synth bass leaned towards electronica).
     "house": dict(harmony="soul", colour="seventh", cadence="", groove="four_floor",
                   groove_peak="house_full", bass="offbeat", figure="house_stab",
-                  bass_instrument="synth bass", chords_instrument="piano", pad_instrument="pad",
+                  bass_instrument="bass", chords_instrument="piano", pad_instrument="pad",
                   lead_instrument="pluck", percussion=("shekere", "tambourine"), form="edm",
                   lead_density=0.45, reverb=0.2, looseness=0.0),
     "techno": dict(harmony="techno", cadence="", groove="techno", groove_peak="techno_full",

@@ -180,7 +180,16 @@ PRODUCTIONS: dict[str, Production] = {
     ),
     "acoustic": Production(kit="brush", stems={"other": (Width(1.2),)}, reverb_rt60_s=1.5),
     "jazz": Production(kit="jazz", reverb_rt60_s=1.5),
-    "house": Production(kit="electronic", stems={"drums": _ELECTRONIC_DRUMS}, sidechain_depth=0.55),
+    "bossa nova": Production(kit="brush", reverb_rt60_s=1.4),
+    # The four-on-the-floor leads a house mix: the kit 3 dB over the band, the bass guitar 2 dB under
+    # it (its pick attack on the offbeats is brighter than a synth bass's, and level with the kit it
+    # pulled a beat tracker onto the offbeats).
+    "house": Production(
+        kit="electronic",
+        stems={"drums": _ELECTRONIC_DRUMS},
+        stem_gain_db={"drums": 3.0, "bass": -2.0},
+        sidechain_depth=0.55,
+    ),
     "techno": Production(kit="electronic", stems={"drums": _ELECTRONIC_DRUMS}, sidechain_depth=0.5),
     "dubstep": Production(kit="electronic", stems={"drums": _ELECTRONIC_DRUMS}, sidechain_depth=0.45),
     "synthwave": Production(kit="electronic", sidechain_depth=0.35, reverb_rt60_s=2.0),
