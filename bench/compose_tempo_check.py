@@ -20,6 +20,7 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from musicgen_app.beats import tempo_from_beats
 from musicgen_app.engines.symbolic.engine import SymbolicEngine
 from musicgen_app.genres import GENRES, genre_by_id
 from musicgen_app.plan import Plan
@@ -37,10 +38,8 @@ def estimate_bpm(mix: np.ndarray, sr: int) -> tuple[float, float]:
     mono = librosa.resample(mix.mean(axis=1), orig_sr=sr, target_sr=22_050)
     tempo, beats = librosa.beat.beat_track(y=mono, sr=22_050, units="time")
     global_bpm = float(np.atleast_1d(tempo)[0])
-    if len(beats) < 4:
-        return global_bpm, global_bpm
-    slope = np.polyfit(np.arange(len(beats)), beats, 1)[0]
-    return 60.0 / float(slope), global_bpm
+    found = tempo_from_beats(beats)
+    return (global_bpm if found is None else found), global_bpm
 
 
 def check(engine: SymbolicEngine, genre_id: str, duration_s: float, no_drums: bool) -> dict:

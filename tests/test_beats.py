@@ -6,7 +6,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from musicgen_app.beats import estimate_beat_grid, metric_grid
+from musicgen_app.beats import estimate_beat_grid, metric_grid, tempo_from_beats
 from musicgen_app.engines.symbolic.compose import compose
 from musicgen_app.engines.symbolic.score import beats_per_bar, beats_to_seconds
 from musicgen_app.plan import Plan
@@ -77,3 +77,18 @@ def test_the_beats_route_gives_the_scores_grid_and_sections(api_client, prompt: 
     assert [s["start_s"] for s in grid["sections"]] == pytest.approx(
         [s["start_s"] for s in track["sections"]], abs=1e-3
     )
+
+
+def test_tempo_from_beats_counts_a_skipped_beat_and_a_slip_onto_the_offbeat_as_what_they_are() -> None:
+    period = 60 / 124
+    beats = [k * period for k in range(60)]
+    del beats[20]  # the tracker lost one beat where the kit dropped out
+    beats = beats[:40] + [t + period / 2 for t in beats[40:50]] + beats[50:]  # ten beats on the offbeat
+    assert abs(np.polyfit(np.arange(len(beats)), beats, 1)[0] * 124 / 60 - 1) > 0.015  # one line: wrong
+    assert tempo_from_beats(beats) == pytest.approx(124, rel=1e-6)
+
+
+def test_tempo_from_beats_measures_a_wrong_tempo_as_wrong_and_needs_four_beats() -> None:
+    jitter = np.random.default_rng(3).normal(0, 0.01, 50)
+    assert tempo_from_beats([k * 60 / 110 + j for k, j in enumerate(jitter)]) == pytest.approx(110, rel=0.003)
+    assert tempo_from_beats([0.0, 0.5, 1.0]) is None
