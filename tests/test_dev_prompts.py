@@ -45,7 +45,7 @@ def plan_for(prompt: str, *, seed: int = 1, duration: int = 30):
 def tracked_bpm(mix: np.ndarray, sr: int) -> float:
     """Tempo of the beats librosa tracks, from their spacing over the whole track (finer than its
     tempogram-bin estimate, which is quantised to about 2 % around 120 BPM at 22.05 kHz; a beat the
-    tracker skips in a breakdown counts as the beat it is, see ``tempo_from_beats``)."""
+    tracker skips, or a few it spends on the offbeat, do not tilt it: see ``tempo_from_beats``)."""
     mono = librosa.resample(mix.mean(axis=1), orig_sr=sr, target_sr=22_050)
     _, beats = librosa.beat.beat_track(y=mono, sr=22_050, units="time")
     assert len(beats) >= 8, "the beat tracker found no steady beat"

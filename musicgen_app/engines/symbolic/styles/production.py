@@ -181,13 +181,12 @@ PRODUCTIONS: dict[str, Production] = {
     "acoustic": Production(kit="brush", stems={"other": (Width(1.2),)}, reverb_rt60_s=1.5),
     "jazz": Production(kit="jazz", reverb_rt60_s=1.5),
     "bossa nova": Production(kit="brush", reverb_rt60_s=1.4),
-    # The four-on-the-floor leads a house mix: the kit 3 dB over the band, the bass guitar 2 dB under
-    # it (its pick attack on the offbeats is brighter than a synth bass's, and level with the kit it
-    # pulled a beat tracker onto the offbeats).
+    # The four-on-the-floor leads a house mix: the kit 3 dB over the band (the bass guitar lands at the
+    # loudness the synth bass had, about -25 LUFS in the master).
     "house": Production(
         kit="electronic",
         stems={"drums": _ELECTRONIC_DRUMS},
-        stem_gain_db={"drums": 3.0, "bass": -2.0},
+        stem_gain_db={"drums": 3.0},
         sidechain_depth=0.55,
     ),
     "techno": Production(kit="electronic", stems={"drums": _ELECTRONIC_DRUMS}, sidechain_depth=0.5),
