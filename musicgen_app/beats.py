@@ -112,7 +112,7 @@ def metric_grid(
 
 
 def tempo_from_beats(beats_s: tuple[float, ...] | list[float] | np.ndarray) -> float | None:
-    """The tempo of tracked beat times, fitted over the whole track; None for fewer than four beats.
+    """The tempo of tracked beat times, fitted over the whole track; None without four locked beats.
 
     A tracker quantises each beat to its analysis frame and its own tempo number to tempogram bins
     (about 2 % apart near 120 BPM), so the spacing of many beats is the finer measure. But a tracker
