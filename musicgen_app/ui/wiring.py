@@ -301,23 +301,27 @@ def _wire_track_actions(p: Parts, outputs: list, acting: Callable[[gr.Request | 
         )
     p.reset_levels.click(lambda: [0.0] * len(levels), None, levels)
 
+    players = [p.mix, p.remix, *p.stems.values()]
+
+    def release() -> dict:
+        return {player: None for player in players}
+
     def delete(request: gr.Request, current: str) -> dict:
         if not current:
             return {p.status: views.error_html("No track is loaded.")}
         mine = acting(request)
-        status = mine.delete(current)
-        # the players let go of the deleted track's URLs (hidden, they would still ask for them: 404s)
-        players = {player: None for player in (p.mix, p.remix, *p.stems.values())}
         return {
-            **players,
-            p.status: status,
+            p.status: mine.delete(current),
             p.result: gr.Column(visible=False),
             p.current: "",
             p.variation: gr.Button(interactive=False),
             **_history_updates(p, mine),
         }
 
-    p.delete.click(_guarded(p, delete), [p.current], outputs)
+    # The players let go of the track's URLs first, and only then is it deleted: a player still fetching
+    # its stem (the browser loads audio in ranges, slowly under load) would otherwise ask for a file that
+    # is gone (404s). A failed delete (the track was already gone) leaves them empty too, which is right.
+    p.delete.click(release, None, players, queue=False).then(_guarded(p, delete), [p.current], outputs)
 
     def cancel(request: gr.Request, running: str) -> dict:
         # the job's own stream then sees it cancelled, says so and hides this button

@@ -37,6 +37,8 @@ class PageWatch:
         self.origin = origin
         self.console_errors: list[str] = []
         self.foreign_requests: list[str] = []
+        # the console says only "Failed to load resource: 404"; this says which URL
+        self.failed_responses: list[str] = []
 
     def on_console(self, message) -> None:
         if message.type == "error":
@@ -45,6 +47,20 @@ class PageWatch:
     def on_request(self, request) -> None:
         if not request.url.startswith((self.origin, "data:", "blob:")):
             self.foreign_requests.append(request.url)
+
+    def on_response(self, response) -> None:
+        if response.status >= 400:
+            self.failed_responses.append(f"{response.status} {response.request.method} {response.url}")
+
+    def watch(self, page) -> None:
+        page.on("console", self.on_console)
+        page.on("request", self.on_request)
+        page.on("response", self.on_response)
+
+    def assert_clean(self, toasts: list[str]) -> None:
+        assert self.console_errors == [], self.failed_responses
+        assert self.foreign_requests == []
+        assert toasts == []
 
 
 @pytest.fixture
@@ -59,8 +75,7 @@ def open_page(browser, studio_url):
 
     def open_at(path: str = "/"):
         page = context.new_page()
-        page.on("console", watch.on_console)
-        page.on("request", watch.on_request)
+        watch.watch(page)
         page.goto(f"{studio_url}{path}")
         page.wait_for_selector("#mg-prompt textarea")
         pages.append(page)
@@ -69,9 +84,7 @@ def open_page(browser, studio_url):
     yield open_at
     toasts = [text for page in pages for text in page.locator("[data-testid=toast-body]").all_inner_texts()]
     context.close()
-    assert watch.console_errors == []
-    assert watch.foreign_requests == []
-    assert toasts == []
+    watch.assert_clean(toasts)
 
 
 @pytest.fixture
@@ -81,13 +94,10 @@ def page(browser, studio_url):
     context.set_default_timeout(UI_WAIT_MS)
     page = context.new_page()
     watch = PageWatch(studio_url)
-    page.on("console", watch.on_console)
-    page.on("request", watch.on_request)
+    watch.watch(page)
     page.goto(studio_url)
     page.wait_for_selector("#mg-prompt textarea")
     yield page
     toasts = page.locator("[data-testid=toast-body]").all_inner_texts()
     context.close()
-    assert watch.console_errors == []
-    assert watch.foreign_requests == []
-    assert toasts == []
+    watch.assert_clean(toasts)

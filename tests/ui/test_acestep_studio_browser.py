@@ -13,6 +13,7 @@ import pytest
 from ..audio.conftest_demucs import save_in_repo, tiny_model
 from ..engines.acestep.conftest import build_tiny_acestep
 from .conftest import PageWatch
+from .controls import set_slider
 from .server import UI_WAIT_MS, running_server
 
 pytestmark = pytest.mark.browser
@@ -43,8 +44,7 @@ def _open(browser, url: str):
     context.set_default_timeout(UI_WAIT_MS)
     page = context.new_page()
     watch = PageWatch(url)
-    page.on("console", watch.on_console)
-    page.on("request", watch.on_request)
+    watch.watch(page)
     page.goto(url)
     page.wait_for_selector("#mg-prompt textarea")
     return context, page, watch
@@ -53,7 +53,7 @@ def _open(browser, url: str):
 def _closed_clean(context, page, watch) -> None:
     toasts = page.locator("[data-testid=toast-body]").all_inner_texts()
     context.close()
-    assert (watch.console_errors, watch.foreign_requests, toasts) == ([], [], [])
+    watch.assert_clean(toasts)
 
 
 def _choose_engine(page, label: str) -> None:
@@ -85,9 +85,7 @@ def test_engine_choice_lyrics_box_and_a_sung_vocals_stem(browser, acestep_url) -
     lyrics.wait_for(state="visible")
     lyrics.fill(LYRICS)
     page.fill("#mg-prompt textarea", "upbeat pop song with bright synths")
-    duration = page.locator("#mg-duration input[type=number]")
-    duration.fill("5")
-    duration.press("Enter")
+    set_slider(page, "mg-duration", 5)
     page.click("#mg-generate")
     _wait_for_text(page, "#mg-status", "Done", timeout_ms=GENERATION_TIMEOUT_MS)
     track = httpx.get(f"{acestep_url}/v1/music", params={"limit": 1}).json()["data"][0]

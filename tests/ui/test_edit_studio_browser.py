@@ -10,6 +10,8 @@ import httpx
 import pytest
 from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
 
+from .controls import set_slider
+
 pytestmark = pytest.mark.browser
 
 GENERATION_TIMEOUT_MS = 120_000
@@ -78,9 +80,7 @@ def test_download_all_is_a_zip_of_the_mix_stems_midi_and_beats(open_page, studio
 
 def test_cancel_stops_the_running_job_and_says_so(page, studio_url):
     page.fill("#mg-prompt textarea", "a very long orchestral piece to cancel")
-    duration = page.locator("#mg-duration input[type=number]")
-    duration.fill("300")
-    duration.press("Tab")
+    set_slider(page, "mg-duration", 300)
     page.click("#mg-generate")
     page.locator("#mg-cancel").wait_for(state="visible", timeout=60_000)
     page.click("#mg-cancel")
@@ -151,9 +151,7 @@ def test_the_advanced_panel_sends_key_meter_instruments_and_sections(page, studi
 
 def test_a_loop_made_with_the_toggle_plays_round_and_round(page, studio_url):
     page.fill("#mg-prompt textarea", "a short house loop")
-    duration = page.locator("#mg-duration input[type=number]")
-    duration.fill("5")
-    duration.press("Tab")
+    set_slider(page, "mg-duration", 5)
     page.click("#mg-advanced")
     page.check("#mg-loop-on input")
     page.click("#mg-generate")

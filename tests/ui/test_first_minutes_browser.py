@@ -9,6 +9,8 @@ import time
 import httpx
 import pytest
 
+from .controls import set_slider
+
 pytestmark = pytest.mark.browser
 
 GENERATION_TIMEOUT_MS = 120_000
@@ -19,9 +21,7 @@ SAMPLE_S = 0.25
 
 def _fill_prompt(page, prompt: str, *, duration_s: int) -> None:
     page.fill("#mg-prompt textarea", prompt)
-    duration = page.locator("#mg-duration input[type=number]")
-    duration.fill(str(duration_s))
-    duration.press("Tab")
+    set_slider(page, "mg-duration", duration_s)
 
 
 def _wait_done(page, studio_url: str, prompt: str) -> dict:

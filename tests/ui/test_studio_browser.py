@@ -10,6 +10,8 @@ import soundfile as sf
 
 from musicgen_app.formats import STEM_NAMES
 
+from .controls import set_slider
+
 pytestmark = pytest.mark.browser
 
 GENERATION_TIMEOUT_MS = 90_000
@@ -17,9 +19,7 @@ GENERATION_TIMEOUT_MS = 90_000
 
 def _generate(page, prompt: str, *, duration_s: int = 5) -> None:
     page.fill("#mg-prompt textarea", prompt)
-    duration = page.locator("#mg-duration input[type=number]")
-    duration.fill(str(duration_s))
-    duration.press("Enter")
+    set_slider(page, "mg-duration", duration_s)
     page.click("#mg-generate")
 
 
@@ -98,9 +98,7 @@ def test_remix_variation_and_loading_from_the_history(page, studio_url):
     _source(page, "#mg-player")
     original = _newest_track(studio_url)
     page.click("#mg-remix")  # open the accordion
-    drums = page.locator("#mg-level-drums input[type=number]")
-    drums.fill("-60")
-    drums.press("Enter")
+    set_slider(page, "mg-level-drums", -60)
     page.click("#mg-render-remix")
     remix = _source(page, "#mg-remix-player")
     assert "/v1/music/" in remix and "/remix?" in remix
@@ -155,11 +153,7 @@ def test_extend_regenerate_a_section_and_loop_from_the_edit_panel(page, studio_u
     _source(page, "#mg-player")
     original = _newest_track(studio_url)
     page.click("#mg-edit")  # open the accordion
-    seconds = page.locator("#mg-extend-seconds input[type=number]")
-    seconds.fill("5")
-    seconds.press("Enter")
-    # the slider takes the typed value on Enter; under load that lands after a click sent at once
-    page.wait_for_function("document.querySelector('#mg-extend-seconds input[type=range]').value === '5'")
+    set_slider(page, "mg-extend-seconds", 5)
     page.click("#mg-extend")
     _wait_for_new_title(page, original["id"])
     extended = _newest_track(studio_url)
