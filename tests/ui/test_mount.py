@@ -14,6 +14,7 @@ import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
+from musicgen_app.formats import STEM_NAMES
 from musicgen_app.ui import mount_studio
 from musicgen_app.ui.guard import StudioGuard
 
@@ -105,3 +106,16 @@ def test_generate_variation_and_history_bring_the_status_into_view(client):
         for target in dep["targets"]
     }
     assert {"mg-generate", "mg-variation", "mg-history"} <= scrolling
+
+
+def test_delete_empties_the_players_before_the_track_is_deleted(client):
+    # A player still fetching its stem when the files go would ask for a file that is gone (404s in the
+    # browser): the click first empties every player, and the delete runs only after that answer.
+    config = client.get("/config").json()
+    by_id = {c["id"]: c.get("props", {}).get("elem_id") for c in config["components"]}
+    delete = next(i for i, elem_id in by_id.items() if elem_id == "mg-delete")
+    [first] = [dep for dep in config["dependencies"] if [delete, "click"] in dep["targets"]]
+    [then] = [dep for dep in config["dependencies"] if dep.get("trigger_after") == first["id"]]
+    players = {"mg-player", "mg-remix-player", *(f"mg-stem-{name}" for name in STEM_NAMES)}
+    assert {by_id[o] for o in first["outputs"]} == players
+    assert {"mg-status", "mg-history"} <= {by_id[o] for o in then["outputs"]}
