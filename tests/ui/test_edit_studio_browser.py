@@ -17,6 +17,12 @@ pytestmark = pytest.mark.browser
 GENERATION_TIMEOUT_MS = 120_000
 #: The pause icon of Gradio's player (two bars): the mix is playing.
 _PLAYING = "() => !!document.querySelector('#mg-player .play-pause-button rect')"
+#: The player has decoded the mix (it knows its length) and the studio's shortcuts are listening: before both,
+#: a Space can land on a player that has nothing to play, or before the key handler exists.
+_READY_TO_PLAY = (
+    "() => document.documentElement.dataset.mgKeys === 'on'"
+    " && (document.querySelector('#mg-player #duration')?.innerText ?? '0:00') !== '0:00'"
+)
 
 
 def _api_track(studio_url: str, **body) -> dict:
@@ -160,6 +166,7 @@ def test_a_loop_made_with_the_toggle_plays_round_and_round(page, studio_url):
     )
     track = _newest_track(studio_url)
     assert track["prompt"] == "a short house loop" and track["loop"]["bars"] >= 1
+    page.wait_for_function(_READY_TO_PLAY, timeout=60_000)
     page.locator("#mg-title").click()  # focus off the form, so Space plays
     page.keyboard.press(" ")
     page.wait_for_function(_PLAYING)
@@ -178,6 +185,7 @@ def test_a_loop_made_with_the_toggle_plays_round_and_round(page, studio_url):
 def test_space_plays_and_pauses_the_mix_but_types_in_a_field(open_page, studio_url):
     made = _api_track(studio_url, prompt="space bar test", genre="ambient")
     page = _open(open_page, made["id"])
+    page.wait_for_function(_READY_TO_PLAY, timeout=60_000)
     page.locator("#mg-title").click()
     page.keyboard.press(" ")
     page.wait_for_function(_PLAYING)
