@@ -43,6 +43,7 @@ from .rate_limit import rate_identity
 from .request import REQUEST_EXAMPLES, request_json_schema
 from .schemas import TrackGenerate, TrackPublic, TracksMade, TracksPublic, error_responses
 from .service import GenerationService
+from .track import Track
 from .track_files import TrackFile
 from .track_json import url_link
 
@@ -271,6 +272,16 @@ def build_router(service: GenerationService) -> APIRouter:
     public_url = service.settings.public_url
     limit_bytes = service.settings.max_body_bytes
 
+    def queued_json(request: Request, track: Track) -> dict[str, Any]:
+        """A track just queued, as every 202 shows it: its public JSON through the ``TrackGenerate`` view."""
+        full = service.public(track, url_link(_base_url(request, public_url), track.id))
+        return TrackGenerate.model_validate(full).model_dump(mode="json")
+
+    def queued_answer(request: Request, track: Track) -> JSONResponse:
+        """202 with the queued track and its Location, the answer of every route that makes one track."""
+        headers = {"Location": f"/v1/music/{track.id}"}
+        return JSONResponse(queued_json(request, track), status_code=202, headers=headers)
+
     @router.post(
         "/v1/music/generate",
         status_code=202,
@@ -292,10 +303,7 @@ def build_router(service: GenerationService) -> APIRouter:
         await admit(request, owner)
         body = await _read_json(request, limit_bytes)
         submit = functools.partial(service.submit, body, owner=owner, idempotency_key=idempotency_key)
-        track = await run_in_threadpool(submit)
-        full = service.public(track, url_link(_base_url(request, public_url), track.id))
-        answer = TrackGenerate.model_validate(full).model_dump(mode="json")
-        return JSONResponse(answer, status_code=202, headers={"Location": f"/v1/music/{track.id}"})
+        return queued_answer(request, await run_in_threadpool(submit))
 
     @router.post(
         "/v1/music/plan", tags=["music"], openapi_extra=_BODY_DOC, responses=error_responses(413, 415)
@@ -331,12 +339,7 @@ def build_router(service: GenerationService) -> APIRouter:
         vary = functools.partial(
             service.variations, track_id, body, owner=owner, idempotency_key=idempotency_key
         )
-        made = await run_in_threadpool(vary)
-        base = _base_url(request, public_url)
-        data = [
-            TrackGenerate.model_validate(service.public(t, url_link(base, t.id))).model_dump(mode="json")
-            for t in made
-        ]
+        data = [queued_json(request, track) for track in await run_in_threadpool(vary)]
         return JSONResponse({"data": data, "count": len(data)}, status_code=202)
 
     def edit_route(path: str, schema: dict[str, Any], doc: str) -> None:
@@ -357,10 +360,7 @@ def build_router(service: GenerationService) -> APIRouter:
             make = functools.partial(
                 service.edit, path, track_id, body, owner=owner, idempotency_key=idempotency_key
             )
-            track = await run_in_threadpool(make)
-            full = service.public(track, url_link(_base_url(request, public_url), track.id))
-            answer = TrackGenerate.model_validate(full).model_dump(mode="json")
-            return JSONResponse(answer, status_code=202, headers={"Location": f"/v1/music/{track.id}"})
+            return queued_answer(request, await run_in_threadpool(make))
 
         create_edit.__doc__ = doc
         router.add_api_route(
