@@ -15,12 +15,13 @@ import argparse
 import ctypes
 import json
 import platform
-import resource
 import sys
 import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from pipeline import PROMPT, _cpu_s  # the pipeline bench beside this file: its track and its CPU clock
 
 from musicgen_app.config import DEFAULT_SOUNDFONT
 from musicgen_app.engines.symbolic import fluidsynth
@@ -29,7 +30,6 @@ from musicgen_app.engines.symbolic.render import render_score
 from musicgen_app.prompt.interpret import interpret
 from musicgen_app.request import parse_request
 
-PROMPT = "Chill lo-fi beat with jazzy Rhodes piano, soft drums, and rain ambiance"
 #: FluidSynth's fluid_interp values.
 MODES = {"4th order (used)": 4, "linear": 1, "none": 0}
 _ALL_CHANNELS = -1
@@ -39,8 +39,8 @@ _ENGINE_SELECT_PROGRAM = fluidsynth.Synth.select_program
 def _use_interpolation(method: int) -> None:
     """Make every synth set ``method`` on all channels whenever a part selects its program.
 
-    The engine never sets an interpolation (FluidSynth's default is 4th order), and a system reset between
-    parts may restore the default, so the method is set again at each program select.
+    The engine never sets an interpolation (FluidSynth's default is 4th order). The pool resets every synth
+    it lends (a system reset) between parts, so the method is set at each program select, not once per synth.
     """
     lib = fluidsynth.load_library()
     lib.fluid_synth_set_interp_method.restype = ctypes.c_int
@@ -54,11 +54,6 @@ def _use_interpolation(method: int) -> None:
     fluidsynth.Synth.select_program = select_program
 
 
-def _cpu_seconds() -> float:
-    usage = resource.getrusage(resource.RUSAGE_SELF)
-    return usage.ru_utime + usage.ru_stime
-
-
 def measure(duration_s: int, repeat: int, prompt: str) -> dict[str, dict[str, float]]:
     request = parse_request({"prompt": prompt, "duration": duration_s, "output_format": "mp3"})
     score = compose(interpret(request, seed=7))
@@ -68,10 +63,10 @@ def measure(duration_s: int, repeat: int, prompt: str) -> dict[str, dict[str, fl
         _use_interpolation(method)
         best_wall = best_cpu = float("inf")
         for _ in range(repeat):
-            cpu, start = _cpu_seconds(), time.perf_counter()
+            cpu, start = _cpu_s(), time.perf_counter()
             render_score(score, soundfont=DEFAULT_SOUNDFONT)
             best_wall = min(best_wall, time.perf_counter() - start)
-            best_cpu = min(best_cpu, _cpu_seconds() - cpu)
+            best_cpu = min(best_cpu, _cpu_s() - cpu)
         results[label] = {"wall_s": best_wall, "cpu_s": best_cpu, "realtime_x": duration_s / best_wall}
     return results
 
